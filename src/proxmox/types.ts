@@ -1,0 +1,117 @@
+/**
+ * The Proxmox adapter's vocabulary: what the rest of pve-clonebot knows about Proxmox, in our own terms.
+ * Only `src/proxmox/` talks HTTP to Proxmox; everything else receives a `ProxmoxClient`.
+ */
+
+/** A VM config as Proxmox returns it: `scsi0: 'local-lvm:base-9000-disk-0,size=32G'`, `template: 1`, `lock: 'clone'`. */
+export type VmConfig = Record<string, string | number>;
+
+/** One VM (or template) from GET /cluster/resources?type=vm. `name`/`status`/`template` lag ~10 s behind; `lock` does not. */
+export interface ClusterVm {
+  vmid: number;
+  node: string;
+  name?: string;
+  /** running | stopped | unknown (unknown for ~10 s after a VM appears) */
+  status: string;
+  template: boolean;
+  lock?: string;
+  maxdisk?: number;
+  pool?: string;
+}
+
+/** One node from GET /nodes. */
+export interface NodeInfo {
+  node: string;
+  status: 'online' | 'offline' | 'unknown';
+}
+
+/** GET /cluster/status. A standalone host has no `cluster` entry and one node with `nodeid: 0`. */
+export interface ClusterStatus {
+  cluster?: { name: string; quorate: boolean; nodes: number };
+  nodes: { name: string; nodeid: number; online: boolean; local: boolean; ip?: string }[];
+}
+
+/** One storage from GET /nodes/{node}/storage. Sizes are bytes. */
+export interface StorageInfo {
+  storage: string;
+  type: string;
+  content: string[];
+  enabled: boolean;
+  active: boolean;
+  shared: boolean;
+  total?: number;
+  used?: number;
+  avail?: number;
+}
+
+/** GET /nodes/{node}/tasks/{upid}/status. `exitstatus` only when stopped: 'OK', 'WARNINGS: N', or the error text. */
+export interface TaskStatus {
+  upid: string;
+  node: string;
+  type: string;
+  id: string;
+  user: string;
+  starttime: number;
+  status: 'running' | 'stopped';
+  exitstatus?: string;
+}
+
+/** One entry of GET /cluster/tasks (recent and running tasks, cluster-wide). `status` is the exit status once ended. */
+export interface ClusterTask {
+  upid: string;
+  node: string;
+  type: string;
+  id: string;
+  user: string;
+  starttime: number;
+  endtime?: number;
+  status?: string;
+}
+
+/** GET /nodes/{node}/tasks/{upid}/log: `n` is 1-based; `total` is the number of lines so far. */
+export interface TaskLog {
+  lines: { n: number; t: string }[];
+  total: number;
+}
+
+/** POST /nodes/{node}/qemu/{vmid}/clone in our terms. `full` is always sent explicitly (templates default to linked). */
+export interface CloneParams {
+  node: string;
+  templateVmid: number;
+  newid: number;
+  name: string;
+  full: boolean;
+  target?: string;
+  storage?: string;
+  pool?: string;
+  description?: string;
+}
+
+/** The one interface the rest of the program uses to reach Proxmox. */
+export interface ProxmoxClient {
+  /** GET …/qemu/{vmid}/config; throws ProxmoxApiError when the VM does not exist. */
+  getVmConfig(node: string, vmid: number): Promise<VmConfig>;
+  /** Like getVmConfig, but `undefined` when Proxmox says the config file does not exist. */
+  findVmConfig(node: string, vmid: number): Promise<VmConfig | undefined>;
+  listClusterVms(): Promise<ClusterVm[]>;
+  listNodes(): Promise<NodeInfo[]>;
+  getClusterStatus(): Promise<ClusterStatus>;
+  listStorages(node: string): Promise<StorageInfo[]>;
+  /** GET /cluster/nextid (a string on the wire) as a number. Reserves nothing. */
+  nextVmid(): Promise<number>;
+  /** GET /cluster/nextid?vmid=N: false when a VM N exists anywhere in the cluster. */
+  isVmidFree(vmid: number): Promise<boolean>;
+  /**
+   * Sends the clone POST exactly once and returns the UPID. After an ambiguous failure (network error,
+   * timeout, 5xx without a Proxmox message) it finds out whether the clone started (a qmclone task for the
+   * template, or a VM with the new id) and returns that task's UPID, or throws CloneNotStartedError when
+   * it provably did not start; it never re-sends the POST itself.
+   */
+  startClone(params: CloneParams): Promise<string>;
+  /** Polls the node named in the UPID. */
+  getTaskStatus(upid: string): Promise<TaskStatus>;
+  getTaskLog(upid: string, start?: number, limit?: number): Promise<TaskLog>;
+  /** DELETE …/tasks/{upid}: the clone then cleans up and fails with `interrupted by signal`. */
+  stopTask(upid: string): Promise<void>;
+  listClusterTasks(): Promise<ClusterTask[]>;
+}
