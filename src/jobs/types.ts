@@ -1,0 +1,26 @@
+import type { CloneProgress, CloneResult } from '../core/types.ts';
+import type { CloneRequestRecord } from '../requests/types.ts';
+
+/**
+ * How the worker tells the outside world (Slack) about a clone. Implemented by src/slack; the worker
+ * knows nothing of Slack. Each method returns only once the message is handled.
+ */
+export interface CloneNotifier {
+  /** The clone is starting: post the thread reply that progress edits will update; returns its ts. */
+  started(record: CloneRequestRecord): Promise<{ progressTs?: string }>;
+  /**
+   * A progress tick. May be skipped (rate limit budget): return false when it was not delivered.
+   * Must never throw for a rate limit.
+   */
+  progress(record: CloneRequestRecord, progress: CloneProgress): Promise<boolean>;
+  /** The final result: must be delivered; throw on failure so the job retries delivery (never the clone). */
+  finished(record: CloneRequestRecord, result: CloneResult): Promise<void>;
+}
+
+/** Enqueues approved requests; job id = request id, so a request is never queued (or cloned) twice. */
+export interface CloneQueue {
+  enqueue(requestId: string): Promise<void>;
+  /** Waiting + active + delayed jobs. */
+  depth(): Promise<number>;
+  close(): Promise<void>;
+}
