@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+const proxmoxEnv = {
+  PROXMOX_URL: 'https://pve1.example.com',
+  PROXMOX_TOKEN_ID: 'clonebot@pve!slack',
+  PROXMOX_TOKEN_SECRET: '0f6c1d2e-1111-2222-3333-444455556666',
+};
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('defaults the Proxmox port to 8006, not 443', () => {
+    const { proxmox } = loadConfig(proxmoxEnv, ['proxmox']);
+    expect(proxmox.url).toBe('https://pve1.example.com:8006');
+    expect(proxmox.port).toBe(8006);
+    expect(proxmox.auth).toEqual({
+      kind: 'token',
+      tokenId: 'clonebot@pve!slack',
+      secret: '0f6c1d2e-1111-2222-3333-444455556666',
+    });
+    expect(proxmox.insecureTls).toBe(false);
+  });
+
+  it('keeps an explicit port', () => {
+    const { proxmox } = loadConfig({ ...proxmoxEnv, PROXMOX_URL: 'https://10.0.0.5:8443/' }, ['proxmox']);
+    expect(proxmox.url).toBe('https://10.0.0.5:8443');
+  });
+
+  it('names a missing PROXMOX_URL and what is expected', () => {
+    const problems = problemsOf(() => loadConfig({ ...proxmoxEnv, PROXMOX_URL: undefined }, ['proxmox']));
+    expect(problems.join('\n')).toMatch(/PROXMOX_URL is required, e\.g\. https:\/\/pve1\.example\.com:8006/);
+  });
+
+  it('refuses http:// and paths in PROXMOX_URL', () => {
+    expect(
+      problemsOf(() => loadConfig({ ...proxmoxEnv, PROXMOX_URL: 'http://pve1:8006' }, ['proxmox']))[0],
+    ).toMatch(/must use https:\/\//);
+    expect(
+      problemsOf(() => loadConfig({ ...proxmoxEnv, PROXMOX_URL: 'https://pve1:8006/ui' }, ['proxmox']))[0],
+    ).toMatch(/without a path/);
+  });
+
+  it('wants the full token id USER@REALM!TOKENID', () => {
+    const problems = problemsOf(() => loadConfig({ ...proxmoxEnv, PROXMOX_TOKEN_ID: 'slack' }, ['proxmox']));
+    expect(problems[0]).toMatch(/PROXMOX_TOKEN_ID must be the full token id USER@REALM!TOKENID/);
+  });
+
+  it('accepts username + password when no token is set', () => {
+    const { proxmox } = loadConfig(
+      { PROXMOX_URL: 'https://pve:8006', PROXMOX_USERNAME: 'clonebot@pve', PROXMOX_PASSWORD: 'pw' },
+      ['proxmox'],
+    );
+    expect(proxmox.auth).toEqual({ kind: 'password', username: 'clonebot@pve', password: 'pw' });
+  });
+
+  it('asks for credentials when none are set, naming both ways', () => {
+    const problems = problemsOf(() => loadConfig({ PROXMOX_URL: 'https://pve:8006' }, ['proxmox']));
+    expect(problems[0]).toMatch(
+      /PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET .* or PROXMOX_USERNAME and PROXMOX_PASSWORD/,
+    );
+  });
+
+  it('never echoes a secret in its messages', () => {
+    const secret = 'super-secret-value-123';
+    const problems = problemsOf(() =>
+      loadConfig({ ...proxmoxEnv, PROXMOX_TOKEN_ID: 'bad', PROXMOX_TOKEN_SECRET: secret }, ['proxmox']),
+    );
+    expect(problems.join('\n')).not.toContain(secret);
+  });
+
+  it('parses clone settings with defaults and TEMPLATE_NODE_IDS', () => {
+    expect(loadConfig({}, ['clone']).clone).toEqual({
+      timeoutMs: 900_000,
+      progressIntervalMs: 30_000,
+      concurrencyPerNode: 2,
+      templateNodeIds: undefined,
+    });
+    const { clone } = loadConfig({ TEMPLATE_NODE_IDS: 'pve1=1, pve2=2,pve10=10' }, ['clone']);
+    expect([...(clone.templateNodeIds ?? [])]).toEqual([
+      ['pve1', 1],
+      ['pve2', 2],
+      ['pve10', 10],
+    ]);
+  });
+
+  it('names malformed numbers and node id lists', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ CLONE_TIMEOUT_SECONDS: 'soon', TEMPLATE_NODE_IDS: 'pve1:1' }, ['clone']),
+    );
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(
+      /CLONE_TIMEOUT_SECONDS must be a whole number from 10 to 86400 \(got 'soon'\)/,
+    );
+    expect(problems[1]).toMatch(/TEMPLATE_NODE_IDS must look like pve1=1,pve2=2/);
+  });
+
+  it('reads only the sections asked for: the CLI clone needs no Slack variable', () => {
+    const config = loadConfig({ ...proxmoxEnv }, ['proxmox', 'clone', 'log']);
+    expect(Object.keys(config).sort()).toEqual(['clone', 'log', 'proxmox']);
+  });
+
+  it('requires the Slack tokens and approvers for the bot', () => {
+    const problems = problemsOf(() => loadConfig({}, ['slack']));
+    expect(problems.join('\n')).toMatch(/SLACK_BOT_TOKEN is required/);
+    const p2 = problemsOf(() =>
+      loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }, ['slack']),
+    );
+    expect(p2[0]).toMatch(/CLONE_APPROVERS is required while CLONE_REQUIRE_APPROVAL is true/);
+    const { slack } = loadConfig(
+      { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', CLONE_APPROVERS: 'U012AB, S0GROUP1' },
+      ['slack'],
+    );
+    expect(slack.approvers).toEqual(['U012AB', 'S0GROUP1']);
+    expect(slack.apiUrl).toBe('https://slack.com/api/');
+    expect(slack.port).toBe(3000);
+    expect(slack.allowSelfApproval).toBe(false);
+    expect(slack.approvalTtlMs).toBe(1440 * 60_000);
+  });
+
+  it('refuses display names in CLONE_APPROVERS', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', CLONE_APPROVERS: '@alice' }, [
+        'slack',
+      ]),
+    );
+    expect(problems[0]).toMatch(/'@alice' is not one/);
+  });
+
+  it('accepts a Redis URL naming a database and refuses other schemes', () => {
+    expect(loadConfig({ REDIS_URL: 'redis://host:6379/15' }, ['redis']).redis.url).toBe(
+      'redis://host:6379/15',
+    );
+    expect(loadConfig({}, ['redis']).redis.url).toBe('redis://127.0.0.1:6379');
+    expect(problemsOf(() => loadConfig({ REDIS_URL: 'http://x' }, ['redis']))[0]).toMatch(
+      /REDIS_URL must look like/,
+    );
+  });
+
+  it('validates the health schedule', () => {
+    const { health } = loadConfig({ HEALTH_REPORT_TZ: 'Europe/Berlin' }, ['health']);
+    expect(health.cron).toBe('0 8 * * *');
+    expect(health.checkIntervalMs).toBe(15 * 60_000);
+    const problems = problemsOf(() =>
+      loadConfig({ HEALTH_REPORT_TZ: 'Mars/Base', HEALTH_REPORT_CRON: 'daily' }, ['health']),
+    );
+    expect(problems.join('\n')).toMatch(/HEALTH_REPORT_CRON must be a five-field cron/);
+    expect(problems.join('\n')).toMatch(/HEALTH_REPORT_TZ must be an IANA time zone/);
+  });
+
+  it('rejects an unknown LOG_LEVEL naming the choices', () => {
+    expect(problemsOf(() => loadConfig({ LOG_LEVEL: 'loud' }, ['log']))[0]).toMatch(
+      /LOG_LEVEL must be one of/,
+    );
+  });
+});
