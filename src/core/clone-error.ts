@@ -1,0 +1,164 @@
+import type { FailureReason } from './types.ts';
+
+/** A Proxmox API error in our terms: HTTP status, Proxmox's message and its per-parameter errors. */
+export interface ApiErrorFacts {
+  status?: number;
+  message: string;
+  errors?: Record<string, string>;
+}
+
+/** What a refused clone POST means: the reason, the why in one line, advice, and whether to retry. */
+export interface CloneErrorClass {
+  reason: FailureReason;
+  summary: string;
+  advice: string[];
+  retry: 'new-vmid' | 'no';
+}
+
+type Rule = [RegExp, (m: RegExpExecArray, e: ApiErrorFacts) => CloneErrorClass];
+
+const no = (reason: FailureReason, summary: string, ...advice: string[]): CloneErrorClass => ({
+  reason,
+  summary,
+  advice,
+  retry: 'no',
+});
+
+const RULES: Rule[] = [
+  [
+    /parameter '(\w+)' not allowed for linked clones/,
+    (m) =>
+      no(
+        'invalid-request',
+        `Proxmox refuses '${m[1]}' for a linked clone`,
+        `drop '${m[1]}' or ask for a full clone`,
+      ),
+  ],
+  [
+    /storage '([^']+)' does not support vm images/,
+    (m) =>
+      no(
+        'storage-invalid',
+        `Storage ${m[1]} cannot hold VM disks (its content does not include Disk image)`,
+        `pick a storage whose content includes Disk image, or enable it on ${m[1]} (Datacenter → Storage)`,
+      ),
+  ],
+  [
+    /can't clone to non-shared storage '([^']+)'/,
+    (m) =>
+      no(
+        'storage-invalid',
+        `Storage ${m[1]} is not shared, so a clone to another node cannot use it`,
+        'pick a shared storage for the target node, or clone without target',
+      ),
+  ],
+  [
+    /can't clone VM to node '([^']+)' \(VM uses local storage\)/,
+    (m) =>
+      no(
+        'clone-rejected',
+        `The template's disks are on local storage, so it cannot be cloned to node ${m[1]}`,
+        `clone on the template's node and migrate the new VM to ${m[1]} afterwards, or use that node's own template copy`,
+      ),
+  ],
+  [
+    /Configuration file '(?:nodes\/([^/]+)\/)?qemu-server\/(\d+)\.conf' does not exist/,
+    (m) =>
+      no(
+        'template-not-found',
+        `VM ${m[2]} does not exist${m[1] ? ` on ${m[1]}` : ''}`,
+        'check the template VMID and the node it is on',
+      ),
+  ],
+  [
+    /VM is locked \((\w[\w-]*)\)/,
+    (m) =>
+      no(
+        'template-locked',
+        `The template is locked (${m[1]}): Proxmox refuses to clone it now`,
+        `wait for the ${m[1]} task to finish (Datacenter → Tasks) and try again`,
+        'never remove the lock by hand unless you know the task holding it is dead',
+      ),
+  ],
+  [
+    /snapshot '([^']+)' does not exist/,
+    (m) =>
+      no(
+        'clone-rejected',
+        `Snapshot ${m[1]} does not exist`,
+        'clone without a snapshot, or name an existing one',
+      ),
+  ],
+  [
+    /Linked clone feature is not supported for '([^']+)' \((\w+)\)/,
+    (m) =>
+      no(
+        'clone-rejected',
+        `Storage of ${m[2]} (${m[1]}) does not support linked clones`,
+        "ask for a 'full' clone instead",
+      ),
+  ],
+  [
+    /unable to create VM (\d+): config file already exists|File exists/,
+    (m) => ({
+      reason: 'vmid-taken',
+      summary: m[1] ? `VMID ${m[1]} is already taken` : 'The new VMID is already taken',
+      advice: ['leave out vmid to use the next free one, or pick another'],
+      retry: 'new-vmid',
+    }),
+  ],
+  [
+    /Permission check failed \(([^,]+), ([^)]+)\)/,
+    (m) =>
+      no(
+        'permission-denied',
+        `The bot's Proxmox user lacks ${m[2]} on ${m[1]}`,
+        `grant ${m[2]} on ${m[1]} to the bot's API token (Datacenter → Permissions)`,
+      ),
+  ],
+  [
+    /authentication failure|No ticket|invalid (?:PVE ticket|token value|csrf token)|Authentication failed/i,
+    () =>
+      no(
+        'permission-denied',
+        "Proxmox rejected the bot's credentials",
+        'check PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET (or the username and password)',
+      ),
+  ],
+];
+
+/** Classifies the error of a clone POST (the synchronous checks Proxmox makes before starting a task). */
+export function classifyCloneError(e: ApiErrorFacts): CloneErrorClass {
+  for (const [re, build] of RULES) {
+    const m = re.exec(e.message);
+    if (m) return build(m, e);
+  }
+  const params = Object.entries(e.errors ?? {});
+  if (e.status === 400 && params.length > 0) {
+    const list = params.map(([k, v]) => `${k}: ${v.trim()}`).join('; ');
+    return no(
+      'invalid-request',
+      `Proxmox refused the request: ${list}`,
+      'correct the named parameter and try again',
+    );
+  }
+  if (e.status === 403) {
+    return no(
+      'permission-denied',
+      `Proxmox denied the clone: ${e.message}`,
+      "grant VM.Clone, VM.Allocate and Datastore.AllocateSpace to the bot's token",
+    );
+  }
+  if (e.status === 595 || e.status === 596) {
+    return no(
+      'node-offline',
+      `Proxmox could not reach the node: ${e.message}`,
+      'check the node is online (Datacenter → Summary) and retry',
+    );
+  }
+  return no(
+    'clone-rejected',
+    `Proxmox refused the clone: ${e.message.trim() || `HTTP ${e.status ?? '?'}`}`,
+    'read the message above; nothing was created',
+  );
+}

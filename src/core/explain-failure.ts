@@ -1,0 +1,181 @@
+import { inspectDisks } from './boot-disk.ts';
+import type { DiagnosisEvidence } from './diagnosis-evidence.ts';
+import { formatDuration } from './format.ts';
+import { formatTemplateRef } from './template-ref.ts';
+
+const NEVER_BREAK =
+  'never break the lock by hand unless you know the task is dead: check the task in the Proxmox UI (Datacenter → Tasks)';
+const NO_SPACE = /no space left|not enough space|insufficient free space|out of space|disk quota exceeded/i;
+
+/** The why (one line) and the advice for a failure, from its evidence. */
+export function explainFailure(e: DiagnosisEvidence): { summary: string; advice: string[] } {
+  const tpl = e.templateVmid ?? (e.request?.template.kind === 'vmid' ? e.request.template.vmid : undefined);
+  const tplText =
+    tpl === undefined
+      ? `template ${e.request ? formatTemplateRef(e.request.template) : '?'}`
+      : `template ${tpl}`;
+  const vm = e.newVmid === undefined ? 'the new VM' : `VM ${e.newVmid}`;
+  const node = e.node ?? e.request?.node ?? 'its node';
+  const removed = e.newVmConfig === 'removed' ? ['Proxmox removed the partial VM: nothing to clean up'] : [];
+  const status = e.taskExitStatus?.replace(/^clone failed: /, '') ?? e.message ?? 'no message';
+  if (e.cloneError) return { summary: e.cloneError.summary, advice: e.cloneError.advice };
+
+  switch (e.reason) {
+    case 'template-missing-disk':
+      return {
+        summary: `Template ${tpl ?? '?'} is missing boot disk - template may be corrupted`,
+        advice: missingDiskAdvice(e, tpl),
+      };
+    case 'storage-lock-timeout': {
+      const storage =
+        /pve-storage-([^']+)'/.exec(e.taskExitStatus ?? '')?.[1] ??
+        e.storage?.storage ??
+        e.request?.storage ??
+        'the storage';
+      return {
+        summary: `Too many full clones on storage ${storage} at once: Proxmox timed out waiting for the storage lock`,
+        advice: ['retry, and keep CLONE_CONCURRENCY_PER_NODE at 2 or lower', ...removed],
+      };
+    }
+    case 'timeout': {
+      const limit = e.timeoutMs === undefined ? '' : ` within ${formatDuration(e.timeoutMs)}`;
+      const task =
+        e.taskState === undefined || e.taskState === 'unknown' ? 'task state unknown' : `task ${e.taskState}`;
+      const lock = e.lock
+        ? `; ${vm} is locked (${e.lock.kind})${e.lock.holder ? ` by ${e.lock.holder}` : ''}`
+        : '';
+      const advice = [NEVER_BREAK];
+      if (e.taskState === 'running') {
+        advice.push(
+          `the task may still finish: if it ends OK, ${vm} is usable; to give up, stop the task there and Proxmox removes the partial VM`,
+        );
+      }
+      advice.push('raise CLONE_TIMEOUT_SECONDS if clones of this size normally take longer');
+      return { summary: `The clone of ${vm} did not finish${limit} (${task}${lock})`, advice };
+    }
+    case 'task-failed':
+      return {
+        summary: `The Proxmox clone task failed: ${status}`,
+        advice: [...taskFailedAdvice(e, status), ...removed],
+      };
+    case 'cancelled':
+      return e.cancelledBeforeStart
+        ? { summary: 'The clone was cancelled before it started: nothing was created', advice: [] }
+        : {
+            summary: `The clone of ${vm} was cancelled: Proxmox stopped the task (${status})`,
+            advice: removed.length ? removed : [`check that ${vm} is gone (Proxmox removes a stopped clone)`],
+          };
+    case 'clone-missing-disk':
+      return {
+        summary: `The clone finished but ${vm} has no boot disk`,
+        advice: [
+          `delete ${vm} (qm destroy ${e.newVmid ?? '<vmid>'}) and check ${tplText}: it may be corrupted`,
+        ],
+      };
+    case 'vmid-taken':
+      return {
+        summary: `VMID ${e.newVmid ?? e.request?.vmid ?? '?'} is already taken${e.conflict ? ` (on ${e.conflict.node})` : ''}`,
+        advice: ['leave out vmid to use the next free one, or pick another'],
+      };
+    case 'name-taken':
+      return {
+        summary: `A VM named ${e.request?.name ?? '?'} already exists${e.conflict ? ` (VMID ${e.conflict.vmid} on ${e.conflict.node})` : ''}`,
+        advice: ['pick another name, or delete the old VM first if it is no longer needed'],
+      };
+    case 'unknown-node':
+      return {
+        summary: `Node ${node} is not in the cluster${e.knownNodes?.length ? ` (nodes: ${e.knownNodes.join(', ')})` : ''}`,
+        advice: ["use one of the cluster's node names"],
+      };
+    case 'node-offline':
+      return {
+        summary: `Node ${node} is offline`,
+        advice: ["wait for it to come back, or clone from another node's copy of the template"],
+      };
+    case 'template-not-found':
+      return {
+        summary: `${cap(tplText)} was not found on ${node}`,
+        advice: ['check the template VMID, base id or name, and the node it is on'],
+      };
+    case 'not-a-template':
+      return {
+        summary: `VM ${tpl ?? '?'} on ${node} is not a template`,
+        advice: ['give the VMID of a template; convert a VM with qm template only if that is intended'],
+      };
+    case 'template-locked': {
+      const kind = e.lock?.kind ?? 'a lock';
+      return {
+        summary: `${cap(tplText)} is locked (${kind}): Proxmox refuses to clone it now`,
+        advice: [`wait for the ${kind} to finish and try again`, NEVER_BREAK],
+      };
+    }
+    case 'storage-invalid':
+      return {
+        summary: `Storage ${e.request?.storage ?? e.storage?.storage ?? '?'} cannot take the clone: ${status}`,
+        advice: ['pick a storage that is enabled, active and holds Disk images on this node'],
+      };
+    case 'permission-denied':
+      return {
+        summary: `Proxmox denied the bot: ${status}`,
+        advice: [
+          "grant VM.Clone on the template, VM.Allocate and Datastore.AllocateSpace to the bot's token",
+        ],
+      };
+    case 'clone-rejected':
+      return {
+        summary: `Proxmox refused the clone: ${status}`,
+        advice: ['nothing was created; read the message above'],
+      };
+    case 'proxmox-unreachable':
+      return {
+        summary: `Proxmox could not be reached: ${status}`,
+        advice: [
+          'check PROXMOX_URL and that the API answers (https://host:8006)',
+          'no clone was started by this attempt, or its outcome is unknown: check Datacenter → Tasks',
+        ],
+      };
+    case 'invalid-request':
+      return { summary: e.message ?? 'The request is not valid', advice: [] };
+  }
+}
+
+function missingDiskAdvice(e: DiagnosisEvidence, tpl: number | undefined): string[] {
+  const id = tpl ?? '<vmid>';
+  if (!e.templateConfig)
+    return [`recreate template ${id} or move the disk from unused0 back (qm set ${id} --scsi0 <volume>)`];
+  const inspection = inspectDisks(e.templateConfig);
+  const unused = inspection.disks.find((d) => d.unused);
+  // Put the disk back where the boot order expects it when the order names a disk slot.
+  const slot =
+    inspection.bootOrder.keys.find(
+      (k) => /^(scsi|virtio|sata|ide)\d+$/.test(k) && e.templateConfig?.[k] === undefined,
+    ) ?? 'scsi0';
+  if (unused) {
+    return [
+      `move the disk from ${unused.key} back: qm set ${id} --${slot} ${unused.volume} && qm set ${id} --boot order=${slot}`,
+      `or recreate template ${id}`,
+    ];
+  }
+  return [`recreate template ${id} from its source image: it has no disk left to move back`];
+}
+
+function taskFailedAdvice(e: DiagnosisEvidence, status: string): string[] {
+  if (NO_SPACE.test(status) || e.taskLog?.some((l) => NO_SPACE.test(l))) {
+    return [
+      `free space on ${e.storage?.storage ?? e.request?.storage ?? 'the target storage'} or clone to another storage`,
+    ];
+  }
+  const lock = /can't lock file '[^']*lock-(\d+)\.conf' - got timeout/.exec(status);
+  if (lock)
+    return [
+      `another operation held the config lock of VM ${lock[1]}: wait for it (Datacenter → Tasks) and retry`,
+    ];
+  if (/unexpected status/.test(status)) {
+    return [
+      "the task's worker process died: check the node's syslog (journalctl) and the task in Datacenter → Tasks",
+    ];
+  }
+  return ["the task log below has Proxmox's details"];
+}
+
+const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

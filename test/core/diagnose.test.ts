@@ -1,0 +1,214 @@
+import { describe, expect, it } from 'vitest';
+import { describeStorage, describeTemplateCheck, diagnose } from '../../src/core/diagnose.ts';
+import { parseCloneCommand } from '../../src/core/parse-clone-command.ts';
+import type { CloneRequest } from '../../src/core/types.ts';
+import type { StorageInfo } from '../../src/proxmox/types.ts';
+
+const request = (text: string): CloneRequest => {
+  const r = parseCloneCommand(text);
+  if (!r.ok) throw new Error(r.error);
+  return r.request;
+};
+const LVM: StorageInfo = {
+  storage: 'local-lvm',
+  type: 'lvmthin',
+  content: ['images', 'rootdir'],
+  enabled: true,
+  active: true,
+  shared: false,
+  total: 500 * 1024 ** 3,
+  avail: 120 * 1024 ** 3,
+};
+
+describe('diagnose', () => {
+  it('names a template without a boot disk exactly and tells how to move unused0 back', () => {
+    const d = diagnose({
+      reason: 'template-missing-disk',
+      request: request('112 as test-clone on pve1'),
+      templateVmid: 112,
+      node: 'pve1',
+      templateConfig: { template: 1, boot: 'order=scsi0;net0', unused0: 'local-lvm:vm-112-disk-0' },
+    });
+    expect(d.summary).toBe('Template 112 is missing boot disk - template may be corrupted');
+    expect(d.advice[0]).toBe(
+      'move the disk from unused0 back: qm set 112 --scsi0 local-lvm:vm-112-disk-0 && qm set 112 --boot order=scsi0',
+    );
+    expect(d.advice[1]).toBe('or recreate template 112');
+    expect(d.templateCheck).toBe('no boot disk: the disk is only in unused0 (local-lvm:vm-112-disk-0)');
+  });
+
+  it('advises recreating a template with no disk left, in the bus its boot order names', () => {
+    const d = diagnose({
+      reason: 'template-missing-disk',
+      templateVmid: 9105,
+      templateConfig: { template: 1 },
+    });
+    expect(d.advice).toEqual([
+      'recreate template 9105 from its source image: it has no disk left to move back',
+    ]);
+    const v = diagnose({
+      reason: 'template-missing-disk',
+      templateVmid: 9105,
+      templateConfig: { boot: 'order=virtio0', unused3: 'ceph:vm-9105-disk-0' },
+    });
+    expect(v.advice[0]).toContain('qm set 9105 --virtio0 ceph:vm-9105-disk-0');
+  });
+
+  it('explains a storage lock timeout with the concurrency advice', () => {
+    const exit = "clone failed: can't lock file '/var/lock/pve-manager/pve-storage-local-lvm' - got timeout";
+    const d = diagnose({
+      reason: 'storage-lock-timeout',
+      taskExitStatus: exit,
+      newVmid: 203,
+      newVmConfig: 'removed',
+      storage: LVM,
+      taskLog: ['create full clone of drive scsi0 (local-lvm:base-9100-disk-0)', `TASK ERROR: ${exit}`],
+    });
+    expect(d.summary).toBe(
+      'Too many full clones on storage local-lvm at once: Proxmox timed out waiting for the storage lock',
+    );
+    expect(d.advice).toEqual([
+      'retry, and keep CLONE_CONCURRENCY_PER_NODE at 2 or lower',
+      'Proxmox removed the partial VM: nothing to clean up',
+    ]);
+    expect(d.taskExitStatus).toBe(exit);
+    expect(d.newVmConfig).toBe('removed');
+    expect(d.storage).toBe('local-lvm (lvmthin): active, 120.0 GiB free of 500.0 GiB');
+    expect(d.leftover).toBeUndefined();
+  });
+
+  it('on a timeout names the lock holder and task state and never suggests breaking the lock', () => {
+    const d = diagnose({
+      reason: 'timeout',
+      request: request('112 as big on pve1 target pve2'),
+      node: 'pve1',
+      newVmid: 200,
+      upid: 'UPID:pve1:0001A2B3:00C4D5E6:66F1A2B3:qmclone:112:bot@pve!slack:',
+      taskState: 'running',
+      lock: { kind: 'clone', holder: 'task UPID:pve1:0001A2B3:00C4D5E6:66F1A2B3:qmclone:112:bot@pve!slack:' },
+      newVmConfig: { lock: 'clone', name: 'big', cipassword: '$5$secret' },
+      timeoutMs: 900_000,
+      elapsedMs: 900_000,
+    });
+    expect(d.summary).toBe(
+      'The clone of VM 200 did not finish within 15m 00s (task running; VM 200 is locked (clone) by task UPID:pve1:0001A2B3:00C4D5E6:66F1A2B3:qmclone:112:bot@pve!slack:)',
+    );
+    expect(d.advice[0]).toBe(
+      'never break the lock by hand unless you know the task is dead: check the task in the Proxmox UI (Datacenter → Tasks)',
+    );
+    expect(d.advice.join(' ')).toContain('CLONE_TIMEOUT_SECONDS');
+    expect(d.leftover).toEqual({ vmid: 200, node: 'pve1', lock: 'clone' });
+    expect(d.newVmConfig).toEqual({ lock: 'clone', name: 'big', cipassword: '(hidden)' });
+  });
+
+  it('reports a failed task with Proxmox own error, a trimmed log tail and space advice', () => {
+    const log = [
+      ...Array.from({ length: 30 }, (_, i) => `transferred ${i}.0 GiB of 32.0 GiB (${i * 3}.00%)`),
+      'TASK ERROR: clone failed: lvcreate: Insufficient free space',
+    ];
+    const d = diagnose({
+      reason: 'task-failed',
+      taskExitStatus: 'clone failed: lvcreate: Insufficient free space',
+      taskLog: ['no content', ...log],
+      newVmConfig: 'removed',
+      request: request('112 as x on pve1 storage local-lvm'),
+    });
+    expect(d.summary).toBe('The Proxmox clone task failed: lvcreate: Insufficient free space');
+    expect(d.advice[0]).toBe('free space on local-lvm or clone to another storage');
+    expect(d.taskLogTail).toHaveLength(20);
+    expect(d.taskLogTail?.at(-1)).toBe('TASK ERROR: clone failed: lvcreate: Insufficient free space');
+  });
+
+  it('explains a dead worker and a config lock timeout', () => {
+    expect(diagnose({ reason: 'task-failed', taskExitStatus: 'unexpected status' }).advice[0]).toContain(
+      'worker process died',
+    );
+    expect(
+      diagnose({
+        reason: 'task-failed',
+        taskExitStatus: "clone failed: can't lock file '/var/lock/qemu-server/lock-101.conf' - got timeout",
+      }).advice[0],
+    ).toContain('config lock of VM 101');
+  });
+
+  it('uses a classified POST error as it is', () => {
+    const d = diagnose({
+      reason: 'template-locked',
+      cloneError: {
+        reason: 'template-locked',
+        summary: 'The template is locked (backup)',
+        advice: ['wait'],
+        retry: 'no',
+      },
+    });
+    expect(d).toEqual({
+      reason: 'template-locked',
+      summary: 'The template is locked (backup)',
+      advice: ['wait'],
+    });
+  });
+
+  it('gives a leftover for a clone that finished without a disk, on its target node', () => {
+    const d = diagnose({
+      reason: 'clone-missing-disk',
+      request: request('112 as x on pve1 target pve2'),
+      templateVmid: 112,
+      newVmid: 201,
+      node: 'pve1',
+      newVmConfig: { name: 'x', unused0: 'ceph:vm-201-disk-0' },
+    });
+    expect(d.summary).toBe('The clone finished but VM 201 has no boot disk');
+    expect(d.leftover).toEqual({ vmid: 201, node: 'pve2' });
+  });
+
+  it('has a summary and reason for every failure reason', () => {
+    const reasons = [
+      'invalid-request',
+      'unknown-node',
+      'node-offline',
+      'template-not-found',
+      'not-a-template',
+      'template-missing-disk',
+      'template-locked',
+      'name-taken',
+      'vmid-taken',
+      'storage-invalid',
+      'permission-denied',
+      'clone-rejected',
+      'storage-lock-timeout',
+      'task-failed',
+      'cancelled',
+      'timeout',
+      'clone-missing-disk',
+      'proxmox-unreachable',
+    ] as const;
+    for (const reason of reasons) {
+      const d = diagnose({ reason, request: request('112 as x on pve1'), message: 'something broke' });
+      expect(d.reason).toBe(reason);
+      expect(d.summary.length).toBeGreaterThan(5);
+      expect(d.summary).not.toContain('undefined');
+    }
+    expect(
+      diagnose({ reason: 'unknown-node', request: request('112 as x on pve9'), knownNodes: ['pve1', 'pve2'] })
+        .summary,
+    ).toBe('Node pve9 is not in the cluster (nodes: pve1, pve2)');
+    expect(diagnose({ reason: 'cancelled', cancelledBeforeStart: true }).summary).toContain(
+      'nothing was created',
+    );
+  });
+});
+
+describe('describe helpers', () => {
+  it('describes the template check and the storage state', () => {
+    expect(describeTemplateCheck({ scsi0: 'local-lvm:base-112-disk-0,size=32G', boot: 'order=scsi0' })).toBe(
+      'boot disk scsi0 (local-lvm:base-112-disk-0, 32.0 GiB)',
+    );
+    expect(describeTemplateCheck({ scsi0: 'a:b,size=0', boot: 'order=' })).toBe(
+      'boot disk scsi0 (a:b, 0 B); disk scsi0 (a:b) is 0 bytes; boot order is empty: clones will not boot from scsi0',
+    );
+    expect(describeStorage({ ...LVM, enabled: false })).toMatch(/: disabled/);
+    expect(
+      describeStorage({ ...LVM, active: false, shared: true, avail: undefined } as unknown as StorageInfo),
+    ).toBe('local-lvm (lvmthin, shared): inactive');
+  });
+});
