@@ -164,10 +164,10 @@ const templateNodeIds = z
     for (const part of v.split(',')) {
       const m = /^\s*([A-Za-z0-9][A-Za-z0-9.-]*)\s*=\s*(\d+)\s*$/.exec(part);
       const id = m ? Number(m[2]) : Number.NaN;
-      if (!m || !Number.isInteger(id) || id < 0 || id > 9_999_990) {
+      if (!m || !Number.isInteger(id) || id < 1 || id > 9_999_990) {
         ctx.addIssue({
           code: 'custom',
-          message: `TEMPLATE_NODE_IDS must look like pve1=1,pve2=2 (node=id, ids 0 or more); '${part.trim()}' is not`,
+          message: `TEMPLATE_NODE_IDS must look like pve1=1,pve2=2 (node=id, ids 1 or more: 9000 + id*100 + base); '${part.trim()}' is not`,
         });
         return z.NEVER;
       }

@@ -1,0 +1,167 @@
+/**
+ * Proxmox wire shapes → our types. The wire is loosely typed (0/1 flags, numbers as strings, fields absent
+ * while statistics lag), so every field is read defensively.
+ */
+import { parseUpid } from './parse-upid.ts';
+import type {
+  ClusterStatus,
+  ClusterTask,
+  ClusterVm,
+  NodeInfo,
+  StorageInfo,
+  TaskLog,
+  TaskStatus,
+  VmConfig,
+} from './types.ts';
+
+type Raw = Record<string, unknown>;
+
+const num = (v: unknown): number | undefined => {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  return undefined;
+};
+const str = (v: unknown): string | undefined =>
+  typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
+const flag = (v: unknown): boolean => v === 1 || v === true || v === '1';
+const rows = (data: unknown): Raw[] =>
+  Array.isArray(data) ? data.filter((r): r is Raw => r !== null && typeof r === 'object') : [];
+
+/** A VM config: keeps the string and number values (all Proxmox sends). */
+export function toVmConfig(data: unknown): VmConfig {
+  const out: VmConfig = {};
+  for (const [k, v] of Object.entries((data ?? {}) as Raw)) {
+    if (typeof v === 'string' || typeof v === 'number') out[k] = v;
+  }
+  return out;
+}
+
+/** /cluster/resources?type=vm rows → QEMU VMs only (that filter also returns LXC containers). */
+export function toClusterVms(data: unknown): ClusterVm[] {
+  const out: ClusterVm[] = [];
+  for (const r of rows(data)) {
+    if (r.type !== undefined && r.type !== 'qemu') continue;
+    const vmid = num(r.vmid) ?? num(str(r.id)?.split('/')[1]);
+    const node = str(r.node);
+    if (vmid === undefined || node === undefined) continue;
+    const vm: ClusterVm = { vmid, node, status: str(r.status) ?? 'unknown', template: flag(r.template) };
+    const name = str(r.name);
+    const lock = str(r.lock);
+    const maxdisk = num(r.maxdisk);
+    const pool = str(r.pool);
+    if (name !== undefined) vm.name = name;
+    if (lock !== undefined && lock !== '') vm.lock = lock;
+    if (maxdisk !== undefined) vm.maxdisk = maxdisk;
+    if (pool !== undefined) vm.pool = pool;
+    out.push(vm);
+  }
+  return out;
+}
+
+/** GET /nodes rows. */
+export function toNodes(data: unknown): NodeInfo[] {
+  return rows(data).flatMap((r) => {
+    const node = str(r.node);
+    if (node === undefined) return [];
+    const status = r.status === 'online' || r.status === 'offline' ? r.status : 'unknown';
+    return [{ node, status }];
+  });
+}
+
+/** GET /cluster/status: one `cluster` entry (absent on a standalone host) and one per node. */
+export function toClusterStatus(data: unknown): ClusterStatus {
+  const out: ClusterStatus = { nodes: [] };
+  for (const r of rows(data)) {
+    if (r.type === 'cluster') {
+      out.cluster = { name: str(r.name) ?? '', quorate: flag(r.quorate), nodes: num(r.nodes) ?? 0 };
+    } else if (r.type === 'node') {
+      const name = str(r.name);
+      if (name === undefined) continue;
+      const node: ClusterStatus['nodes'][number] = {
+        name,
+        nodeid: num(r.nodeid) ?? 0,
+        online: flag(r.online),
+        local: flag(r.local),
+      };
+      const ip = str(r.ip);
+      if (ip !== undefined) node.ip = ip;
+      out.nodes.push(node);
+    }
+  }
+  return out;
+}
+
+/** GET /nodes/{node}/storage rows; `content` is a comma list on the wire. */
+export function toStorages(data: unknown): StorageInfo[] {
+  return rows(data).flatMap((r) => {
+    const storage = str(r.storage);
+    if (storage === undefined) return [];
+    const s: StorageInfo = {
+      storage,
+      type: str(r.type) ?? '',
+      content: (str(r.content) ?? '').split(',').filter((c) => c !== ''),
+      enabled: r.enabled === undefined ? true : flag(r.enabled),
+      active: flag(r.active),
+      shared: flag(r.shared),
+    };
+    for (const key of ['total', 'used', 'avail'] as const) {
+      const v = num(r[key]);
+      if (v !== undefined) s[key] = v;
+    }
+    return [s];
+  });
+}
+
+function taskBase(r: Raw, upid: string) {
+  let parsed: ReturnType<typeof parseUpid> | undefined;
+  try {
+    parsed = parseUpid(upid);
+  } catch {
+    parsed = undefined;
+  }
+  return {
+    upid,
+    node: str(r.node) ?? parsed?.node ?? '',
+    type: str(r.type) ?? parsed?.type ?? '',
+    id: str(r.id) ?? parsed?.id ?? '',
+    // Task lists split a token's identity into `user` + `tokenid`; the UPID carries it whole, as we use it.
+    user: parsed?.user ?? [str(r.user), str(r.tokenid)].filter((x) => x !== undefined).join('!'),
+    starttime: num(r.starttime) ?? parsed?.starttime ?? 0,
+  };
+}
+
+/** GET /nodes/{node}/tasks/{upid}/status. */
+export function toTaskStatus(data: unknown, upid: string): TaskStatus {
+  const r = (data ?? {}) as Raw;
+  const status: TaskStatus = {
+    ...taskBase(r, str(r.upid) ?? upid),
+    status: r.status === 'stopped' ? 'stopped' : 'running',
+  };
+  const exit = str(r.exitstatus);
+  if (status.status === 'stopped' && exit !== undefined) status.exitstatus = exit;
+  return status;
+}
+
+/** GET /cluster/tasks rows. */
+export function toClusterTasks(data: unknown): ClusterTask[] {
+  return rows(data).flatMap((r) => {
+    const upid = str(r.upid);
+    if (upid === undefined) return [];
+    const task: ClusterTask = taskBase(r, upid);
+    const endtime = num(r.endtime);
+    const status = str(r.status);
+    if (endtime !== undefined) task.endtime = endtime;
+    if (status !== undefined) task.status = status;
+    return [task];
+  });
+}
+
+/** GET …/tasks/{upid}/log: `[{n,t}]` plus the top-level `total`. */
+export function toTaskLog(data: unknown, total: number | undefined, start: number): TaskLog {
+  const lines = rows(data).flatMap((r) => {
+    const n = num(r.n);
+    const t = str(r.t);
+    return n === undefined || t === undefined ? [] : [{ n, t }];
+  });
+  return { lines, total: total ?? start + lines.length };
+}
