@@ -1,0 +1,128 @@
+import { ApiError, permissionError, serverError } from './api-error.ts';
+import { drivesToCopy } from './drives.ts';
+import type { SimFaults } from './sim-faults.ts';
+import type { SimState } from './sim-state.ts';
+import type { SimVmConfig } from './types.ts';
+import { type ParamSchema, validateParams } from './validate-params.ts';
+
+/** What a clone worker needs, decided before the UPID is returned. */
+export interface ClonePlan {
+  node: string;
+  vmid: number;
+  newid: number;
+  name: string;
+  full: boolean;
+  source: SimVmConfig;
+  target?: string;
+  storage?: string;
+  format?: string;
+  pool?: string;
+  description?: string;
+}
+
+const CLONE_SCHEMA: Record<string, ParamSchema> = {
+  node: { type: 'string', format: 'pve-node' },
+  vmid: { type: 'integer', minimum: 100, maximum: 999_999_999 },
+  newid: { type: 'integer', minimum: 100, maximum: 999_999_999 },
+  name: { type: 'string', optional: true, format: 'dns-name' },
+  description: { type: 'string', optional: true, maxLength: 8192 },
+  pool: { type: 'string', optional: true, format: 'pve-poolid' },
+  snapname: { type: 'string', optional: true, format: 'pve-configid', maxLength: 40 },
+  storage: { type: 'string', optional: true, format: 'pve-storage-id' },
+  format: { type: 'string', optional: true, enum: ['raw', 'qcow2', 'vmdk'] },
+  full: { type: 'boolean', optional: true },
+  target: { type: 'string', optional: true, format: 'pve-node' },
+  bwlimit: { type: 'integer', optional: true, minimum: 0 },
+};
+
+/**
+ * The checks POST /nodes/{node}/qemu/{vmid}/clone makes before forking its worker, in Proxmox's order
+ * (qemu-server `clone_vm`): schema (400) → privileges (403) → target/storage → source config and lock →
+ * full/linked rules → shared storage for `target` → new VMID free on this node. Throws ApiError.
+ */
+export function checkCloneRequest(
+  state: SimState,
+  faults: SimFaults,
+  params: Record<string, string>,
+): ClonePlan {
+  const p = validateParams(params, CLONE_SCHEMA);
+  const node = p.node as string;
+  const vmid = p.vmid as number;
+  const newid = p.newid as number;
+  const pool = p.pool as string | undefined;
+  const storage = p.storage as string | undefined;
+  const deny = (path: string, priv: string) => {
+    if (faults.denied.has(`${path}|${priv}`)) throw permissionError(path, priv);
+  };
+  deny(`/vms/${vmid}`, 'VM.Clone');
+  if (pool !== undefined) {
+    if (!state.pools.has(pool)) throw serverError(`pool '${pool}' does not exist`);
+    deny(`/pool/${pool}`, 'VM.Allocate');
+  } else deny(`/vms/${newid}`, 'VM.Allocate');
+  if (storage !== undefined) deny(`/storage/${storage}`, 'Datastore.AllocateSpace');
+
+  let target = p.target as string | undefined;
+  if (target === node || target === 'localhost') target = undefined;
+  if (target !== undefined && !state.nodes.has(target)) throw serverError(`no such cluster node '${target}'`);
+  if (storage !== undefined) {
+    const scfg = state.storageOn(storage, node);
+    if (!scfg) {
+      if (state.storages.has(storage))
+        throw serverError(`storage '${storage}' is not available on node '${node}'`);
+      throw serverError(`storage '${storage}' does not exist`);
+    }
+    if (!scfg.content.includes('images'))
+      throw new ApiError(400, `storage '${storage}' does not support vm images\n`);
+    if (target !== undefined) {
+      if (!state.storageOn(storage, target))
+        throw serverError(`storage '${storage}' is not available on node '${target}'`);
+      if (!scfg.shared) throw serverError(`can't clone to non-shared storage '${storage}'`);
+    }
+  }
+
+  const vm = state.vms.get(vmid);
+  if (!vm || vm.node !== node)
+    throw serverError(`Configuration file 'nodes/${node}/qemu-server/${vmid}.conf' does not exist`);
+  const conf = vm.config;
+  if (conf.lock !== undefined) throw serverError(`VM is locked (${conf.lock})`);
+  if (p.snapname !== undefined) throw serverError(`snapshot '${p.snapname}' does not exist`);
+  const isTemplate = Number(conf.template ?? 0) === 1;
+  const full = (p.full as boolean | undefined) ?? !isTemplate;
+  if (storage !== undefined && !full) throw serverError("parameter 'storage' not allowed for linked clones");
+  if (p.format !== undefined && !full) throw serverError("parameter 'format' not allowed for linked clones");
+
+  let sharedvm = true;
+  for (const d of drivesToCopy(conf)) {
+    const fullCopy = full || d.cloudinit || d.key === 'tpmstate0';
+    if (!fullCopy && !(d.volname ?? '').startsWith('base-'))
+      throw serverError(`Linked clone feature is not supported for '${d.volid}' (${d.key})`);
+    const sid = fullCopy && !d.cloudinit && storage !== undefined ? storage : d.storage;
+    if (!state.storages.get(sid ?? '')?.shared) sharedvm = false;
+  }
+  for (const [key, value] of Object.entries(conf)) {
+    // CD-ROMs with an ISO on local storage pin the VM to this node too.
+    if (!/^(ide|sata|scsi)\d+$/.test(key) || !String(value).includes('media=cdrom')) continue;
+    const sid = /^([^:,]+):/.exec(String(value))?.[1];
+    if (sid !== undefined && !/cloudinit/.test(String(value)) && !state.storages.get(sid)?.shared)
+      sharedvm = false;
+  }
+  if (target !== undefined && !sharedvm)
+    throw serverError(`can't clone VM to node '${target}' (VM uses local storage)`);
+  if (state.vms.get(newid)?.node === node)
+    throw serverError(`unable to create VM ${newid}: config file already exists`);
+
+  const plan: ClonePlan = {
+    node,
+    vmid,
+    newid,
+    full,
+    name: (p.name as string | undefined) ?? `Copy-of-VM-${conf.name ?? vmid}`,
+    source: { ...conf },
+  };
+  if (target !== undefined) plan.target = target;
+  if (storage !== undefined) plan.storage = storage;
+  if (p.format !== undefined) plan.format = p.format as string;
+  if (pool !== undefined) plan.pool = pool;
+  if (p.description !== undefined) plan.description = p.description as string;
+  return plan;
+}

@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import { permissionError, serverError } from './api-error.ts';
+import { drivesToCopy, isDriveKey, isUnusedKey, parseDrive } from './drives.ts';
+import type { Route, SimContext } from './route.ts';
+import type { SimVm } from './sim-state.ts';
+import { createTask, endTask } from './sim-tasks.ts';
+
+/** The VM on that node, as the node's own /etc/pve/nodes/<node>/qemu-server sees it. */
+function localVm(ctx: SimContext, node: string, vmid: string): SimVm {
+  const vm = ctx.state.vms.get(Number(vmid));
+  if (!vm || vm.node !== node || !/^\d+$/.test(vmid))
+    throw serverError(`Configuration file 'nodes/${node}/qemu-server/${vmid}.conf' does not exist`);
+  if (ctx.faults.denied.has(`/vms/${vm.vmid}|VM.Audit`)) throw permissionError(`/vms/${vm.vmid}`, 'VM.Audit');
+  return vm;
+}
+
+function digest(config: Record<string, unknown>): string {
+  const text = Object.entries(config)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\n');
+  return createHash('sha1').update(text).digest('hex');
+}
+
+/** /nodes/{node}/storage, /nodes/{node}/qemu, …/config, …/status/current, DELETE …/qemu/{vmid}. */
+export const qemuRoutes: Route[] = [
+  {
+    method: 'GET',
+    pattern: '/nodes/{node}/storage',
+    handle: (ctx, { path, params }) => {
+      const out: Record<string, unknown>[] = [];
+      for (const s of ctx.state.storages.values()) {
+        if (!ctx.state.storageOn(s.storage, path.node as string)) continue;
+        if (params.content !== undefined && !s.content.includes(params.content)) continue;
+        if (params.storage !== undefined && params.storage !== s.storage) continue;
+        const used = [...ctx.state.volumesOf(s.storage, path.node as string).values()].reduce(
+          (a, b) => a + b,
+          0,
+        );
+        out.push({
+          storage: s.storage,
+          type: s.type,
+          content: s.content.join(','),
+          enabled: 1,
+          active: 1,
+          shared: s.shared ? 1 : 0,
+          total: s.total,
+          used,
+          avail: s.total - used,
+          used_fraction: s.total === 0 ? 0 : used / s.total,
+        });
+      }
+      return { data: out };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/nodes/{node}/qemu',
+    handle: (ctx, { path }) => ({
+      data: [...ctx.state.vms.values()]
+        .filter((vm) => vm.node === path.node)
+        .map((vm) => {
+          const r: Record<string, unknown> = { vmid: vm.vmid, status: vm.status, name: vm.config.name ?? '' };
+          if (vm.config.template !== undefined) r.template = 1;
+          if (vm.config.lock !== undefined) r.lock = vm.config.lock;
+          r.maxdisk = drivesToCopy(vm.config).find((d) => !d.cloudinit)?.size ?? 0;
+          return r;
+        }),
+    }),
+  },
+  {
+    method: 'GET',
+    pattern: '/nodes/{node}/qemu/{vmid}/config',
+    handle: (ctx, { path }) => {
+      const vm = localVm(ctx, path.node as string, path.vmid as string);
+      return { data: { ...vm.config, digest: digest(vm.config) } };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: '/nodes/{node}/qemu/{vmid}/status/current',
+    handle: (ctx, { path }) => {
+      const vm = localVm(ctx, path.node as string, path.vmid as string);
+      const r: Record<string, unknown> = {
+        vmid: vm.vmid,
+        name: vm.config.name ?? `VM ${vm.vmid}`,
+        status: vm.status,
+        qmpstatus: vm.status,
+        cpus: Number(vm.config.cores ?? 1),
+        maxmem: Number(String(vm.config.memory ?? '2048').replace(/\D.*$/, '')) * 1024 * 1024,
+        uptime: vm.status === 'running' ? 86_400 : 0,
+        ha: { managed: 0 },
+      };
+      if (vm.config.lock !== undefined) r.lock = vm.config.lock;
+      if (vm.config.template !== undefined) r.template = 1;
+      return { data: r };
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: '/nodes/{node}/qemu/{vmid}',
+    handle: (ctx, { path, principal }) => {
+      const vm = localVm(ctx, path.node as string, path.vmid as string);
+      if (ctx.faults.denied.has(`/vms/${vm.vmid}|VM.Allocate`))
+        throw permissionError(`/vms/${vm.vmid}`, 'VM.Allocate');
+      if (vm.config.lock !== undefined) throw serverError(`VM is locked (${vm.config.lock})`);
+      if (vm.status === 'running') throw serverError(`VM ${vm.vmid} is running - destroy failed`);
+      const task = createTask(ctx.state, vm.node, 'qmdestroy', String(vm.vmid), principal);
+      for (const [key, value] of Object.entries(vm.config)) {
+        if (!isDriveKey(key) && !isUnusedKey(key)) continue;
+        const d = parseDrive(key, String(value));
+        if (d.storage === undefined || d.volname === undefined || (d.cdrom && !d.cloudinit)) continue;
+        ctx.state.freeVolume(d.storage, vm.node, d.volname);
+        task.log.push(`  Logical volume "${d.volname.split('/').pop()}" successfully removed.`);
+      }
+      ctx.state.removeVm(vm.vmid);
+      for (const members of ctx.state.pools.values()) members.delete(vm.vmid);
+      endTask(ctx.state, task, 'OK');
+      return { data: task.upid };
+    },
+  },
+];

@@ -1,0 +1,163 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { ClonePlan } from './check-clone-request.ts';
+import { type CloneWorkerContext, copyWithProgress, lockStorage } from './copy-disk.ts';
+import { drivesToCopy, formatDrive, isDriveKey, isUnusedKey, type SimDrive } from './drives.ts';
+import { progressLine } from './format-bytes.ts';
+import type { CloneFault } from './sim-faults.ts';
+import type { SimTask } from './sim-state.ts';
+import { endTask } from './sim-tasks.ts';
+import type { SimVmConfig } from './types.ts';
+
+/** Pauses between the steps of a clone (simulated ms), so pollers can see each state. */
+const STEP_MS = { fork: 200, smallCopy: 300, linked: 500, finish: 500 };
+
+const randomMac = () =>
+  ['BC', '24', '11', ...[...randomBytes(3)].map((b) => b.toString(16).toUpperCase().padStart(2, '0'))].join(
+    ':',
+  );
+
+/** The new VM's config without disks: template/unusedN/pending/snapshot state dropped, MACs and ids regenerated. */
+function baseConfig(plan: ClonePlan): SimVmConfig {
+  const conf: SimVmConfig = {};
+  for (const [key, value] of Object.entries(plan.source)) {
+    if (['template', 'lock', 'parent', 'digest', 'snapstate'].includes(key) || isUnusedKey(key)) continue;
+    if (isDriveKey(key) && !/media=cdrom/.test(String(value))) continue;
+    if (isDriveKey(key) && /cloudinit/.test(String(value))) continue;
+    let v = value;
+    if (/^net\d+$/.test(key))
+      v = String(value).replace(/^(\w+)=([0-9A-Fa-f:]{17})/, (_m, model) => `${model}=${randomMac()}`);
+    if (key === 'smbios1') v = String(value).replace(/uuid=[0-9a-f-]+/i, `uuid=${randomUUID()}`);
+    if (key === 'vmgenid') v = randomUUID();
+    conf[key] = v;
+  }
+  conf.name = plan.name;
+  if (plan.description !== undefined) conf.description = plan.description;
+  return conf;
+}
+
+/** Full copies of real disks print progress; EFI, TPM state and cloud-init do not, linked clones copy nothing. */
+function copiesWithProgress(plan: ClonePlan, d: SimDrive): boolean {
+  return plan.full && !d.cloudinit && d.key !== 'efidisk0' && d.key !== 'tpmstate0';
+}
+
+/** The new volume's name for one drive: `vm-200-disk-0`, `base-112-disk-0/vm-200-disk-0`, `vm-200-cloudinit`. */
+function newVolname(
+  ctx: CloneWorkerContext,
+  plan: ClonePlan,
+  d: SimDrive,
+  storage: string,
+  full: boolean,
+): string {
+  const type = ctx.state.storages.get(storage)?.type ?? '';
+  const fileBased = ['dir', 'nfs', 'cifs', 'glusterfs', 'btrfs'].includes(type);
+  const ext = fileBased ? `.${plan.format ?? 'qcow2'}` : '';
+  const dir = fileBased ? `${plan.newid}/` : '';
+  if (d.cloudinit) return `${dir}vm-${plan.newid}-cloudinit${ext}`;
+  const disk = ctx.state.nextDiskName(storage, plan.node, plan.newid);
+  if (!full) return `${d.volname}/${disk}${ext}`;
+  return `${dir}${disk}${ext}`;
+}
+
+/**
+ * Runs a qmclone worker the way qemu-server does: stub config `lock: clone` → each disk in lexical key
+ * order (log line, storage lock for full copies, progress lines, config grows) → full config with the
+ * lock → lock removed → move to target / add to pool → `TASK OK`. On failure frees the new volumes,
+ * removes the config and ends `TASK ERROR: clone failed: …`; a killed task leaves its stub behind.
+ */
+export async function runCloneWorker(
+  ctx: CloneWorkerContext,
+  task: SimTask,
+  plan: ClonePlan,
+  faults: CloneFault[],
+): Promise<void> {
+  const { state, clock } = ctx;
+  const signal = AbortSignal.any([task.abort.signal, ctx.closing]);
+  const log = (line: string) => task.log.push(line);
+  const fault = <K extends CloneFault['kind']>(kind: K) =>
+    faults.find((f): f is Extract<CloneFault, { kind: K }> => f.kind === kind);
+  const newVolumes: [string, string][] = [];
+  let createdConfig = false;
+  try {
+    await clock.sleep(STEP_MS.fork, signal);
+    if (state.vms.has(plan.newid)) {
+      // pmxcfs refuses to rename the new config into place when the VMID exists on any node.
+      endTask(
+        state,
+        task,
+        `close (rename) atomic file '/etc/pve/nodes/${plan.node}/qemu-server/${plan.newid}.conf' failed: File exists`,
+      );
+      return;
+    }
+    const newconf: SimVmConfig = { ...baseConfig(plan), lock: 'clone' };
+    const vm = state.addVm({ vmid: plan.newid, node: plan.node, config: { lock: 'clone' } });
+    createdConfig = true;
+
+    const drives = drivesToCopy(plan.source);
+    for (const d of drives) {
+      const full = plan.full || d.cloudinit || d.key === 'tpmstate0';
+      const storage =
+        full && !d.cloudinit && plan.storage !== undefined ? plan.storage : (d.storage as string);
+      log(`create ${full ? 'full' : 'linked'} clone of drive ${d.key} (${d.volid})`);
+      const withProgress = copiesWithProgress(plan, d);
+      let release: (() => void) | undefined;
+      if (withProgress) release = await lockStorage(ctx, plan, storage, fault('lock-timeout'), signal);
+      try {
+        const volname = newVolname(ctx, plan, d, storage, full);
+        state.allocVolume(storage, plan.node, volname, d.size);
+        newVolumes.push([storage, volname]);
+        if (state.storages.get(storage)?.type.startsWith('lvm'))
+          log(`  Logical volume "${volname.split('/').pop()}" created.`);
+        if (fault('hang') && (withProgress || !drives.some((x) => copiesWithProgress(plan, x)))) {
+          if (withProgress) log(progressLine(0, d.size));
+          await new Promise((_resolve, reject) =>
+            signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
+          );
+        }
+        if (withProgress) await copyWithProgress(ctx, d.size, log, fault('fail'), signal);
+        else await clock.sleep(full ? STEP_MS.smallCopy : STEP_MS.linked, signal);
+        newconf[d.key] = formatDrive(d, `${storage}:${volname}`);
+        vm.config = { ...newconf };
+        state.vmChanged(vm.vmid);
+      } finally {
+        release?.();
+      }
+    }
+    // With no disk copied with progress (a linked clone), an injected failure hits after the disks.
+    const failing = fault('fail');
+    if (
+      failing &&
+      !drives.some((d) => plan.full && !d.cloudinit && !['efidisk0', 'tpmstate0'].includes(d.key))
+    )
+      throw new Error(failing.message);
+    // The full config, still locked (also for a source without disks).
+    vm.config = { ...newconf };
+    state.vmChanged(vm.vmid);
+    await clock.sleep(STEP_MS.finish, signal);
+    delete newconf.lock;
+    vm.config = { ...newconf };
+    state.vmChanged(vm.vmid);
+    await clock.sleep(STEP_MS.finish, signal);
+    if (plan.target !== undefined) {
+      vm.node = plan.target;
+      state.vmChanged(vm.vmid);
+    }
+    if (plan.pool !== undefined) state.pools.get(plan.pool)?.add(plan.newid);
+    const warnings = fault('warnings');
+    if (warnings) {
+      for (let i = 1; i <= warnings.count; i++) log(`WARN: simulated warning ${i} of ${warnings.count}`);
+      endTask(state, task, `WARNINGS: ${warnings.count}`);
+    } else endTask(state, task, 'OK');
+  } catch (err) {
+    if (ctx.closing.aborted) return;
+    if (task.abort.signal.reason === 'kill') {
+      // A crashed worker cleans nothing up: its `lock: clone` stub and volumes stay.
+      endTask(state, task, 'unexpected status', false);
+      return;
+    }
+    const reason = task.abort.signal.aborted ? 'interrupted by signal' : (err as Error).message;
+    await clock.sleep(1000, ctx.closing).catch(() => {});
+    for (const [storage, volname] of newVolumes) state.freeVolume(storage, plan.node, volname);
+    if (createdConfig) state.removeVm(plan.newid);
+    endTask(state, task, `clone failed: ${reason}`);
+  }
+}

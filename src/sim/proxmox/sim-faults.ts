@@ -1,0 +1,199 @@
+import { drivesToCopy } from './drives.ts';
+import type { SimAuth } from './sim-auth.ts';
+import type { SimState } from './sim-state.ts';
+
+/** Which clone a one-shot fault applies to (default: the next clone of any template). */
+export interface CloneFaultFilter {
+  template?: number;
+  node?: string;
+}
+
+/** A fault the next matching clone meets. */
+export type CloneFault =
+  | { kind: 'lock-timeout'; storage?: string }
+  | { kind: 'fail'; message: string; atPercent: number }
+  | { kind: 'hang' }
+  | { kind: 'warnings'; count: number }
+  | { kind: 'lose-response' }
+  | { kind: 'vmid-clash'; node: string };
+
+/** Flaky API: the next `count` requests matching method/path answer `status` (or lose the connection). */
+export interface FlapSpec {
+  method?: string;
+  /** Matched against the path below /api2/json (a string matches as a substring). */
+  path: RegExp | string;
+  count: number;
+  status: 500 | 502 | 503 | 'drop';
+}
+
+interface PendingFault {
+  filter: CloneFaultFilter;
+  fault: CloneFault;
+}
+
+/** Faults a test injects into the simulator. One-shot clone faults are consumed by the next matching clone. */
+export class SimFaults {
+  private readonly pending: PendingFault[] = [];
+  private readonly flaps: FlapSpec[] = [];
+  readonly denied = new Set<string>();
+  readonly offlineReasons = new Map<string, string>();
+
+  constructor(
+    private readonly state: SimState,
+    private readonly auth: SimAuth,
+  ) {}
+
+  /** The template loses its disks (cloud-init and CD-ROMs stay) and boots from the network. */
+  removeBootDisk(vmid: number): void {
+    const vm = this.vm(vmid);
+    for (const d of drivesToCopy(vm.config)) if (!d.cloudinit) delete vm.config[d.key];
+    vm.config.boot = 'order=net0';
+  }
+
+  /** The template's boot disk is detached into `unused0` (what peers' users meet after a botched edit). */
+  moveBootDiskToUnused(vmid: number): void {
+    const vm = this.vm(vmid);
+    const disk = drivesToCopy(vm.config).find((d) => !d.cloudinit && !d.key.startsWith('efidisk'));
+    if (!disk) throw new Error(`VM ${vmid} has no disk to detach`);
+    delete vm.config[disk.key];
+    vm.config.unused0 = disk.volid;
+    vm.config.boot = String(vm.config.boot ?? '').replace(new RegExp(`${disk.key};?`), '') || 'order=net0';
+  }
+
+  /** `boot: order=` with nothing in it. */
+  emptyBootOrder(vmid: number): void {
+    this.vm(vmid).config.boot = 'order=';
+  }
+
+  /** Sets a lock on a VM or template (e.g. `backup`), or removes it with undefined. */
+  lockVm(vmid: number, lock: string | undefined): void {
+    const vm = this.vm(vmid);
+    if (lock === undefined) delete vm.config.lock;
+    else vm.config.lock = lock;
+  }
+
+  /** A `lock: clone` stub config left behind by a killed clone task. */
+  stuckCloneStub(vmid: number, node: string): void {
+    this.state.addVm({ vmid, node, config: { lock: 'clone' } });
+  }
+
+  /** The next clone's full copy cannot get the storage lock: `can't lock file … - got timeout`. */
+  storageLockTimeout(filter: CloneFaultFilter & { storage?: string } = {}): void {
+    const fault: CloneFault = { kind: 'lock-timeout' };
+    if (filter.storage !== undefined) fault.storage = filter.storage;
+    this.pending.push({ filter, fault });
+  }
+
+  /** The next clone fails mid-copy with `clone failed: <message>` at the given percent (default 40). */
+  failClone(message: string, options: CloneFaultFilter & { atPercent?: number } = {}): void {
+    this.pending.push({
+      filter: options,
+      fault: { kind: 'fail', message, atPercent: options.atPercent ?? 40 },
+    });
+  }
+
+  /** The next clone's task never ends (until stopped); its VM keeps `lock: clone`. */
+  hangClone(filter: CloneFaultFilter = {}): void {
+    this.pending.push({ filter, fault: { kind: 'hang' } });
+  }
+
+  /** The next clone succeeds with `WARNINGS: count`. */
+  cloneWarnings(count: number, filter: CloneFaultFilter = {}): void {
+    this.pending.push({ filter, fault: { kind: 'warnings', count } });
+  }
+
+  /** The next clone POST starts the task, then the connection drops before the answer is sent. */
+  loseCloneResponse(filter: CloneFaultFilter = {}): void {
+    this.pending.push({ filter, fault: { kind: 'lose-response' } });
+  }
+
+  /** Right after the next clone POST is accepted, its new VMID appears on `node` (a race with another clone). */
+  vmidClash(node: string, filter: CloneFaultFilter = {}): void {
+    this.pending.push({ filter, fault: { kind: 'vmid-clash', node } });
+  }
+
+  /** The next `count` requests matching the method and path answer 5xx or lose their connection. */
+  flap(spec: FlapSpec): void {
+    this.flaps.push({ ...spec });
+  }
+
+  /** The node goes offline: requests routed to it answer 595 `reason` after the offline delay. */
+  nodeOffline(node: string, reason = 'Connection refused'): void {
+    const n = this.state.nodes.get(node);
+    if (!n) throw new Error(`no node ${node}`);
+    n.online = false;
+    this.offlineReasons.set(node, reason);
+  }
+
+  /** The node is back. */
+  nodeOnline(node: string): void {
+    const n = this.state.nodes.get(node);
+    if (n) n.online = true;
+    this.offlineReasons.delete(node);
+  }
+
+  /** Every ticket issued so far expires now. */
+  expireTickets(): void {
+    this.auth.expireAll();
+  }
+
+  /** Switches the bad-ticket 401 wording: 'old' (≤ 9.1.4) or 'new' (≥ 9.1.5). */
+  ticketErrorWording(wording: 'old' | 'new'): void {
+    this.auth.wording = wording;
+  }
+
+  /** Takes a privilege away from everyone: `denyPrivilege('/vms/112', 'VM.Clone')` → 403. */
+  denyPrivilege(path: string, privilege: string): void {
+    this.denied.add(`${path}|${privilege}`);
+  }
+
+  /** Kills a running task as a crash would: it ends with `unexpected status` and leaves its `lock: clone` stub. */
+  killTask(upid: string): void {
+    const task = this.state.tasks.get(upid);
+    if (task?.status !== 'running') throw new Error(`no running task ${upid}`);
+    task.abort.abort('kill');
+  }
+
+  /** Removes pending one-shot faults and flaps. */
+  clear(): void {
+    this.pending.length = 0;
+    this.flaps.length = 0;
+    this.denied.clear();
+  }
+
+  /** Consumes the pending faults matching a clone (one of each kind at most). */
+  takeCloneFaults(template: number, node: string): CloneFault[] {
+    const taken: CloneFault[] = [];
+    for (let i = 0; i < this.pending.length; ) {
+      const p = this.pending[i] as PendingFault;
+      const match =
+        (p.filter.template === undefined || p.filter.template === template) &&
+        (p.filter.node === undefined || p.filter.node === node) &&
+        !taken.some((f) => f.kind === p.fault.kind);
+      if (match) {
+        taken.push(p.fault);
+        this.pending.splice(i, 1);
+      } else i++;
+    }
+    return taken;
+  }
+
+  /** Consumes one flap matching the request, if any. */
+  takeFlap(method: string, path: string): FlapSpec['status'] | undefined {
+    const flap = this.flaps.find(
+      (f) =>
+        f.count > 0 &&
+        (f.method === undefined || f.method.toUpperCase() === method) &&
+        (typeof f.path === 'string' ? path.includes(f.path) : f.path.test(path)),
+    );
+    if (!flap) return undefined;
+    flap.count--;
+    return flap.status;
+  }
+
+  private vm(vmid: number) {
+    const vm = this.state.vms.get(vmid);
+    if (!vm) throw new Error(`no VM ${vmid}`);
+    return vm;
+  }
+}

@@ -1,0 +1,119 @@
+import type { Clock } from '../../clock.ts';
+import type { Logger } from '../../logger.ts';
+
+/** A VM config as the simulator stores it (what GET …/config returns, minus `digest`). */
+export type SimVmConfig = Record<string, string | number>;
+
+/** One cluster node. `nodeid` is the corosync id (gaps allowed; 0 on a standalone host). */
+export interface SimNodeSpec {
+  name: string;
+  nodeid: number;
+  ip?: string;
+  online?: boolean;
+}
+
+/** One storage definition (storage.cfg). `nodes` limits it to some nodes; shared storages are one pool. */
+export interface SimStorageSpec {
+  storage: string;
+  /** lvmthin | lvm | dir | rbd | nfs | zfspool … */
+  type: string;
+  /** e.g. ['images', 'rootdir'] */
+  content: string[];
+  shared: boolean;
+  /** Bytes. */
+  total: number;
+  nodes?: string[];
+  enabled?: boolean;
+}
+
+/** One VM or template to start with. Volumes named in its config are registered on their storages. */
+export interface SimVmSpec {
+  vmid: number;
+  node: string;
+  config: SimVmConfig;
+  status?: 'running' | 'stopped';
+}
+
+/** The cluster the simulator starts with. `standalone` = a single host without corosync (nodeid 0). */
+export interface SimClusterSpec {
+  name?: string;
+  standalone?: boolean;
+  nodes: SimNodeSpec[];
+  storages: SimStorageSpec[];
+  vms: SimVmSpec[];
+  pools?: string[];
+  /** datacenter.cfg next-id range. */
+  nextId?: { lower: number; upper: number };
+}
+
+/** An API token the simulator accepts: `id` is `USER@REALM!TOKENID`. */
+export interface SimToken {
+  id: string;
+  secret: string;
+}
+
+/** A user (for ticket auth). */
+export interface SimUser {
+  username: string;
+  password: string;
+}
+
+/** Options of startProxmoxSim; every duration is in simulated milliseconds of `clock`. */
+export interface ProxmoxSimOptions {
+  clock?: Clock;
+  port?: number;
+  host?: string;
+  cluster?: SimClusterSpec;
+  /** Delay of auth-layer 401s (real: 3 s). */
+  authDelayMs?: number;
+  tokens?: SimToken[];
+  users?: SimUser[];
+  /** How long name/status/template lag in /cluster/resources after a VM appears (real: ~10 s). */
+  resourceLagMs?: number;
+  /** How long a clone waits for a storage lock before `got timeout` (real: 10 s). */
+  storageLockTimeoutMs?: number;
+  /** How many full copies may hold one storage's lock at once before the next one waits. */
+  storageLockConcurrency?: number;
+  /** Full-copy speed in bytes per simulated second (default 200 MiB/s). */
+  copyBytesPerSecond?: number;
+  /** Ticket lifetime (real: 2 h). */
+  ticketLifetimeMs?: number;
+  /** How long a request to an offline node takes before it answers 595. */
+  offlineDelayMs?: number;
+  /** 401 wording for a bad ticket: 'old' (≤ 9.1.4) `permission denied - invalid PVE ticket`, 'new' `Authentication failed!`. */
+  ticketErrorWording?: 'old' | 'new';
+  /** The node the API is reached on (`local: 1` in /cluster/status); default the first node. */
+  apiNode?: string;
+  logger?: Logger;
+}
+
+/** A running simulator task (read-only view). */
+export interface SimTaskView {
+  upid: string;
+  node: string;
+  type: string;
+  id: string;
+  user: string;
+  starttime: number;
+  status: 'running' | 'stopped';
+  exitstatus?: string;
+  endtime?: number;
+  log: readonly string[];
+}
+
+/** A VM as the simulator holds it (read-only view). */
+export interface SimVmView {
+  vmid: number;
+  node: string;
+  status: 'running' | 'stopped';
+  config: SimVmConfig;
+}
+
+/** A storage with its volumes (read-only view); local storages have one entry per node. */
+export interface SimStorageView {
+  storage: string;
+  node?: string;
+  type: string;
+  shared: boolean;
+  volumes: Record<string, number>;
+}

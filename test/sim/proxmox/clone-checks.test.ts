@@ -1,0 +1,179 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type ProxmoxSim, startProxmoxSim } from '../../../src/sim/proxmox/index.ts';
+import { jumpClock } from './jump-clock.ts';
+import { call } from './sim-http.ts';
+
+let sim: ProxmoxSim;
+beforeAll(async () => {
+  sim = await startProxmoxSim({ clock: jumpClock(1000), authDelayMs: 0 });
+});
+afterAll(() => sim.close());
+
+const clone = (node: string, vmid: number, form: Record<string, string | number>) =>
+  call(sim, 'POST', `/nodes/${node}/qemu/${vmid}/clone`, { form });
+
+/** Every check below must fail before any task exists. */
+function expectNoTask() {
+  expect(sim.tasks().filter((t) => t.type === 'qmclone')).toEqual([]);
+}
+
+describe('parameter verification (400)', () => {
+  test('a name that is not a DNS name', async () => {
+    const a = await clone('pve1', 112, { newid: 200, name: 'test_clone' });
+    expect([a.status, a.reason, a.contentType]).toEqual([
+      400,
+      'Parameter verification failed.',
+      'application/json;charset=UTF-8',
+    ]);
+    expect(a.text).toBe(
+      '{"data":null,"errors":{"name":"invalid format - value does not look like a valid DNS name\\n"},"message":"Parameter verification failed.\\n"}',
+    );
+    expectNoTask();
+  });
+
+  test('newid missing, out of range, or not a number; unknown parameters; bad booleans', async () => {
+    expect((await clone('pve1', 112, { name: 'x' })).json.errors).toEqual({
+      newid: 'property is missing and it is not optional',
+    });
+    expect((await clone('pve1', 112, { newid: 99 })).json.errors).toEqual({
+      newid: 'value must have a minimum value of 100',
+    });
+    expect((await clone('pve1', 112, { newid: 1_000_000_000 })).json.errors).toEqual({
+      newid: 'value must have a maximum value of 999999999',
+    });
+    expect((await clone('pve1', 112, { newid: 200, full: 'maybe', colour: 'red' })).json.errors).toEqual({
+      full: "type check ('boolean') failed - got 'maybe'",
+      colour: 'property is not defined in schema and the schema does not allow additional properties',
+    });
+    expectNoTask();
+  });
+});
+
+describe('synchronous clone errors', () => {
+  const cases: [string, string, number, Record<string, string | number>, number, string][] = [
+    [
+      'source not on this node',
+      'pve2',
+      112,
+      { newid: 200 },
+      500,
+      "Configuration file 'nodes/pve2/qemu-server/112.conf' does not exist",
+    ],
+    [
+      'no such VM',
+      'pve1',
+      4242,
+      { newid: 200 },
+      500,
+      "Configuration file 'nodes/pve1/qemu-server/4242.conf' does not exist",
+    ],
+    [
+      'storage for a linked clone',
+      'pve1',
+      112,
+      { newid: 200, storage: 'local-lvm' },
+      500,
+      "parameter 'storage' not allowed for linked clones",
+    ],
+    [
+      'storage for an explicit linked clone',
+      'pve1',
+      112,
+      { newid: 200, full: 0, storage: 'ceph' },
+      500,
+      "parameter 'storage' not allowed for linked clones",
+    ],
+    [
+      'format for a linked clone',
+      'pve1',
+      112,
+      { newid: 200, format: 'qcow2' },
+      500,
+      "parameter 'format' not allowed for linked clones",
+    ],
+    [
+      'storage without images',
+      'pve1',
+      112,
+      { newid: 200, full: 1, storage: 'local' },
+      400,
+      "storage 'local' does not support vm images",
+    ],
+    [
+      'unknown storage',
+      'pve1',
+      112,
+      { newid: 200, full: 1, storage: 'nope' },
+      500,
+      "storage 'nope' does not exist",
+    ],
+    [
+      'target with a non-shared storage',
+      'pve1',
+      112,
+      { newid: 200, full: 1, target: 'pve2', storage: 'local-lvm' },
+      500,
+      "can't clone to non-shared storage 'local-lvm'",
+    ],
+    [
+      'target while disks are local',
+      'pve1',
+      112,
+      { newid: 200, full: 1, target: 'pve2' },
+      500,
+      "can't clone VM to node 'pve2' (VM uses local storage)",
+    ],
+    ['target unknown', 'pve1', 9100, { newid: 200, target: 'pve9' }, 500, "no such cluster node 'pve9'"],
+    [
+      'new id taken on this node',
+      'pve1',
+      112,
+      { newid: 100 },
+      500,
+      'unable to create VM 100: config file already exists',
+    ],
+    [
+      'linked clone of a VM that is no template',
+      'pve1',
+      100,
+      { newid: 200, full: 0 },
+      500,
+      "Linked clone feature is not supported for 'local-lvm:vm-100-disk-0' (scsi0)",
+    ],
+    ['unknown pool', 'pve1', 112, { newid: 200, pool: 'prod' }, 500, "pool 'prod' does not exist"],
+    ['snapshot', 'pve1', 112, { newid: 200, snapname: 'before' }, 500, "snapshot 'before' does not exist"],
+  ];
+  test.each(cases)('%s', async (_what, node, vmid, form, status, message) => {
+    const a = await clone(node, vmid, form);
+    expect([a.status, a.reason]).toEqual([status, message]);
+    expect(a.json).toEqual({ data: null, message: `${message}\n` });
+    expectNoTask();
+  });
+
+  test('a VMID on ANOTHER node passes the (local-only) check', async () => {
+    // 101 lives on pve2; the POST on pve1 is accepted and the task fails later (see the faults tests).
+    const a = await clone('pve1', 112, { newid: 101 });
+    expect(a.status).toBe(200);
+    expect(a.json.data).toMatch(/^UPID:pve1:/);
+  });
+
+  test('a locked template: `VM is locked (backup)`', async () => {
+    sim.faults.lockVm(9105, 'backup');
+    const a = await clone('pve1', 9105, { newid: 201 });
+    expect([a.status, a.reason]).toEqual([500, 'VM is locked (backup)']);
+    sim.faults.lockVm(9105, undefined);
+  });
+
+  test('missing privileges: 403 `Permission check failed (path, privilege)`', async () => {
+    sim.faults.denyPrivilege('/vms/9105', 'VM.Clone');
+    const a = await clone('pve1', 9105, { newid: 202 });
+    expect([a.status, a.reason]).toEqual([403, 'Permission check failed (/vms/9105, VM.Clone)']);
+    sim.faults.denyPrivilege('/storage/ceph', 'Datastore.AllocateSpace');
+    const b = await clone('pve1', 112, { newid: 202, full: 1, storage: 'ceph' });
+    expect([b.status, b.reason]).toEqual([
+      403,
+      'Permission check failed (/storage/ceph, Datastore.AllocateSpace)',
+    ]);
+    sim.faults.clear();
+  });
+});
