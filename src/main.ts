@@ -1,0 +1,61 @@
+import { ConfigError, loadConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+import { type ServiceMode, startServices } from './main-services.ts';
+
+/**
+ * The composition root for the long-running processes: `npm start` (bot + worker), `npm run start:bot`
+ * (arg `bot`), `npm run start:worker` (arg `worker`). SIGTERM/SIGINT drain the worker, stop the app, quit Redis.
+ */
+async function main(): Promise<void> {
+  const arg = process.argv[2];
+  if (arg !== undefined && arg !== 'bot' && arg !== 'worker') {
+    process.stderr.write(`usage: tsx src/main.ts [bot|worker] (got '${arg}')\n`);
+    process.exit(2);
+  }
+  const mode: ServiceMode = arg ?? 'all';
+  // A worker verifies no Slack requests and decides no approvals: it needs only the bot token and API URL, so
+  // the HTTP-mode and approval checks of the Slack section are satisfied with placeholders here.
+  const env =
+    mode === 'worker'
+      ? {
+          ...process.env,
+          SLACK_SIGNING_SECRET: process.env.SLACK_SIGNING_SECRET || 'unused-by-worker',
+          CLONE_REQUIRE_APPROVAL: 'false',
+        }
+      : process.env;
+  let config: ReturnType<typeof loadConfig<'proxmox' | 'clone' | 'slack' | 'redis' | 'log'>>;
+  try {
+    config = loadConfig(env, ['proxmox', 'clone', 'slack', 'redis', 'log']);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.log.level);
+  const services = await startServices(config, { mode, logger });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now (running clones resume on another worker)');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'draining');
+    services
+      .stop({ drainTimeoutMs: 25_000 })
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`pve-clonebot failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

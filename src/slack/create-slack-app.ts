@@ -1,0 +1,56 @@
+import { App } from '@slack/bolt';
+import type { FetchFunction } from '@slack/web-api';
+import { boltLogger } from './bolt-logger.ts';
+import { registerActions } from './listeners/actions/index.ts';
+import { subcommandTable } from './listeners/commands/clone-subcommands.ts';
+import { registerCommands } from './listeners/commands/index.ts';
+import { registerViews } from './listeners/views/index.ts';
+import { createSlackMembership } from './slack-membership.ts';
+import type { SlackAppDeps, SlackServices } from './slack-services.ts';
+
+/** The bot's identity from auth.test; passing it keeps Bolt's constructor from calling auth.test itself. */
+export interface BotIdentity {
+  botId: string;
+  botUserId: string;
+}
+
+/**
+ * The Slack app: Bolt 5 over HTTP at `/slack/events` (plus `customRoutes`), or Socket Mode when an app token
+ * is configured; every Web API call goes to `config.apiUrl`. `await app.start(port)` returns the HTTP server.
+ */
+export function createSlackApp(
+  deps: SlackAppDeps & {
+    identity?: BotIdentity /** Wraps Web API calls (metrics). */;
+    fetch?: FetchFunction;
+  },
+): App {
+  const { config } = deps;
+  const logger = deps.logger.child({ component: 'slack' });
+  const common = {
+    token: config.botToken,
+    ...(deps.identity ?? {}),
+    logger: boltLogger(logger),
+    clientOptions: { slackApiUrl: config.apiUrl, ...(deps.fetch ? { fetch: deps.fetch } : {}) },
+    customRoutes: deps.customRoutes ?? [],
+    port: config.port,
+  };
+  const app =
+    config.appToken !== undefined
+      ? new App({ ...common, appToken: config.appToken, socketMode: true })
+      : new App({ ...common, signingSecret: config.signingSecret ?? '', endpoints: '/slack/events' });
+  const { identity: _identity, fetch: _fetch, ...rest } = deps;
+  const services: SlackServices = {
+    ...rest,
+    logger,
+    client: app.client,
+    membership: createSlackMembership({ client: app.client, clock: deps.clock, logger }),
+    subcommands: subcommandTable(deps.subcommands),
+  };
+  registerCommands(app, services);
+  registerActions(app, services);
+  registerViews(app, services);
+  app.error(async (err) => {
+    logger.error({ err: String(err) }, 'unhandled error in a Slack listener');
+  });
+  return app;
+}

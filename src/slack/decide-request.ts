@@ -1,0 +1,133 @@
+import { isRequestId } from '../requests/request-id.ts';
+import type { CloneRequestRecord, RequestStatus, TransitionResult } from '../requests/types.ts';
+import { slackDate } from './messages/request-fields.ts';
+import { escapeMrkdwn } from './messages/slack-limits.ts';
+import type { SlackServices } from './slack-services.ts';
+import { updateRequestMessage } from './update-request-message.ts';
+
+/** A decision either changed the request (record is the new state) or changed nothing and says why. */
+export type DecisionOutcome =
+  | { ok: true; record: CloneRequestRecord; previous?: RequestStatus }
+  | { ok: false; message: string };
+
+type Decision = 'approve' | 'deny';
+
+function audit(s: SlackServices, fields: Record<string, unknown>, msg: string): void {
+  s.logger.info({ audit: true, at: new Date(s.clock.now()).toISOString(), ...fields }, msg);
+}
+
+/** Why a transition did not happen, for the person who clicked. */
+export function whyUnchanged(t: Extract<TransitionResult, { ok: false }>): string {
+  const r = t.record;
+  if (!r || t.reason === 'not-found')
+    return 'That request no longer exists (finished requests are kept 30 days).';
+  if (t.reason === 'expired' || r.status === 'expired') {
+    return `That request expired ${slackDate(r.expiresAt)} without a decision: ask again with \`/clone\`.`;
+  }
+  const by = (u: string | undefined) => (u !== undefined && u !== 'system' ? ` by <@${u}>` : '');
+  switch (r.status) {
+    case 'approved':
+    case 'cloning':
+    case 'done':
+    case 'failed':
+      return `That request was already approved${by(r.decidedBy)} (now ${r.status}).`;
+    case 'denied':
+      return `That request was already denied${by(r.decidedBy)}.`;
+    case 'cancelled':
+      return `That request was cancelled${by(r.cancelledBy)}.`;
+    default:
+      return `That request is ${r.status}: nothing changed.`;
+  }
+}
+
+/**
+ * Checks that `userId` may approve or deny `id`, without changing anything: a listed approver (by user id or
+ * user group, re-checked here on every click), not the requester unless self-approval is allowed.
+ */
+export async function checkDecider(
+  s: SlackServices,
+  id: string,
+  userId: string,
+  decision: Decision,
+): Promise<DecisionOutcome> {
+  const record = isRequestId(id) ? await s.store.get(id) : undefined;
+  if (!record) return { ok: false, message: 'That request no longer exists.' };
+  if (!(await s.membership.matches(s.config.approvers, userId))) {
+    audit(s, { requestId: id, actor: userId, decision }, `refused ${decision}: not an approver`);
+    return { ok: false, message: `Only approvers can ${decision} clone requests (see \`/clone help\`).` };
+  }
+  if (decision === 'approve' && record.requester.userId === userId && !s.config.allowSelfApproval) {
+    audit(s, { requestId: id, actor: userId, decision }, 'refused approve: self-approval');
+    return { ok: false, message: 'You cannot approve your own request: another approver has to.' };
+  }
+  return { ok: true, record };
+}
+
+/** Approves a pending request (atomically: of two clicks at once, one wins), updates its message, queues it. */
+export async function approveRequest(s: SlackServices, id: string, userId: string): Promise<DecisionOutcome> {
+  const check = await checkDecider(s, id, userId, 'approve');
+  if (!check.ok) return check;
+  const t = await s.store.transition(
+    id,
+    ['pending'],
+    'approved',
+    { decidedBy: userId, decidedAt: s.clock.now() },
+    userId,
+  );
+  if (!t.ok) {
+    if (t.record?.status === 'expired') await updateRequestMessage(s.client, t.record, s.logger);
+    return { ok: false, message: whyUnchanged(t) };
+  }
+  // The message first: the worker's "cloning" edit must land after this one, not be overwritten by it.
+  await updateRequestMessage(s.client, t.record, s.logger);
+  await s.queue.enqueue(id);
+  return { ok: true, record: t.record };
+}
+
+/** Denies a pending request with an optional reason, updates its message and tells the requester in the thread. */
+export async function denyRequest(
+  s: SlackServices,
+  id: string,
+  userId: string,
+  reason: string | undefined,
+): Promise<DecisionOutcome> {
+  const check = await checkDecider(s, id, userId, 'deny');
+  if (!check.ok) return check;
+  const patch = { decidedBy: userId, decidedAt: s.clock.now(), ...(reason ? { denyReason: reason } : {}) };
+  const t = await s.store.transition(id, ['pending'], 'denied', patch, userId);
+  if (!t.ok) {
+    if (t.record?.status === 'expired') await updateRequestMessage(s.client, t.record, s.logger);
+    return { ok: false, message: whyUnchanged(t) };
+  }
+  await updateRequestMessage(s.client, t.record, s.logger);
+  if (t.record.messageTs !== undefined) {
+    await s.client.chat
+      .postMessage({
+        channel: t.record.channelId,
+        thread_ts: t.record.messageTs,
+        text: `<@${t.record.requester.userId}> your request was denied by <@${userId}>${reason ? `: ${escapeMrkdwn(reason)}` : '.'}`,
+      })
+      .catch((err: unknown) =>
+        s.logger.warn({ requestId: id, err: String(err) }, 'could not post the denial'),
+      );
+  }
+  return { ok: true, record: t.record };
+}
+
+/**
+ * Cancels a request for its requester or an approver. Before the clone starts it just stops; while cloning
+ * the store tells the worker, which stops the Proxmox task and then reports the result in the thread.
+ */
+export async function cancelRequest(s: SlackServices, id: string, userId: string): Promise<DecisionOutcome> {
+  const record = isRequestId(id) ? await s.store.get(id) : undefined;
+  if (!record)
+    return { ok: false, message: `There is no request \`${id}\`: see \`/clone status\` for yours.` };
+  if (record.requester.userId !== userId && !(await s.membership.matches(s.config.approvers, userId))) {
+    audit(s, { requestId: id, actor: userId }, 'refused cancel: neither requester nor approver');
+    return { ok: false, message: 'Only the requester or an approver can cancel this request.' };
+  }
+  const t = await s.store.cancel(id, userId);
+  if (!t.ok) return { ok: false, message: whyUnchanged(t) };
+  await updateRequestMessage(s.client, t.record, s.logger);
+  return { ok: true, record: t.record, previous: t.previous };
+}

@@ -1,0 +1,13 @@
+import type { App, BlockButtonAction, BlockStaticSelectAction } from '@slack/bolt';
+import { SLACK_IDS } from '../../slack-ids.ts';
+import type { SlackServices } from '../../slack-services.ts';
+import { approveAction } from './approve-action.ts';
+import { denyAction } from './deny-action.ts';
+import { modalNodeAction } from './modal-node-action.ts';
+
+/** Registers the button and select listeners. */
+export function registerActions(app: App, s: SlackServices): void {
+  app.action<BlockButtonAction>(SLACK_IDS.approve, approveAction(s));
+  app.action<BlockButtonAction>(SLACK_IDS.deny, denyAction(s));
+  app.action<BlockStaticSelectAction>(SLACK_IDS.modalNodeAction, modalNodeAction(s));
+}

@@ -1,0 +1,73 @@
+import type { ViewOutput } from '@slack/bolt';
+import type { FailureReason } from '../../../core/types.ts';
+import { SLACK_IDS } from '../../slack-ids.ts';
+
+/** The `/clone` form's inputs as typed; undefined when left empty. */
+export interface CloneModalInput {
+  node?: string;
+  template?: string;
+  name?: string;
+  mode: 'full' | 'linked';
+  storage?: string;
+  pool?: string;
+}
+
+/** Reads the form's state values (Slack's `{block_id: {action_id: value}}`). */
+export function readCloneModal(view: ViewOutput, fallbackNode?: string): CloneModalInput {
+  const v = view.state.values;
+  const get = (block: string, action: string = SLACK_IDS.value) => v[block]?.[action];
+  const text = (block: string) => {
+    const entry = get(block);
+    const raw = entry?.selected_option?.value ?? entry?.value ?? undefined;
+    const t = raw?.trim();
+    return t === undefined || t === '' ? undefined : t;
+  };
+  const node =
+    get(SLACK_IDS.modalNodeBlock, SLACK_IDS.modalNodeAction)?.selected_option?.value ?? fallbackNode;
+  const out: CloneModalInput = { mode: text(SLACK_IDS.modalModeBlock) === 'linked' ? 'linked' : 'full' };
+  if (node !== undefined) out.node = node;
+  const template = text(SLACK_IDS.modalTemplateBlock);
+  if (template !== undefined) out.template = template;
+  const name = text(SLACK_IDS.modalNameBlock);
+  if (name !== undefined) out.name = name;
+  const storage = text(SLACK_IDS.modalStorageBlock);
+  if (storage !== undefined) out.storage = storage;
+  const pool = text(SLACK_IDS.modalPoolBlock);
+  if (pool !== undefined) out.pool = pool;
+  return out;
+}
+
+/** The command text the form stands for, so it goes through the same parser as a typed `/clone`. */
+export function cloneModalText(
+  input: Required<Pick<CloneModalInput, 'node' | 'template' | 'name'>> & CloneModalInput,
+) {
+  const parts = [input.template, 'as', input.name, 'on', input.node, input.mode];
+  if (input.storage !== undefined) parts.push('storage', input.storage);
+  if (input.pool !== undefined) parts.push('pool', input.pool);
+  return parts.join(' ');
+}
+
+/** Which form field a parser error belongs to (by the word it names). */
+export function fieldForParseError(error: string): string {
+  if (/storage/i.test(error)) return SLACK_IDS.modalStorageBlock;
+  if (/pool/i.test(error)) return SLACK_IDS.modalPoolBlock;
+  if (/name/i.test(error) && !/node name/i.test(error)) return SLACK_IDS.modalNameBlock;
+  if (/node/i.test(error)) return SLACK_IDS.modalNodeBlock;
+  return SLACK_IDS.modalTemplateBlock;
+}
+
+/** Which form field a preflight failure belongs to. */
+export function fieldForReason(reason: FailureReason): string {
+  switch (reason) {
+    case 'invalid-request':
+    case 'name-taken':
+      return SLACK_IDS.modalNameBlock;
+    case 'unknown-node':
+    case 'node-offline':
+      return SLACK_IDS.modalNodeBlock;
+    case 'storage-invalid':
+      return SLACK_IDS.modalStorageBlock;
+    default:
+      return SLACK_IDS.modalTemplateBlock;
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * The action, callback and block ids the bot's messages and modals use, shared by renderers and listeners so
+ * a rename cannot silently disconnect a button from its listener.
+ */
+export const SLACK_IDS = {
+  command: '/clone',
+  approve: 'clone_approve',
+  deny: 'clone_deny',
+  deleteVm: 'clone_delete_vm',
+  cloneModal: 'clone_modal',
+  denyModal: 'clone_deny_modal',
+  modalNodeBlock: 'node',
+  modalNodeAction: 'clone_modal_node',
+  modalTemplateBlock: 'template',
+  modalNameBlock: 'name',
+  modalModeBlock: 'mode',
+  modalStorageBlock: 'storage',
+  modalPoolBlock: 'pool',
+  denyReasonBlock: 'reason',
+  /** Every input in our modals uses this action id inside its own block. */
+  value: 'value',
+} as const;

@@ -1,0 +1,144 @@
+import { ErrorCode, type WebClient } from '@slack/web-api';
+import type { Clock } from '../clock.ts';
+import type { CloneProgress, CloneResult } from '../core/types.ts';
+import type { CloneNotifier } from '../jobs/types.ts';
+import type { Logger } from '../logger.ts';
+import type { CloneRequestRecord, RequestStatus, RequestStore } from '../requests/types.ts';
+import { renderProgressMessage } from './messages/progress-message.ts';
+import { renderFailureMessage, renderSuccessMessage } from './messages/result-message.ts';
+import { createTokenBucket, type TokenBucket } from './token-bucket.ts';
+import { updateRequestMessage } from './update-request-message.ts';
+
+/** What createSlackNotifier needs. */
+export interface SlackNotifierDeps {
+  /** Retries 429s honouring Retry-After (the default WebClient): for the messages that must arrive. */
+  client: WebClient;
+  /** Built with `rejectRateLimitedCalls: true`, so a rate-limited progress edit is skipped, not queued. */
+  progressClient?: WebClient;
+  store: RequestStore;
+  clock: Clock;
+  logger: Logger;
+  proxmoxUiUrl: string;
+  /** chat.update budget for this process; default 40/min with bursts of 10, under Slack's ~50/min Tier 3. */
+  budget?: TokenBucket;
+}
+
+/** The request's status once its result is known (a success stays a success even after a late cancel). */
+function finalStatus(record: CloneRequestRecord, result: CloneResult): RequestStatus {
+  if (result.ok) return 'done';
+  return result.diagnosis.reason === 'cancelled' || record.status === 'cancelled' ? 'cancelled' : 'failed';
+}
+
+/**
+ * Tells Slack about clones: one thread reply edited with progress under a shared chat.update budget
+ * (a tick over budget or meeting a 429 is skipped; the next carries newer news), the parent message's status
+ * at each transition, and the result as a new reply that is retried until delivered.
+ */
+export function createSlackNotifier(deps: SlackNotifierDeps): CloneNotifier {
+  const { client, store, clock, proxmoxUiUrl } = deps;
+  const progressClient = deps.progressClient ?? client;
+  const logger = deps.logger.child({ component: 'slack-notifier' });
+  const budget = deps.budget ?? createTokenBucket({ capacity: 10, perMinute: 40, clock });
+  const inFlight = new Map<string, Promise<unknown>>();
+  // Requests finishing or finished here: a late progress tick must not overwrite the final state (bounded).
+  const finishing = new Set<string>();
+  const remember = (id: string) => {
+    finishing.add(id);
+    if (finishing.size > 1000) finishing.delete(finishing.values().next().value as string);
+  };
+  let pausedUntil = 0;
+
+  const edit = async (
+    via: WebClient,
+    record: CloneRequestRecord,
+    status: RequestStatus,
+    result?: CloneResult,
+  ) => {
+    budget.take();
+    await updateRequestMessage(via, { ...record, status, ...(result ? { result } : {}) }, logger);
+  };
+
+  return {
+    async started(record) {
+      // Skippable (the progress reply says the same): the clone must not wait for a rate limit here.
+      await edit(progressClient, record, 'cloning');
+      if (record.progressTs !== undefined) return { progressTs: record.progressTs };
+      try {
+        const res = await client.chat.postMessage({
+          channel: record.channelId,
+          ...(record.messageTs !== undefined ? { thread_ts: record.messageTs } : {}),
+          ...renderProgressMessage(record, record.lastProgress),
+        });
+        return res.ts !== undefined ? { progressTs: res.ts } : {};
+      } catch (err) {
+        // The clone must not wait on Slack: without a progress reply the result still arrives at the end.
+        logger.warn({ requestId: record.id, err: String(err) }, 'could not post the progress reply');
+        return {};
+      }
+    },
+
+    async progress(record, progress: CloneProgress) {
+      const ts = record.progressTs;
+      if (ts === undefined || finishing.has(record.id) || inFlight.has(record.id)) return false;
+      if (clock.now() < pausedUntil || !budget.tryTake()) return false;
+      const call = progressClient.chat.update({
+        channel: record.channelId,
+        ts,
+        ...renderProgressMessage(record, progress),
+      });
+      inFlight.set(record.id, call);
+      try {
+        await call;
+        return true;
+      } catch (err) {
+        const e = err as { code?: string; retryAfter?: number };
+        if (e.code === ErrorCode.RateLimitedError) {
+          pausedUntil = clock.now() + (e.retryAfter ?? 30) * 1000;
+          logger.debug(
+            { requestId: record.id, retryAfter: e.retryAfter },
+            'progress edit rate-limited: skipped',
+          );
+        } else {
+          logger.warn({ requestId: record.id, err: String(err) }, 'progress edit failed: skipped');
+        }
+        return false;
+      } finally {
+        inFlight.delete(record.id);
+      }
+    },
+
+    async finished(record, result) {
+      remember(record.id);
+      // A progress edit landing after the final one would show a running clone forever.
+      await inFlight.get(record.id)?.catch(() => undefined);
+      // The progress reply first, so it reads as ended by the time the result appears under it.
+      if (record.progressTs !== undefined) {
+        budget.take();
+        await client.chat
+          .update({
+            channel: record.channelId,
+            ts: record.progressTs,
+            ...renderProgressMessage(record, record.lastProgress, result),
+          })
+          .catch((err: unknown) =>
+            logger.warn({ requestId: record.id, err: String(err) }, 'could not finalise the progress reply'),
+          );
+      }
+      const fresh = (await store.get(record.id)) ?? record;
+      if (!fresh.resultDelivered) {
+        const message = result.ok
+          ? renderSuccessMessage(record, result, proxmoxUiUrl)
+          : renderFailureMessage(record, result, proxmoxUiUrl);
+        // Throws after the client's own retries: the job retries delivery (never the clone).
+        await client.chat.postMessage({
+          channel: record.channelId,
+          ...(record.messageTs !== undefined ? { thread_ts: record.messageTs } : {}),
+          ...message,
+          unfurl_links: false,
+        });
+        await store.update(record.id, { resultDelivered: true });
+      }
+      await edit(client, record, finalStatus(record, result), result);
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import type { CustomRoute } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import type { Clock } from '../clock.ts';
+import type { CloneEngine } from '../clone/types.ts';
+import type { CloneConfig, SlackConfig } from '../config.ts';
+import type { CloneQueue } from '../jobs/types.ts';
+import type { Logger } from '../logger.ts';
+import type { ProxmoxClient } from '../proxmox/types.ts';
+import type { RequestStore } from '../requests/types.ts';
+import type { CloneSubcommand } from './listeners/commands/subcommand-types.ts';
+import type { SlackMembership } from './slack-membership.ts';
+
+/** What createSlackApp needs; the composition root builds each part. */
+export interface SlackAppDeps {
+  config: SlackConfig;
+  cloneConfig: CloneConfig;
+  engine: CloneEngine;
+  store: RequestStore;
+  queue: CloneQueue;
+  /** Node and storage lists for the `/clone` form (read-only Proxmox calls). */
+  inventory: Pick<ProxmoxClient, 'listNodes' | 'listStorages'>;
+  clock: Clock;
+  logger: Logger;
+  /** The Proxmox web UI's origin (`https://pve1:8006`), for links to VMs. */
+  proxmoxUiUrl: string;
+  /** Extra HTTP routes on the same server, e.g. /healthz and /metrics. */
+  customRoutes?: CustomRoute[];
+  /** Extra `/clone` subcommands (e.g. `health`), added to help, status and cancel. */
+  subcommands?: readonly CloneSubcommand[];
+}
+
+/** What listeners receive: the deps plus the shared membership cache and the Bolt client. */
+export interface SlackServices extends SlackAppDeps {
+  client: WebClient;
+  membership: SlackMembership;
+  subcommands: readonly CloneSubcommand[];
+}

@@ -1,0 +1,92 @@
+import type { PreflightResult } from '../clone/types.ts';
+import type { CloneRequest } from '../core/types.ts';
+import type { CloneRequestRecord } from '../requests/types.ts';
+import { renderRequestMessage } from './messages/request-message.ts';
+import type { SlackServices } from './slack-services.ts';
+
+/** Who asked, where, and what they typed. */
+export interface SubmitInput {
+  request: CloneRequest;
+  text: string;
+  userId: string;
+  userName?: string;
+  channelId: string;
+}
+
+/** Submit succeeded (request posted, or queued at once), or a line saying why not with an optional hint. */
+export type SubmitOutcome =
+  | { ok: true; record: CloneRequestRecord; queued: boolean }
+  | { ok: false; error: string; hint?: string };
+
+/** Is this user (or channel) allowed to ask for clones? An empty CLONE_REQUESTERS allows everyone. */
+export async function mayRequest(s: SlackServices, userId: string, channelId: string): Promise<boolean> {
+  if (s.config.requesters.length === 0) return true;
+  return s.membership.matches(s.config.requesters, userId, channelId);
+}
+
+/**
+ * Checks a parsed request (who may ask, then the live cluster), stores it, posts the request message in
+ * the channel, and queues it at once when no approval is required. Nothing is stored when a check fails.
+ */
+export async function submitRequest(
+  s: SlackServices,
+  input: SubmitInput,
+  /** A preflight already started (the modal races it against Slack's 3 s), else run here. */
+  started?: Promise<PreflightResult>,
+): Promise<SubmitOutcome> {
+  const log = s.logger.child({ user: input.userId, channel: input.channelId });
+  if (!(await mayRequest(s, input.userId, input.channelId))) {
+    log.info(
+      { audit: true, text: input.text, at: new Date(s.clock.now()).toISOString() },
+      'clone request refused: not an allowed requester',
+    );
+    return {
+      ok: false,
+      error: 'You are not allowed to request clones here.',
+      hint: 'Ask an admin to add you, your user group or this channel to CLONE_REQUESTERS.',
+    };
+  }
+  const preflight = await (started ?? s.engine.preflight(input.request));
+  if (!preflight.ok) {
+    const d = preflight.diagnosis;
+    log.info({ text: input.text, reason: d.reason }, 'clone request refused by preflight');
+    return { ok: false, error: d.summary, ...(d.advice[0] !== undefined ? { hint: d.advice[0] } : {}) };
+  }
+  const queued = !s.config.requireApproval;
+  const record = await s.store.create({
+    request: input.request,
+    text: input.text,
+    requester:
+      input.userName !== undefined
+        ? { userId: input.userId, userName: input.userName }
+        : { userId: input.userId },
+    channelId: input.channelId,
+    status: queued ? 'approved' : 'pending',
+    approvalTtlMs: s.config.approvalTtlMs,
+  });
+  let posted: CloneRequestRecord = record;
+  try {
+    const res = await s.client.chat.postMessage({
+      channel: input.channelId,
+      ...renderRequestMessage(record),
+    });
+    if (res.ts !== undefined) posted = (await s.store.update(record.id, { messageTs: res.ts })) ?? record;
+  } catch (err) {
+    // Without a request message nobody can approve it and no thread can show progress: withdraw it.
+    log.warn({ requestId: record.id, err: String(err) }, 'could not post the request message');
+    await s.store.transition(
+      record.id,
+      ['pending', 'approved'],
+      'cancelled',
+      { cancelledBy: 'system' },
+      'system',
+    );
+    return {
+      ok: false,
+      error: 'I could not post the request in this channel.',
+      hint: 'Invite the bot to the channel (/invite @pve-clonebot) or use /clone in a public channel.',
+    };
+  }
+  if (queued) await s.queue.enqueue(record.id);
+  return { ok: true, record: posted, queued };
+}

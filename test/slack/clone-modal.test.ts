@@ -1,0 +1,93 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SimView } from '../../src/sim/slack/index.ts';
+import { type SlackAppHarness, standInEngine, startSlackAppHarness } from './slack-app-harness.ts';
+import { waitFor } from './wait-for.ts';
+
+const CH = 'C0CLONES';
+const U = 'U0REQUESTER';
+let h: SlackAppHarness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+/** Opens the form with `/clone`, picks pve1, and returns the view once its templates are shown. */
+async function openForm(harness: SlackAppHarness): Promise<SimView> {
+  const res = await harness.sim.slashCommand({ userId: U, channelId: CH, text: '' });
+  expect(res.status).toBe(200);
+  const withNodes = await harness.sim.waitUntil(() =>
+    harness.sim.views(U).find((v) => JSON.stringify(v.view.blocks).includes('clone_modal_node')),
+  );
+  // Only online nodes are offered.
+  expect(JSON.stringify(withNodes.view.blocks)).not.toContain('pve2');
+  await harness.sim.selectOption({
+    userId: U,
+    viewId: withNodes.id,
+    actionId: 'clone_modal_node',
+    value: 'pve1',
+    values: { node: { clone_modal_node: 'pve1' } },
+  });
+  return harness.sim.waitUntil(() =>
+    harness.sim.views(U).find((v) => JSON.stringify(v.view.blocks).includes('"block_id":"name"')),
+  );
+}
+
+const form = (template: string, name: string, extra: Record<string, Record<string, string>> = {}) => ({
+  template: { value: template },
+  name: { value: name },
+  ...extra,
+});
+
+describe('/clone alone opens the form', () => {
+  it('opens at once with the trigger_id, then shows nodes, then that node’s templates with their health', async () => {
+    h = await startSlackAppHarness();
+    const view = await openForm(h);
+    const open = h.sim.calls('views.open');
+    expect(open).toHaveLength(1);
+    expect(open[0]?.result.ok).toBe(true);
+    const blocks = JSON.stringify(view.view.blocks);
+    expect(blocks).toContain('112 · ubuntu-24 · scsi0');
+    expect(blocks).toContain('⚠ 9105');
+    expect(blocks).toContain('no boot disk');
+    expect(blocks).toContain('local-lvm');
+    expect(blocks).not.toContain('"iso"');
+  });
+
+  it('a name that is not a DNS name is a field error; nothing is stored', async () => {
+    h = await startSlackAppHarness();
+    const view = await openForm(h);
+    const res = await h.sim.submitView({ userId: U, viewId: view.id, values: form('112', 'Bad_Name!') });
+    expect(res.errors?.name).toContain('Not a valid DNS name');
+    expect(res.errors?.name).toContain('bad-name');
+    expect(h.sim.views(U)).toHaveLength(1);
+    expect(await h.store.listRecent(10)).toEqual([]);
+  });
+
+  it('a name already used and a broken template are field errors from the cluster check', async () => {
+    h = await startSlackAppHarness({ engine: standInEngine({ taken: ['web-1'] }) });
+    const view = await openForm(h);
+    const taken = await h.sim.submitView({ userId: U, viewId: view.id, values: form('112', 'web-1') });
+    expect(taken.errors?.name).toContain('already exists');
+    const broken = await h.sim.submitView({ userId: U, viewId: view.id, values: form('9105', 'web-2') });
+    expect(broken.errors?.template).toContain('missing boot disk');
+    expect(await h.store.listRecent(10)).toEqual([]);
+  });
+
+  it('a good form closes and posts the request in the channel it was opened from', async () => {
+    h = await startSlackAppHarness();
+    const view = await openForm(h);
+    const res = await h.sim.submitView({
+      userId: U,
+      viewId: view.id,
+      values: form('112', 'web-3', { mode: { value: 'linked' }, pool: { value: 'lab' } }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.errors).toBeUndefined();
+    const parent = await h.sim.waitUntil(() => h?.sim.messages(CH)[0]);
+    expect(JSON.stringify(parent.blocks)).toContain('web-3');
+    const record = await waitFor(async () => (await h?.store.listRecent(1))?.[0], 'the record');
+    expect(record.request).toMatchObject({ name: 'web-3', mode: 'linked', pool: 'lab', node: 'pve1' });
+    expect(record.text).toBe('112 as web-3 on pve1 linked pool lab');
+    expect(h.sim.views(U)).toEqual([]);
+  });
+});

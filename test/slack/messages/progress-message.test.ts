@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { checkMessageBlocks } from '../../../src/sim/slack/block-limits.ts';
+import { phaseLabel, renderProgressMessage } from '../../../src/slack/messages/progress-message.ts';
+import { sampleFailure, sampleProgress, sampleRecord, sampleSuccess } from '../fixtures.ts';
+
+const record = sampleRecord({ status: 'cloning' });
+
+describe('renderProgressMessage', () => {
+  it('shows phase, bar with percent, bytes, ETA, elapsed / timeout', () => {
+    const m = renderProgressMessage(record, sampleProgress);
+    expect(m).toMatchSnapshot();
+    const text = JSON.stringify(m.blocks);
+    expect(text).toContain('Cloning disk scsi0 (1/1)');
+    expect(text).toContain('42%');
+    expect(text).toContain('13.7 GiB of 32.0 GiB');
+    expect(text).toContain('ETA 2m 07s');
+    expect(text).toContain('Elapsed 1m 35s / timeout 15m 00s');
+  });
+
+  it('names each phase', () => {
+    expect(phaseLabel({ ...sampleProgress, phase: 'verifying-template' })).toBe('Verifying template');
+    expect(phaseLabel({ ...sampleProgress, phase: 'finishing' })).toBe('Finishing');
+    expect(phaseLabel({ phase: 'cloning', elapsedMs: 0, timeoutMs: 1, message: '' })).toBe('Cloning');
+  });
+
+  it('omits the bar when Proxmox logged no percent', () => {
+    const m = renderProgressMessage(record, {
+      phase: 'starting',
+      elapsedMs: 1000,
+      timeoutMs: 900_000,
+      message: '',
+    });
+    expect(JSON.stringify(m.blocks)).not.toContain('░');
+  });
+
+  it('has a starting state and final states', () => {
+    expect(renderProgressMessage(record, undefined)).toMatchSnapshot('starting');
+    expect(renderProgressMessage(record, sampleProgress, sampleSuccess)).toMatchSnapshot('finished');
+    const failed = renderProgressMessage(record, sampleProgress, sampleFailure(2000, 2000));
+    expect(failed).toMatchSnapshot('failed');
+    expect(checkMessageBlocks(failed.blocks)).toEqual([]);
+  });
+});

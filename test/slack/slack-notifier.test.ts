@@ -1,0 +1,161 @@
+import { WebClient } from '@slack/web-api';
+import type { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.ts';
+import { createRequestStore } from '../../src/requests/request-store.ts';
+import type { CloneRequestRecord, RequestStore } from '../../src/requests/types.ts';
+import { type SlackSim, startSlackSim } from '../../src/sim/slack/index.ts';
+import { createSlackNotifier } from '../../src/slack/slack-notifier.ts';
+import { createTokenBucket } from '../../src/slack/token-bucket.ts';
+import {
+  connect,
+  deleteKeys,
+  freshPrefix,
+  type ManualClock,
+  manualClock,
+} from '../requests/redis-fixture.ts';
+import { sampleFailure, sampleProgress, sampleSuccess } from './fixtures.ts';
+
+const CH = 'C0CLONES';
+let sim: SlackSim;
+let redis: Redis;
+let prefix: string;
+let store: RequestStore;
+let clock: ManualClock;
+
+beforeEach(async () => {
+  clock = manualClock(Date.now());
+  sim = await startSlackSim();
+  redis = connect();
+  prefix = freshPrefix();
+  store = createRequestStore(redis, { prefix, clock });
+});
+afterEach(async () => {
+  await sim.close();
+  await deleteKeys(redis, prefix);
+  await redis.quit();
+});
+
+function notifier(opts: { capacity?: number; perMinute?: number; finalRetries?: number } = {}) {
+  const client = new WebClient(sim.botToken, {
+    slackApiUrl: sim.apiUrl,
+    ...(opts.finalRetries !== undefined ? { retryConfig: { retries: opts.finalRetries } } : {}),
+  });
+  const progressClient = new WebClient(sim.botToken, {
+    slackApiUrl: sim.apiUrl,
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+  });
+  return createSlackNotifier({
+    client,
+    progressClient,
+    store,
+    clock,
+    logger: createLogger('silent'),
+    proxmoxUiUrl: 'https://pve1:8006',
+    budget: createTokenBucket({ capacity: opts.capacity ?? 10, perMinute: opts.perMinute ?? 40, clock }),
+  });
+}
+
+/** A cloning request whose parent message exists in the fake channel. */
+async function cloningRecord(): Promise<CloneRequestRecord> {
+  const parent = await new WebClient(sim.botToken, { slackApiUrl: sim.apiUrl }).chat.postMessage({
+    channel: CH,
+    text: 'request',
+  });
+  const record = await store.create({
+    request: { template: { kind: 'vmid', vmid: 112 }, name: 'web-1', node: 'pve1', mode: 'full' },
+    text: '112 as web-1 on pve1',
+    requester: { userId: 'U0REQUESTER' },
+    channelId: CH,
+    messageTs: parent.ts as string,
+    status: 'approved',
+  });
+  const t = await store.transition(record.id, ['approved'], 'cloning', {}, 'worker');
+  if (!t.ok) throw new Error('transition');
+  return t.record;
+}
+
+describe('createSlackNotifier', () => {
+  it('started posts one thread reply and marks the parent cloning; progress edits that reply', async () => {
+    const n = notifier();
+    const record = await cloningRecord();
+    const { progressTs } = await n.started(record);
+    expect(progressTs).toBeDefined();
+    const thread = sim.thread(CH, record.messageTs as string);
+    expect(thread.map((m) => m.ts)).toEqual([progressTs]);
+    expect(JSON.stringify(sim.message(CH, record.messageTs as string)?.blocks)).toContain('Cloning');
+    const withTs = { ...record, progressTs: progressTs as string };
+    expect(await n.progress(withTs, sampleProgress)).toBe(true);
+    const reply = sim.message(CH, progressTs as string);
+    expect(reply?.updates).toBe(1);
+    expect(JSON.stringify(reply?.blocks)).toContain('42%');
+    // A resumed job does not post a second progress reply.
+    expect(await n.started(withTs)).toEqual({ progressTs });
+    expect(sim.thread(CH, record.messageTs as string)).toHaveLength(1);
+  });
+
+  it('skips ticks over the chat.update budget and refills with time', async () => {
+    const n = notifier({ capacity: 2, perMinute: 6 });
+    const record = await cloningRecord();
+    const { progressTs } = await n.started(record); // the parent edit takes one token
+    const r = { ...record, progressTs: progressTs as string };
+    expect(await n.progress(r, sampleProgress)).toBe(true);
+    expect(await n.progress(r, sampleProgress)).toBe(false);
+    expect(await n.progress(r, sampleProgress)).toBe(false);
+    clock.advance(10_000); // 6/min → one token per 10 s
+    expect(await n.progress(r, sampleProgress)).toBe(true);
+    expect(sim.calls('chat.update')).toHaveLength(3);
+  });
+
+  it('a 429 on a progress edit skips it (no retry, no throw) and pauses edits for Retry-After', async () => {
+    const n = notifier();
+    const record = await cloningRecord();
+    const { progressTs } = await n.started(record);
+    const r = { ...record, progressTs: progressTs as string };
+    sim.injectFault('chat.update', { type: 'ratelimited', retryAfterSeconds: 20 }, 1);
+    expect(await n.progress(r, sampleProgress)).toBe(false);
+    const before = sim.calls('chat.update').length;
+    expect(await n.progress(r, sampleProgress)).toBe(false);
+    expect(sim.calls('chat.update')).toHaveLength(before); // paused: not even tried
+    clock.advance(20_000);
+    expect(await n.progress(r, sampleProgress)).toBe(true);
+  });
+
+  it('finished posts the result as a new reply, finalises the progress reply and the parent, once', async () => {
+    const n = notifier();
+    const record = await cloningRecord();
+    const { progressTs } = await n.started(record);
+    const r = { ...record, progressTs: progressTs as string, lastProgress: sampleProgress };
+    await n.finished(r, sampleSuccess);
+    const thread = sim.thread(CH, record.messageTs as string);
+    expect(thread).toHaveLength(2);
+    expect(JSON.stringify(thread[1]?.blocks)).toContain('qemu%2F200');
+    expect(JSON.stringify(sim.message(CH, progressTs as string)?.blocks)).toContain('Clone finished');
+    expect(JSON.stringify(sim.message(CH, record.messageTs as string)?.blocks)).toContain('Done');
+    expect((await store.get(record.id))?.resultDelivered).toBe(true);
+    // A progress tick arriving after the end must not overwrite the final state.
+    expect(await n.progress(r, sampleProgress)).toBe(false);
+    await n.finished(r, sampleSuccess); // a retried delivery does not post twice
+    expect(sim.thread(CH, record.messageTs as string)).toHaveLength(2);
+  });
+
+  it('finished throws when Slack refuses the result, so the job retries delivery', async () => {
+    const n = notifier({ finalRetries: 0 });
+    const record = await cloningRecord();
+    sim.injectFault('chat.postMessage', { type: 'http', status: 500 }, 5);
+    await expect(n.finished(record, sampleFailure())).rejects.toThrow();
+    expect((await store.get(record.id))?.resultDelivered).toBeUndefined();
+  });
+
+  it('finished waits out a 429 on the result (Retry-After) and delivers it', async () => {
+    const n = notifier();
+    const record = await cloningRecord();
+    sim.injectFault('chat.postMessage', { type: 'ratelimited', retryAfterSeconds: 1 }, 1);
+    await n.finished(record, sampleFailure());
+    const thread = sim.thread(CH, record.messageTs as string);
+    expect(thread).toHaveLength(1);
+    expect(thread[0]?.text).toContain('failed');
+    expect(JSON.stringify(sim.message(CH, record.messageTs as string)?.blocks)).toContain('Failed');
+  });
+});
