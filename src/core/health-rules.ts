@@ -31,6 +31,7 @@ export function evaluateTemplateHealth(input: HealthInput, now: number): HealthR
     if (nodeId !== undefined) nh.nodeId = nodeId;
     if (!n.online) {
       // Its templates (as last known) still say which base ids exist; their copies elsewhere must not be missing.
+      if (n.templates.length > 0) nh.knownTemplates = n.templates.map((t) => t.vmid).sort((a, b) => a - b);
       for (const t of n.templates) {
         const parsed = parseNodeTemplateVmid(t.vmid, input.nodeIds);
         if (parsed?.node !== undefined) bases.add(parsed.base);

@@ -19,3 +19,27 @@ export function summarizeHealth(nodes: readonly NodeHealth[]): HealthSummary {
     ok: errors === 0 && warnings === 0,
   };
 }
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** One line: `9 templates: 5 healthy, 4 with problems (3 errors, 2 warnings); 1 copy missing; offline: pve3`. */
+export function describeHealthSummary(s: HealthSummary): string {
+  const parts: string[] = [];
+  if (s.ok) parts.push(`${s.templates === 1 ? 'the' : 'all'} ${plural(s.templates, 'template')} healthy`);
+  else {
+    const counts = [
+      s.errors > 0 ? plural(s.errors, 'error') : '',
+      s.warnings > 0 ? plural(s.warnings, 'warning') : '',
+    ]
+      .filter((x) => x !== '')
+      .join(', ');
+    parts.push(
+      `${plural(s.templates, 'template')}: ${s.healthy} healthy, ${s.withProblems} with problems (${counts})`,
+    );
+  }
+  if (s.missingCopies > 0)
+    parts.push(`${plural(s.missingCopies, 'copy')} missing`.replace('copys', 'copies'));
+  parts.push(`${plural(s.nodesOnline, 'node')} online`);
+  if (s.nodesOffline.length > 0) parts.push(`offline: ${s.nodesOffline.join(', ')}`);
+  return parts.join('; ');
+}

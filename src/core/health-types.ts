@@ -77,6 +77,8 @@ export interface NodeHealth {
   templates: TemplateHealth[];
   /** Node-level findings: offline, no node id, missing copies of a base. */
   findings: Finding[];
+  /** Offline node: the VMIDs of its templates as last seen online (not checked now). */
+  knownTemplates?: number[];
 }
 
 export interface HealthSummary {
@@ -96,4 +98,6 @@ export interface HealthReport {
   checkedAt: number;
   nodes: NodeHealth[];
   summary: HealthSummary;
+  /** What the check could not see or had to assume (node ids derived, a config unreadable, lock ages unknown). */
+  notes?: string[];
 }

@@ -1,7 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { HealthChange } from '../../core/health-changes.ts';
-import { findingEntry } from './health-report.ts';
 import { packSections, splitIntoMessages } from './health-message-parts.ts';
+import { findingEntry } from './health-report.ts';
 import { escapeMrkdwn } from './slack-limits.ts';
 import type { SlackMessage } from './slack-message.ts';
 
@@ -12,12 +12,16 @@ const what = (c: HealthChange) =>
 
 function changeBlocks(c: HealthChange): KnownBlock[] {
   if (c.kind === 'healthy') return packSections(`:white_check_mark: ${what(c)} is healthy again`, []);
-  if (c.kind === 'gone') return packSections(`:wastebasket: ${what(c)} is gone: its problems are no longer reported`, []);
+  if (c.kind === 'gone')
+    return packSections(`:wastebasket: ${what(c)} is gone: its problems are no longer reported`, []);
   return packSections(`:rotating_light: ${what(c)} is broken`, c.findings.map(findingEntry));
 }
 
 /** The change alert: which templates broke (each new problem with its fix) and which are healthy again. */
-export function renderHealthChanges(changes: readonly HealthChange[], opts: { first?: boolean } = {}): SlackMessage[] {
+export function renderHealthChanges(
+  changes: readonly HealthChange[],
+  opts: { first?: boolean } = {},
+): SlackMessage[] {
   const broken = changes.filter((c) => c.kind === 'broken').length;
   const fixed = changes.length - broken;
   const counts = [broken > 0 ? `${broken} broken` : '', fixed > 0 ? `${fixed} healthy again` : '']
@@ -27,5 +31,7 @@ export function renderHealthChanges(changes: readonly HealthChange[], opts: { fi
     ? `Template health monitoring started: ${broken} template${broken === 1 ? '' : 's'} with problems`
     : `Template health changed: ${counts}`;
   const head: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: `*${headline}*` } }];
-  return splitIntoMessages(headline, head, changes.flatMap(changeBlocks), { title: 'Template health changes' });
+  return splitIntoMessages(headline, head, changes.flatMap(changeBlocks), {
+    title: 'Template health changes',
+  });
 }

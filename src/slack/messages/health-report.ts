@@ -34,8 +34,10 @@ function nodeBlocks(n: NodeHealth): KnownBlock[] {
   ];
   if (healthy.length > 0 && broken > 0)
     entries.push(`:white_check_mark: healthy: ${healthy.map((t) => t.vmid).join(', ')}`);
-  if (broken === 0 && healthy.length > 0 && entries.length === 0)
-    entries.push(healthy.map((t) => (t.name ? `${t.vmid} ${escapeMrkdwn(t.name)}` : String(t.vmid))).join(', '));
+  if (broken === 0 && healthy.length > 0)
+    entries.unshift(
+      healthy.map((t) => (t.name ? `${t.vmid} ${escapeMrkdwn(t.name)}` : String(t.vmid))).join(', '),
+    );
   return packSections(title, entries);
 }
 
@@ -44,7 +46,10 @@ function nodeBlocks(n: NodeHealth): KnownBlock[] {
  * per node with each problem and its fix, notes. Split into several messages when it exceeds 50 blocks;
  * `maxMessages` caps the count (an ephemeral answer may use its response_url only a few times).
  */
-export function renderHealthReport(report: HealthReport, opts: { maxMessages?: number } = {}): SlackMessage[] {
+export function renderHealthReport(
+  report: HealthReport,
+  opts: { maxMessages?: number } = {},
+): SlackMessage[] {
   const s = report.summary;
   const icon = s.ok ? ':white_check_mark:' : s.errors > 0 ? ':x:' : ':warning:';
   const summary = describeHealthSummary(s);
@@ -57,9 +62,10 @@ export function renderHealthReport(report: HealthReport, opts: { maxMessages?: n
   const notes = (report.notes ?? []).map((n) => escapeMrkdwn(n));
   body.push(
     context(
-      [`Checked <!date^${when}^{date_short_pretty} {time}|${new Date(report.checkedAt).toISOString()}>`, ...notes].join(
-        ' · ',
-      ),
+      [
+        `Checked <!date^${when}^{date_short_pretty} {time}|${new Date(report.checkedAt).toISOString()}>`,
+        ...notes,
+      ].join(' · '),
     ),
   );
   return splitIntoMessages(`Template health: ${summary}`, head, body, {
