@@ -4,7 +4,11 @@ import { WebClient } from '@slack/web-api';
 import { Redis } from 'ioredis';
 import { type Clock, systemClock } from './clock.ts';
 import { createCloneEngine } from './clone/create-clone-engine.ts';
-import type { Config } from './config.ts';
+import { type Config, loadConfig } from './config.ts';
+import { createHealthCheck } from './health/create-health-check.ts';
+import { createHealthWorker, type HealthWorker } from './health/create-health-worker.ts';
+import { createSlackHealthPublisher, type HealthPublisher } from './health/health-publisher.ts';
+import { healthSubcommand } from './health/health-subcommand.ts';
 import { createCloneQueue } from './jobs/clone-queue.ts';
 import { type CloneWorker, createCloneWorker } from './jobs/clone-worker.ts';
 import type { CloneNotifier } from './jobs/types.ts';
@@ -26,7 +30,8 @@ import { startExpirySweeper } from './slack/start-expiry-sweeper.ts';
 export type ServiceMode = 'all' | 'bot' | 'worker';
 
 /** The configuration startServices reads (the Slack section: in worker mode only the token and API URL). */
-export type ServicesConfig = Pick<Config, 'proxmox' | 'clone' | 'slack' | 'redis' | 'log'>;
+export type ServicesConfig = Pick<Config, 'proxmox' | 'clone' | 'slack' | 'redis' | 'log'> &
+  Partial<Pick<Config, 'health'>>;
 
 /** Knobs for tests and the demo; production uses the defaults. */
 export interface StartServicesOptions {
@@ -90,6 +95,8 @@ export async function startServices(
   options: StartServicesOptions = {},
 ): Promise<Services> {
   const mode = options.mode ?? 'all';
+  // Health settings all have defaults; callers without a health section get them.
+  const healthConfig = config.health ?? loadConfig({}, ['health']).health;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.log.level);
   const prefix = options.prefix;
@@ -137,8 +144,24 @@ export async function startServices(
   const proxmoxUiUrl = config.proxmox.url;
 
   let worker: CloneWorker | undefined;
+  let healthWorker: HealthWorker | undefined;
   if (workerRedis) {
     const slack = { slackApiUrl: config.slack.apiUrl, logger: boltLogger(logger), fetch: slackFetch };
+    // Without a channel the health worker still runs: it removes schedules an earlier config registered.
+    const publisher: HealthPublisher =
+      healthConfig.channel !== undefined
+        ? createSlackHealthPublisher(new WebClient(config.slack.botToken, slack), healthConfig.channel)
+        : { post: async () => undefined };
+    healthWorker = await createHealthWorker({
+      connection: workerRedis,
+      proxmox,
+      publisher,
+      clock,
+      logger,
+      config: healthConfig,
+      cloneConfig: config.clone,
+      ...(prefix !== undefined ? { prefix } : {}),
+    });
     const inner = createSlackNotifier({
       client: new WebClient(config.slack.botToken, slack),
       progressClient: new WebClient(config.slack.botToken, {
@@ -178,6 +201,18 @@ export async function startServices(
   let stopSweeper: (() => void) | undefined;
   if (mode !== 'worker') {
     const identity = options.identity ?? (await whoAmI(config.slack, logger));
+    const health = healthSubcommand({
+      check: createHealthCheck({
+        redis,
+        proxmox,
+        clock,
+        logger: logger.child({ component: 'health' }),
+        config: healthConfig,
+        cloneConfig: config.clone,
+        ...(prefix !== undefined ? { prefix } : {}),
+      }),
+      logger,
+    });
     app = createSlackApp({
       config: config.slack,
       cloneConfig: config.clone,
@@ -191,7 +226,7 @@ export async function startServices(
       customRoutes: routes,
       identity,
       fetch: slackFetch,
-      ...(options.subcommands !== undefined ? { subcommands: options.subcommands } : {}),
+      subcommands: [health, ...(options.subcommands ?? [])],
     });
     const started = await app.start(config.slack.port);
     if (config.slack.appToken === undefined) server = started as Server;
@@ -226,6 +261,7 @@ export async function startServices(
       await worker?.close(
         stopOptions.drainTimeoutMs !== undefined ? { drainTimeoutMs: stopOptions.drainTimeoutMs } : {},
       );
+      await healthWorker?.close();
       await app?.stop().catch((err: unknown) => logger.warn({ err: String(err) }, 'app stop failed'));
       await opsServer?.close().catch(() => undefined);
       await queue.close();

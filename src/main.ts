@@ -23,9 +23,9 @@ async function main(): Promise<void> {
           CLONE_REQUIRE_APPROVAL: 'false',
         }
       : process.env;
-  let config: ReturnType<typeof loadConfig<'proxmox' | 'clone' | 'slack' | 'redis' | 'log'>>;
+  let config: ReturnType<typeof loadConfig<'proxmox' | 'clone' | 'slack' | 'redis' | 'log' | 'health'>>;
   try {
-    config = loadConfig(env, ['proxmox', 'clone', 'slack', 'redis', 'log']);
+    config = loadConfig(env, ['proxmox', 'clone', 'slack', 'redis', 'log', 'health']);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);

@@ -1,0 +1,65 @@
+import { pino } from 'pino';
+import { systemClock } from '../../clock.ts';
+import { createCloneEngine } from '../../clone/create-clone-engine.ts';
+import { ConfigError, loadConfig } from '../../config.ts';
+import type { CloneRequest, FailureReason } from '../../core/types.ts';
+import { createLogger } from '../../logger.ts';
+import { createProxmoxClient, insecureTlsWarning } from '../../proxmox/index.ts';
+import type { CliIo } from '../cli-command.ts';
+import { EXIT } from '../cli-command.ts';
+import { renderCloneResult } from '../render-clone-result.ts';
+
+/** Pre-clone findings that mean the request itself is wrong: one line, exit 2, nothing created. */
+const BAD_INPUT: readonly FailureReason[] = [
+  'invalid-request',
+  'unknown-node',
+  'template-not-found',
+  'not-a-template',
+  'name-taken',
+  'vmid-taken',
+  'storage-invalid',
+];
+
+/**
+ * Runs a parsed clone request: config (proxmox, clone, log sections only), Proxmox client, engine; a request
+ * the cluster refuses before anything is created gets one line and exit 2; otherwise progress lines and the
+ * result (exit 0 ok, 1 failed, 130 cancelled).
+ */
+export async function executeClone(request: CloneRequest, io: CliIo): Promise<number> {
+  let config: ReturnType<typeof loadConfig<'proxmox' | 'clone' | 'log'>>;
+  try {
+    config = loadConfig(io.env, ['proxmox', 'clone', 'log']);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.err(error.message);
+    return EXIT.usage;
+  }
+  const logger = createLogger(config.log.level, pino.destination({ fd: 2, sync: true }));
+  const warning = insecureTlsWarning(config.proxmox);
+  if (warning) logger.warn(warning);
+  let client: ReturnType<typeof createProxmoxClient>;
+  try {
+    client = createProxmoxClient(config.proxmox, { logger, clock: systemClock });
+  } catch (error) {
+    io.err(error instanceof Error ? error.message : String(error));
+    return EXIT.usage;
+  }
+  const engine = createCloneEngine({ proxmox: client, clock: systemClock, logger, config: config.clone });
+  try {
+    const pre = await engine.preflight(request);
+    if (!pre.ok && BAD_INPUT.includes(pre.diagnosis.reason)) {
+      io.err(pre.diagnosis.summary);
+      return EXIT.usage;
+    }
+    const result = await engine.cloneVmFromTemplate(request, {
+      signal: io.signal,
+      onProgress: (p) => io.out(p.message),
+    });
+    for (const line of renderCloneResult(result)) io.out(line);
+    if (result.ok) return EXIT.ok;
+    return result.diagnosis.reason === 'cancelled' ? EXIT.interrupted : EXIT.failed;
+  } finally {
+    engine.close();
+    await client.close();
+  }
+}

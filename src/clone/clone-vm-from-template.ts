@@ -1,0 +1,206 @@
+import { clonedDriveKeys } from '../core/boot-disk.ts';
+import { classifyCloneError } from '../core/clone-error.ts';
+import { diagnose } from '../core/diagnose.ts';
+import type { DiagnosisEvidence } from '../core/diagnosis-evidence.ts';
+import { formatTemplateRef } from '../core/template-ref.ts';
+import type { CloneCheckpoint, CloneFailure, CloneRequest, CloneResult } from '../core/types.ts';
+import { CloneNotStartedError, ProxmoxApiError } from '../proxmox/errors.ts';
+import type { CloneParams } from '../proxmox/types.ts';
+import { allocateVmid } from './allocate-vmid.ts';
+import type { EngineContext } from './engine-context.ts';
+import { findStartedClone } from './find-started-clone.ts';
+import { followClone, type StartedCloneState } from './follow-clone.ts';
+import { runPreflight } from './preflight.ts';
+import { ProgressReporter } from './progress-reporter.ts';
+import { apiErrorFacts, errorMessage, readFailureReason } from './proxmox-error-facts.ts';
+import type { CloneRunOptions } from './types.ts';
+
+/**
+ * Verify → allocate a VMID → start the clone ONCE → follow its task to the real end → verify the new VM.
+ * Checkpoints are awaited after verification, after allocation and as soon as the UPID is known, so a
+ * resumed run follows the same task and never POSTs twice. A VMID clash is retried with a fresh id (bounded).
+ */
+export async function cloneVmFromTemplate(
+  ctx: EngineContext,
+  request: CloneRequest,
+  options: CloneRunOptions = {},
+): Promise<CloneResult> {
+  const runStartedAt = ctx.clock.now();
+  const resume = options.resume;
+  const reporter = new ProgressReporter(ctx, resume?.startedAt ?? runStartedAt, options.onProgress);
+  const failure = (
+    ev: Omit<DiagnosisEvidence, 'request'>,
+    extra: Partial<CloneFailure> = {},
+  ): CloneFailure => ({
+    ok: false,
+    diagnosis: diagnose({ request, node: request.node, ...ev }),
+    durationMs: ctx.clock.now() - runStartedAt,
+    ...extra,
+  });
+  const cancelledBeforeStart = () => failure({ reason: 'cancelled', cancelledBeforeStart: true });
+  const checkpoint = async (cp: CloneCheckpoint, mustSave: boolean) => {
+    if (!options.onCheckpoint) return;
+    try {
+      await options.onCheckpoint(cp);
+    } catch (error) {
+      // Before the POST an unsaved checkpoint could mean a second clone later: stop (the caller retries).
+      if (mustSave) throw error;
+      ctx.logger.error({ err: errorMessage(error), step: cp.step }, 'could not save the clone checkpoint');
+    }
+  };
+  const follow = async (s: StartedCloneState, mayRetryVmid: boolean) => {
+    reporter.newVmid = s.newVmid;
+    reporter.upid = s.upid;
+    reporter.templateVmid = s.templateVmid;
+    const r = await followClone(ctx, request, s, reporter, {
+      runStartedAt,
+      mayRetryVmid,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    if (r !== 'retry-new-vmid') {
+      const { startedAt: _s, diskCount: _d, ...ids } = s;
+      await checkpoint({ step: 'completed', ...ids, startedAt: s.startedAt }, false);
+    }
+    return r;
+  };
+
+  let reuseVmid: number | undefined;
+  if (
+    resume?.upid &&
+    resume.newVmid !== undefined &&
+    resume.templateVmid !== undefined &&
+    resume.templateNode
+  ) {
+    const r = await follow(
+      {
+        templateVmid: resume.templateVmid,
+        templateNode: resume.templateNode,
+        newVmid: resume.newVmid,
+        upid: resume.upid,
+        startedAt: resume.startedAt ?? runStartedAt,
+      },
+      false,
+    );
+    if (r !== 'retry-new-vmid') return r;
+  } else if (resume?.step === 'allocated' && resume.newVmid !== undefined) {
+    let found: Awaited<ReturnType<typeof findStartedClone>>;
+    try {
+      found = await findStartedClone(ctx, resume);
+    } catch (error) {
+      found = { kind: 'unknown', why: errorMessage(error) };
+    }
+    if (found.kind === 'unknown') {
+      return failure(
+        {
+          reason: 'proxmox-unreachable',
+          newVmid: resume.newVmid,
+          message: `cannot tell whether the interrupted clone to VM ${resume.newVmid} started (${found.why}); not cloning again`,
+        },
+        { vmid: resume.newVmid },
+      );
+    }
+    if (found.kind === 'started') {
+      const s = {
+        templateVmid: resume.templateVmid as number,
+        templateNode: resume.templateNode as string,
+        newVmid: resume.newVmid,
+        upid: found.upid,
+        startedAt: resume.startedAt ?? runStartedAt,
+      };
+      await checkpoint({ step: 'started', ...s }, false);
+      const r = await follow(s, false);
+      if (r !== 'retry-new-vmid') return r;
+    } else if (request.vmid === undefined) reuseVmid = resume.newVmid;
+  }
+
+  if (options.signal?.aborted) return cancelledBeforeStart();
+  reporter.templateVmid = `${formatTemplateRef(request.template)} on ${request.node}`;
+  await reporter.report('verifying-template');
+  const pre = await runPreflight(ctx, request);
+  if (!pre.ok) return { ok: false, diagnosis: pre.diagnosis, durationMs: ctx.clock.now() - runStartedAt };
+  const { template, templateConfig } = pre.facts;
+  reporter.templateVmid = template.vmid;
+  const ids = { templateVmid: template.vmid, templateNode: template.node };
+  await checkpoint({ step: 'verified', ...ids }, true);
+  const diskCount = clonedDriveKeys(templateConfig).length;
+  let held: number | undefined;
+
+  // The VMID stays reserved in this process until the run ends: the new VM's stub config appears a moment
+  // after the POST answered, and until then nextid would hand the same id to a sibling clone.
+  try {
+    return await attemptClones();
+  } finally {
+    if (held !== undefined) ctx.pendingVmids.delete(held);
+  }
+
+  async function attemptClones(): Promise<CloneResult> {
+    for (let attempt = 1; ; attempt++) {
+      const mayRetryVmid = request.vmid === undefined && attempt < ctx.maxVmidAttempts;
+      if (options.signal?.aborted) return cancelledBeforeStart();
+      await reporter.report('allocating-vmid');
+      let newVmid: number;
+      try {
+        newVmid = request.vmid ?? reuseVmid ?? (await allocateVmid(ctx));
+      } catch (error) {
+        return failure({ reason: readFailureReason(error), ...ids, message: errorMessage(error) }, ids);
+      }
+      reuseVmid = undefined;
+      if (held !== undefined && held !== newVmid) ctx.pendingVmids.delete(held);
+      held = request.vmid === undefined ? newVmid : undefined;
+      reporter.newVmid = newVmid;
+      const startedAt = ctx.clock.now();
+      await checkpoint({ step: 'allocated', ...ids, newVmid, startedAt }, true);
+      if (options.signal?.aborted) return cancelledBeforeStart();
+      await reporter.report('starting');
+      const params: CloneParams = {
+        node: template.node,
+        templateVmid: template.vmid,
+        newid: newVmid,
+        name: request.name,
+        full: request.mode === 'full',
+      };
+      if (request.target !== undefined && request.target !== template.node) params.target = request.target;
+      if (request.storage !== undefined) params.storage = request.storage;
+      if (request.pool !== undefined) params.pool = request.pool;
+      if (request.description !== undefined) params.description = request.description;
+      let upid: string;
+      try {
+        upid = await ctx.proxmox.startClone(params);
+      } catch (error) {
+        const tag = { ...ids, vmid: newVmid };
+        if (error instanceof CloneNotStartedError) {
+          ctx.logger.warn({ newVmid, attempt, err: error.message }, 'clone did not start; trying again');
+          if (attempt < ctx.maxVmidAttempts) continue;
+          return failure({ reason: 'proxmox-unreachable', ...ids, newVmid, message: error.message }, tag);
+        }
+        if (error instanceof ProxmoxApiError && error.isDefinite()) {
+          const cls = classifyCloneError(apiErrorFacts(error));
+          if (cls.retry === 'new-vmid' && mayRetryVmid) {
+            ctx.logger.warn({ newVmid, attempt }, 'VMID taken meanwhile; retrying with a fresh one');
+            continue;
+          }
+          return failure({ reason: cls.reason, cloneError: cls, ...ids, newVmid }, tag);
+        }
+        // No definite answer and no proof either way: never POST again; a person must look.
+        const d = failure(
+          {
+            reason: readFailureReason(error),
+            ...ids,
+            newVmid,
+            message: `${errorMessage(error)}; the clone may have started: check VM ${newVmid} and the tasks of ${template.node} before retrying`,
+          },
+          tag,
+        );
+        return d;
+      }
+      const s: StartedCloneState = { ...ids, newVmid, upid, startedAt, diskCount };
+      await checkpoint({ step: 'started', ...ids, newVmid, upid, startedAt }, false);
+      const r = await follow(s, mayRetryVmid);
+      if (r !== 'retry-new-vmid') return r;
+      ctx.logger.warn(
+        { newVmid, attempt },
+        'VMID was taken on another node (File exists); retrying with a fresh one',
+      );
+    }
+  }
+}

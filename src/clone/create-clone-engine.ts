@@ -1,0 +1,82 @@
+import type { Clock } from '../clock.ts';
+import type { CloneConfig } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import type { ProxmoxClient } from '../proxmox/types.ts';
+import { cloneVmFromTemplate } from './clone-vm-from-template.ts';
+import { type ClusterWatcher, createClusterWatcher } from './cluster-watcher.ts';
+import type { EngineContext } from './engine-context.ts';
+import { listTemplates } from './list-templates.ts';
+import { runPreflight } from './preflight.ts';
+import { isDiagnosis, resolveAndCheckTemplate } from './resolve-template.ts';
+import type { CloneEngine } from './types.ts';
+import { verifyTemplateHasDisk } from './verify-template-has-disk.ts';
+
+/** What createCloneEngine needs; the composition root builds these. */
+export interface CloneEngineDeps {
+  proxmox: ProxmoxClient;
+  clock: Clock;
+  logger: Logger;
+  config: CloneConfig;
+  /** One watcher per process shares the polls of all clones; made here when not given. */
+  watcher?: ClusterWatcher;
+  /** Clock time between polls (default 2 s, or the progress interval when shorter). */
+  pollIntervalMs?: number;
+  /** Attempts with a fresh VMID on a clash (default 5). */
+  maxVmidAttempts?: number;
+  /** Wait for the new VM's lock to clear after the task ended OK (default 60 s). */
+  lockClearTimeoutMs?: number;
+  /** Wait for Proxmox to end a stopped (cancelled) task (default 120 s). */
+  cancelGraceMs?: number;
+}
+
+/** The clone engine plus the design note's template check. */
+export interface CloneEngineWithChecks extends CloneEngine {
+  verifyTemplateHasDisk(node: string, templateVmid: number): Promise<{ hasDisk: boolean; diskKey?: string }>;
+  /** The shared watcher (its stats count polls and Proxmox calls). */
+  readonly watcher: ClusterWatcher;
+  /** Stops the watcher if this engine made it. */
+  close(): void;
+}
+
+/** Builds the clone workflow over a Proxmox client; every wait uses `clock`. */
+export function createCloneEngine(deps: CloneEngineDeps): CloneEngineWithChecks {
+  const pollIntervalMs = deps.pollIntervalMs ?? Math.min(2000, deps.config.progressIntervalMs);
+  const ownWatcher = deps.watcher === undefined;
+  const watcher =
+    deps.watcher ??
+    createClusterWatcher({
+      proxmox: deps.proxmox,
+      clock: deps.clock,
+      logger: deps.logger,
+      intervalMs: pollIntervalMs,
+    });
+  const ctx: EngineContext = {
+    proxmox: deps.proxmox,
+    clock: deps.clock,
+    logger: deps.logger,
+    config: deps.config,
+    watcher,
+    pollIntervalMs,
+    maxVmidAttempts: deps.maxVmidAttempts ?? 5,
+    lockClearTimeoutMs: deps.lockClearTimeoutMs ?? 60_000,
+    cancelGraceMs: deps.cancelGraceMs ?? 120_000,
+    pendingVmids: new Set(),
+  };
+  return {
+    watcher,
+    preflight: async (request) => {
+      const r = await runPreflight(ctx, request);
+      return r.ok ? { ok: true, template: r.facts.template } : r;
+    },
+    cloneVmFromTemplate: (request, options) => cloneVmFromTemplate(ctx, request, options),
+    listTemplates: (node) => listTemplates(ctx, node),
+    resolveTemplate: async (ref, node) => {
+      const r = await resolveAndCheckTemplate(ctx, ref, node, await deps.proxmox.listClusterVms());
+      return isDiagnosis(r) ? r : r.template;
+    },
+    verifyTemplateHasDisk: (node, vmid) => verifyTemplateHasDisk(deps.proxmox, node, vmid),
+    close: () => {
+      if (ownWatcher) watcher.close();
+    },
+  };
+}

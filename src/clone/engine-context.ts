@@ -1,0 +1,24 @@
+import type { Clock } from '../clock.ts';
+import type { CloneConfig } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import type { ProxmoxClient } from '../proxmox/types.ts';
+import type { ClusterWatcher } from './cluster-watcher.ts';
+
+/** What every step of the clone workflow receives (built once by createCloneEngine). */
+export interface EngineContext {
+  proxmox: ProxmoxClient;
+  clock: Clock;
+  logger: Logger;
+  config: CloneConfig;
+  watcher: ClusterWatcher;
+  /** Clock time between shared polls. */
+  pollIntervalMs: number;
+  /** Attempts with a fresh VMID when the chosen one turns out to be taken. */
+  maxVmidAttempts: number;
+  /** How long to wait for the new VM's lock to clear after the task ended OK. */
+  lockClearTimeoutMs: number;
+  /** After a cancel stopped the task: how long to wait for Proxmox to end it. */
+  cancelGraceMs: number;
+  /** VMIDs handed out by allocateVmid whose clone POST has not returned yet (shared by concurrent clones). */
+  pendingVmids: Set<number>;
+}

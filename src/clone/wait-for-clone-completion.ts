@@ -1,0 +1,129 @@
+import type { ClonePhase } from '../core/types.ts';
+import type { ClusterVm } from '../proxmox/types.ts';
+import type { CloneSnapshot } from './cluster-watcher.ts';
+import type { EngineContext } from './engine-context.ts';
+import type { ProgressReporter } from './progress-reporter.ts';
+import { errorMessage } from './proxmox-error-facts.ts';
+import { TaskLogReader } from './task-log-reader.ts';
+
+/** What to follow: the clone task (on the UPID's node) and the new VM it creates. */
+export interface WaitInput {
+  upid: string;
+  newVmid: number;
+  /** Clock time the clone started (elapsed and the timeout count from here). */
+  startedAt: number;
+  /** Drives the template has to copy, for `disk 1/2`. */
+  diskCount?: number;
+  signal?: AbortSignal;
+}
+
+/** How the wait ended. The task's exit status is the only thing that decides success or failure. */
+export type WaitOutcome =
+  | { kind: 'ended'; exitstatus: string; cancelRequested: boolean; lastVm?: ClusterVm }
+  | { kind: 'timeout'; taskState: 'running' | 'unknown'; lastVm?: ClusterVm; errors: string[] }
+  | { kind: 'cancel-unconfirmed'; lastVm?: ClusterVm };
+
+/** The phase the lock shows: `lock: clone` → cloning; lock gone while the task still runs → finishing. */
+function phaseOf(snap: CloneSnapshot, current: ClonePhase): ClonePhase {
+  if (!snap.vmKnown || snap.task?.status !== 'running') return current === 'starting' ? 'cloning' : current;
+  if (snap.vm === undefined) return current === 'starting' ? 'cloning' : current;
+  return snap.vm.lock === 'clone' ? 'cloning' : 'finishing';
+}
+
+/**
+ * Follows a clone to its real end. The TASK status is the completion signal (Proxmox drops the lock before
+ * the task ends, and deletes the new VM when a clone fails); the new VM's lock gives the phase; the task log
+ * gives disk, percent and bytes. Read errors while polling are tolerated until the timeout. Never stops the
+ * task on timeout; on cancel (signal) it stops the task once and waits for Proxmox to end it.
+ */
+export async function waitForCloneCompletion(
+  ctx: EngineContext,
+  input: WaitInput,
+  reporter: ProgressReporter,
+  log: TaskLogReader = new TaskLogReader(ctx, input.upid, input.diskCount),
+): Promise<WaitOutcome> {
+  let phase: ClonePhase =
+    reporter.phase === 'cloning' || reporter.phase === 'finishing' ? reporter.phase : 'starting';
+  let lastVm: ClusterVm | undefined;
+  let cancelAt: number | undefined;
+  let lastErrors: string[] = [];
+  let taskState: 'running' | 'unknown' = 'unknown';
+
+  const report = async (p: ClonePhase) => {
+    const s = await log.read();
+    const eta = log.etaMs();
+    await reporter.report(p, {
+      ...(s.disk === undefined ? {} : { disk: s.disk, diskIndex: s.diskIndex }),
+      ...(s.diskCount === undefined ? {} : { diskCount: s.diskCount }),
+      ...(s.percent === undefined ? {} : { percent: s.percent }),
+      ...(s.bytesDone === undefined ? {} : { bytesDone: s.bytesDone }),
+      ...(s.bytesTotal === undefined ? {} : { bytesTotal: s.bytesTotal }),
+      ...(eta === undefined ? {} : { etaMs: eta }),
+    });
+  };
+
+  for (;;) {
+    const now = ctx.clock.now();
+    if (cancelAt === undefined && input.signal?.aborted) {
+      cancelAt = now;
+      try {
+        await ctx.proxmox.stopTask(input.upid);
+        ctx.logger.info({ upid: input.upid }, 'clone cancelled: stop requested for its task');
+      } catch (error) {
+        ctx.logger.warn({ upid: input.upid, err: errorMessage(error) }, 'could not stop the clone task');
+      }
+    }
+    if (cancelAt !== undefined && now - cancelAt >= ctx.cancelGraceMs) {
+      return lastVm ? { kind: 'cancel-unconfirmed', lastVm } : { kind: 'cancel-unconfirmed' };
+    }
+    if (cancelAt === undefined && now - input.startedAt >= ctx.config.timeoutMs) {
+      return { kind: 'timeout', taskState, errors: lastErrors, ...(lastVm ? { lastVm } : {}) };
+    }
+    let snap: CloneSnapshot;
+    try {
+      snap = await ctx.watcher.next(
+        input.upid,
+        input.newVmid,
+        cancelAt === undefined ? input.signal : undefined,
+      );
+    } catch (error) {
+      if (input.signal?.aborted && cancelAt === undefined) continue;
+      throw error;
+    }
+    lastErrors = snap.errors;
+    if (snap.errors.length > 0)
+      ctx.logger.debug({ upid: input.upid, errors: snap.errors }, 'poll errors (tolerated)');
+    if (snap.vmKnown) lastVm = snap.vm;
+    if (snap.task) taskState = snap.task.status === 'running' ? 'running' : taskState;
+    if (snap.task?.status === 'stopped') {
+      const exitstatus = snap.task.exitstatus ?? (await exitStatusOf(ctx, input.upid));
+      if (exitstatus !== undefined) {
+        return {
+          kind: 'ended',
+          exitstatus,
+          cancelRequested: cancelAt !== undefined,
+          ...(lastVm ? { lastVm } : {}),
+        };
+      }
+      continue;
+    }
+    const next = phaseOf(snap, phase);
+    if (next !== phase) {
+      phase = next;
+      await report(phase);
+    } else if (reporter.due()) {
+      await report(phase);
+    }
+  }
+}
+
+/** A task listed as ended without its status: ask its node (undefined when that fails; the next poll retries). */
+async function exitStatusOf(ctx: EngineContext, upid: string): Promise<string | undefined> {
+  try {
+    const s = await ctx.proxmox.getTaskStatus(upid);
+    return s.status === 'stopped' ? (s.exitstatus ?? 'unexpected status') : undefined;
+  } catch (error) {
+    ctx.logger.debug({ upid, err: errorMessage(error) }, 'task status read failed; will retry');
+    return undefined;
+  }
+}

@@ -1,0 +1,142 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/run-cli.ts';
+import { scaledClock } from '../../src/clock.ts';
+import { type ProxmoxSim, startProxmoxSim } from '../../src/sim/proxmox/index.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+let sim: ProxmoxSim;
+let dir: string;
+let env: Record<string, string>;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `pve-clonebot …` as a child process (through the bin script, on the TypeScript sources). */
+function cli(args: string[], extraEnv: Record<string, string> = env): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(ROOT, 'bin', 'pve-clonebot.js'), ...args],
+      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...extraEnv }, timeout: 20_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+const lines = (s: string) => s.split('\n').filter((l) => l.trim() !== '');
+
+beforeAll(async () => {
+  // The CLI runs on real time; the simulated cluster runs 20x faster with a fast copy, so a clone
+  // takes a fraction of a second (the CLI polls every PROGRESS_INTERVAL_SECONDS at most).
+  sim = await startProxmoxSim({ clock: scaledClock(20), copyBytesPerSecond: 16 * 1024 ** 3 });
+  dir = await mkdtemp(join(tmpdir(), 'clonebot-cli-'));
+  const caFile = join(dir, 'ca.pem');
+  await writeFile(caFile, sim.caPem);
+  env = {
+    PROXMOX_URL: sim.url,
+    PROXMOX_TOKEN_ID: sim.token.id,
+    PROXMOX_TOKEN_SECRET: sim.token.secret,
+    PROXMOX_CA_FILE: caFile,
+    PROGRESS_INTERVAL_SECONDS: '1',
+    LOG_LEVEL: 'warn',
+  };
+});
+afterAll(async () => {
+  await sim.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs the CLI in this process (same code as the binary, minus process start-up) for pure input errors. */
+async function cliInProcess(args: string[], envFor: Record<string, string> = env): Promise<Run> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(args, {
+    env: envFor,
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    signal: new AbortController().signal,
+  });
+  return { code, stdout: out.map((l) => `${l}\n`).join(''), stderr: err.map((l) => `${l}\n`).join('') };
+}
+
+function expectOneLine(run: Run, line: RegExp, args: string) {
+  expect({ args, code: run.code, stdout: run.stdout }).toEqual({ args, code: 2, stdout: '' });
+  expect(lines(run.stderr), args).toHaveLength(1);
+  expect(lines(run.stderr)[0]).toMatch(line);
+}
+
+describe('pve-clonebot clone', () => {
+  it('bad input gets one clear line each, exit 2, and nothing is created', async () => {
+    const vmsBefore = sim.vms().length;
+    // Child processes for what needs the cluster (and one pure input error), run side by side.
+    const spawned: [string, RegExp][] = [
+      ['112 as test-clone on pve9', /^Node pve9 is not in the cluster \(nodes: pve1, pve2, pve3\)$/],
+      ['100 as test-clone on pve1', /^VM 100 on pve1 is not a template$/],
+      ['112 as test_clone on pve1', /^'test_clone' is not a valid VM name: .*\(e\.g\. test-clone\)$/],
+    ];
+    const inProcess: [string, RegExp][] = [
+      ['base:100 as test-clone on pve1', /^base id must be 0–99 \(got 100\)/],
+      ['112 test-clone on pve1', /^Missing 'as <name>': type pve-clonebot clone 112 as test-clone on pve1$/],
+    ];
+    const [runs, failed] = await Promise.all([
+      Promise.all(spawned.map(([args]) => cli(['clone', ...args.split(' ')]))),
+      cli(['clone', '113', 'as', 'from-broken', 'on', 'pve1']),
+    ]);
+    runs.forEach((run, i) => {
+      const [args, line] = spawned[i] as [string, RegExp];
+      expectOneLine(run, line, args);
+    });
+    for (const [args, line] of inProcess)
+      expectOneLine(await cliInProcess(['clone', ...args.split(' ')]), line, args);
+    // A broken template is a diagnosed failure (exit 1): the why first, then details, then advice.
+    expect(failed.code).toBe(1);
+    const out = lines(failed.stdout);
+    const first = out.findIndex((l) => l.startsWith('Clone failed:'));
+    expect(out[first]).toBe('Clone failed: Template 113 is missing boot disk - template may be corrupted');
+    expect(out.slice(first).join('\n')).toMatch(
+      /template check: .*unused0[\s\S]*What to do:\n {2}- move the disk/,
+    );
+    expect(sim.requests.count('POST', /\/clone$/)).toBe(0);
+    expect(sim.vms().length).toBe(vmsBefore);
+  });
+
+  it('a missing or bad variable prints the configuration error, exit 2; no Slack variable is needed', async () => {
+    const run = await cliInProcess(['clone', '112', 'as', 'x', 'on', 'pve1'], { PROXMOX_URL: 'http://pve1' });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^Configuration error:\n {2}- PROXMOX_URL must use https:\/\//);
+    expect(run.stderr).not.toMatch(/SLACK/);
+  });
+
+  it('clones, prints progress lines and the result, exit 0', async () => {
+    const run = await cli(['clone', '112', 'as', 'cli-clone', 'on', 'pve1', 'full', 'storage', 'local-lvm']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const out = lines(run.stdout);
+    expect(out[0]).toBe('Verifying template 112 on pve1...');
+    expect(out).toContain('Allocating a VMID...');
+    const result = out.find((l) => l.startsWith('Cloned template 112 to VM'));
+    expect(result).toMatch(
+      /^Cloned template 112 to VM (\d+) \(cli-clone\) on pve1 in \d+s: full clone, boot disk scsi0, storage local-lvm$/,
+    );
+    const vmid = Number(/VM (\d+)/.exec(result ?? '')?.[1]);
+    expect(sim.vm(vmid)?.config.name).toBe('cli-clone');
+    expect(sim.requests.count('POST', '/nodes/pve1/qemu/112/clone')).toBe(1);
+  });
+
+  it('help lists the commands', async () => {
+    const run = await cliInProcess(['help'], {});
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/pve-clonebot clone <template> as <name> on <node>/);
+    expect(run.stdout).toMatch(/pve-clonebot sim proxmox/);
+  });
+});
