@@ -1,0 +1,284 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Redis } from 'ioredis';
+import { scaledClock, systemClock } from './clock.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { type Services, startServices } from './main-services.ts';
+import { demoCluster, type ProxmoxSim, startProxmoxSim } from './sim/proxmox/index.ts';
+import { type SlackSim, startSlackSim } from './sim/slack/index.ts';
+
+/**
+ * `npm run demo`: the whole bot on one laptop with no Slack workspace and no cluster. A Proxmox simulator
+ * (demo cluster, time sped up so a 32 GiB clone takes about half a minute), Redis, the bot and a worker in
+ * this process, and the Slack sandbox page where a person types `/clone …` and clicks Approve.
+ */
+
+/** Knobs of the demo; `npm run demo` reads them from the environment, the browser test passes its own. */
+export interface DemoOptions {
+  /** Port of the sandbox page (and fake Slack); 0 picks a free one. */
+  port?: number;
+  host?: string;
+  /** How much faster than real time the cluster runs (and the bot's clocks with it). */
+  timeScale?: number;
+  /** A Redis URL known to work; otherwise one is found (see findRedis). */
+  redisUrl?: string;
+  logger?: Logger;
+  /** Extra variables for the bot's configuration (e.g. PROGRESS_INTERVAL_SECONDS). */
+  env?: Record<string, string | undefined>;
+}
+
+/** The running demo. */
+export interface Demo {
+  sandboxUrl: string;
+  slack: SlackSim;
+  proxmox: ProxmoxSim;
+  services: Services;
+  redis: FoundRedis;
+  stop(): Promise<void>;
+}
+
+/** A Redis to use, and how to let go of it. */
+export interface FoundRedis {
+  url: string;
+  source: 'REDIS_URL' | 'local' | 'redis-server';
+  stop(): Promise<void>;
+}
+
+/** Thrown when no Redis can be found or started; its message says how to get one. */
+export class NoRedisError extends Error {
+  constructor() {
+    super(
+      [
+        'The demo needs Redis, and none was found:',
+        '  - REDIS_URL is not set,',
+        '  - nothing answers on redis://127.0.0.1:6379,',
+        '  - and redis-server is not on PATH.',
+        'Get one with `apt install redis-server`, `brew install redis`, or `docker compose up -d redis`,',
+        'or point REDIS_URL at one, then run `npm run demo` again.',
+      ].join('\n'),
+    );
+    this.name = 'NoRedisError';
+  }
+}
+
+async function answers(url: string): Promise<boolean> {
+  const probe = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1000,
+  });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Where findRedis looks; tests override the defaults. */
+export interface FindRedisOptions {
+  /** REDIS_URL, used as is when set. */
+  url?: string | undefined;
+  /** The local Redis to try next. */
+  localUrl?: string;
+  /** The server to start last, from PATH. */
+  command?: string;
+}
+
+/** REDIS_URL when set; else a Redis answering on 127.0.0.1:6379; else `redis-server` from PATH in a temp dir. */
+export async function findRedis(options: FindRedisOptions = {}): Promise<FoundRedis> {
+  const none = async () => undefined;
+  const given = options.url?.trim();
+  if (given !== undefined && given !== '') return { url: given, source: 'REDIS_URL', stop: none };
+  const local = options.localUrl ?? 'redis://127.0.0.1:6379';
+  if (await answers(local)) return { url: local, source: 'local', stop: none };
+  const port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'pve-clonebot-redis-'));
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+  ];
+  const child: ChildProcess = spawn(options.command ?? 'redis-server', args, { stdio: 'ignore' });
+  const spawned = await new Promise<boolean>((resolve) => {
+    child.once('error', () => resolve(false));
+    child.once('spawn', () => resolve(true));
+  });
+  const stop = async () => {
+    if (child.exitCode === null && child.pid !== undefined) child.kill('SIGTERM');
+    await rm(dir, { recursive: true, force: true });
+  };
+  const url = `redis://127.0.0.1:${port}`;
+  // Polling is fine here: a process we just started needs a moment before it accepts connections.
+  for (let i = 0; spawned && i < 50; i += 1) {
+    if (await answers(url)) return { url, source: 'redis-server', stop };
+    await systemClock.sleep(100);
+  }
+  await stop();
+  throw new NoRedisError();
+}
+
+async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+  await redis.quit();
+}
+
+/** Starts the Proxmox simulator, Redis, the bot with its worker, and the Slack sandbox. */
+export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
+  const scale = options.timeScale ?? 5;
+  const clock = scale === 1 ? systemClock : scaledClock(scale);
+  const logger = options.logger ?? createLogger('warn');
+  // Slack keeps real time: trigger_ids expire after 3 real seconds and message times read right.
+  const slack = await startSlackSim({
+    port: options.port ?? 3000,
+    host: options.host ?? '127.0.0.1',
+    logger: logger.child({ component: 'slack-sim' }),
+  }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EADDRINUSE') throw err;
+    logger.warn(`port ${options.port ?? 3000} is taken: the sandbox uses a free port instead`);
+    return startSlackSim({
+      port: 0,
+      host: options.host ?? '127.0.0.1',
+      logger: logger.child({ component: 'slack-sim' }),
+    });
+  });
+  const cleanups: (() => Promise<unknown>)[] = [() => slack.close()];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    const proxmox = await startProxmoxSim({
+      clock,
+      cluster: demoCluster(),
+      logger: logger.child({ component: 'proxmox-sim' }),
+    });
+    cleanups.push(() => proxmox.close());
+    const dir = await mkdtemp(join(tmpdir(), 'pve-clonebot-demo-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const caFile = join(dir, 'proxmox-sim-ca.pem');
+    await writeFile(caFile, proxmox.caPem);
+    const redis = await findRedis({ url: options.redisUrl });
+    cleanups.push(() => redis.stop());
+    const prefix = `clonebot-demo:${randomBytes(4).toString('hex')}:`;
+    cleanups.push(() => deleteKeys(redis.url, prefix));
+    const config = loadConfig(
+      {
+        PROXMOX_URL: proxmox.url,
+        PROXMOX_TOKEN_ID: proxmox.token.id,
+        PROXMOX_TOKEN_SECRET: proxmox.token.secret,
+        PROXMOX_CA_FILE: caFile,
+        SLACK_BOT_TOKEN: slack.botToken,
+        SLACK_SIGNING_SECRET: slack.signingSecret,
+        SLACK_API_URL: slack.apiUrl,
+        PORT: '0',
+        CLONE_APPROVERS: 'S0APPROVERS',
+        REDIS_URL: redis.url,
+        LOG_LEVEL: 'warn',
+        ...options.env,
+      },
+      ['proxmox', 'clone', 'slack', 'redis', 'log'],
+    );
+    const services = await startServices(config, {
+      mode: 'all',
+      logger,
+      clock,
+      prefix,
+      identity: { botId: slack.botId, botUserId: slack.botUserId },
+    });
+    cleanups.push(() => services.stop({ drainTimeoutMs: 2000 }));
+    slack.setAppUrl(`http://127.0.0.1:${services.port}/slack/events`);
+    return { sandboxUrl: slack.url, slack, proxmox, services, redis, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function main(): Promise<void> {
+  const env = process.env;
+  const number = (name: string, fallback: number) => {
+    const raw = env[name];
+    const n = raw === undefined || raw === '' ? fallback : Number(raw);
+    if (!Number.isFinite(n) || n < 0) throw new ConfigError([`${name} must be a number (got '${raw}')`]);
+    return n;
+  };
+  const passThrough = ['PROGRESS_INTERVAL_SECONDS', 'CLONE_TIMEOUT_SECONDS', 'CLONE_CONCURRENCY_PER_NODE'];
+  const demo = await startDemo({
+    port: number('DEMO_PORT', 3000),
+    host: env.DEMO_HOST || '127.0.0.1',
+    timeScale: number('DEMO_TIME_SCALE', 5) || 1,
+    logger: createLogger(env.LOG_LEVEL || 'warn'),
+    ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
+    env: {
+      LOG_LEVEL: env.LOG_LEVEL || 'warn',
+      ...Object.fromEntries(passThrough.filter((k) => env[k]).map((k) => [k, env[k]])),
+    },
+  });
+  const out = (line = '') => process.stdout.write(`${line}\n`);
+  out('pve-clonebot demo is running.');
+  out();
+  out(`  Slack sandbox   ${demo.sandboxUrl}   <- open this in a browser`);
+  out(`  Bot             http://127.0.0.1:${demo.services.port}/slack/events  (/healthz, /metrics)`);
+  out(
+    `  Proxmox sim     ${demo.proxmox.url}  (pve1, pve2, pve3; time x${number('DEMO_TIME_SCALE', 5) || 1})`,
+  );
+  out(`  Redis           ${demo.redis.url}  (${demo.redis.source})`);
+  out();
+  out('Try it: as Riley (requester) type  /clone 112 as demo-vm on pve1');
+  out('        then switch to Alex (approver) and click Approve. /clone help lists the rest.');
+  out('Ctrl+C stops everything.');
+  let stopping = false;
+  const shutdown = () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    out('\nstopping…');
+    demo.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+// Run only as a script (`tsx src/demo.ts`), not when a test imports startDemo.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,77 @@
+import type { BlockActionInput, SlashCommandInput, SubmitViewInput } from './app-client.ts';
+import type { RawAppResponse, SignedRequestOptions } from './sign-request.ts';
+import type {
+  ApiCall,
+  AppResponse,
+  ResponseUrlPost,
+  SimChannel,
+  SimEphemeral,
+  SimMessage,
+  SimUser,
+  SimView,
+  SlackFault,
+} from './types.ts';
+
+/** A running fake Slack: Web API, response_urls, the app-facing side and the sandbox page, on one port. */
+export interface SlackSim {
+  /** Base URL, e.g. http://127.0.0.1:PORT (the sandbox page is served here). */
+  readonly url: string;
+  /** `${url}/api/`: what the bot gets as SLACK_API_URL. */
+  readonly apiUrl: string;
+  readonly signingSecret: string;
+  /** A bot token the fake accepts (the configured one, or a sample `xoxb-` token). */
+  readonly botToken: string;
+  readonly teamId: string;
+  readonly appId: string;
+  readonly botUserId: string;
+  readonly botId: string;
+
+  /** Where the app receives slash commands and interactivity, e.g. http://127.0.0.1:3000/slack/events. */
+  setAppUrl(url: string): void;
+
+  /** Web API calls so far (of one method when given), oldest first. */
+  calls(method?: string): ApiCall[];
+  /** The first call of `method` (made or to come) that `predicate` accepts; rejects after `timeoutMs` (5 s). */
+  waitForCall(method: string, predicate?: (call: ApiCall) => boolean, timeoutMs?: number): Promise<ApiCall>;
+  /** `probe()`'s first truthy result, probed now and after every change; rejects after `timeoutMs`. */
+  waitUntil<T>(probe: () => T | undefined | null | false, timeoutMs?: number): Promise<T>;
+
+  /** Top-level messages of a channel, oldest first. */
+  messages(channel: string): SimMessage[];
+  /** One message (top-level or reply). */
+  message(channel: string, ts: string): SimMessage | undefined;
+  /** Replies in a thread, without the parent, oldest first. */
+  thread(channel: string, ts: string): SimMessage[];
+  /** Ephemerals one user saw, oldest first. */
+  ephemerals(user: string): SimEphemeral[];
+  /** A user's open views (modals in stack order, then the Home tab); `includeClosed` adds closed ones. */
+  views(user: string, includeClosed?: boolean): SimView[];
+  /** Posts received at response_urls, oldest first. */
+  responses(): ResponseUrlPost[];
+
+  /** The next `times` (1) calls of `method` meet `fault`. */
+  injectFault(method: string, fault: SlackFault, times?: number): void;
+  /** Slack's real per-minute limit for `method` (Clock time), e.g. ('chat.update', 50); undefined turns it off. */
+  setRateLimit(method: string, perMinute: number | undefined): void;
+
+  addUser(user: SimUser): void;
+  addChannel(channel: SimChannel): void;
+  setUsergroup(id: string, members: string[]): void;
+  /** Forgets messages, views, calls, faults and response_urls; users and channels return to the initial ones. */
+  reset(): void;
+
+  /** A person types a slash command (default `/clone`); its ack shows as an ephemeral, as in Slack. */
+  slashCommand(input: SlashCommandInput): Promise<AppResponse>;
+  /** A person clicks a button, picked by actionId (and blockId) or by buttonText. */
+  clickButton(input: BlockActionInput): Promise<AppResponse>;
+  /** A person picks an option (`value`) in a select or radio group that dispatches actions. */
+  selectOption(input: BlockActionInput & { value: string | string[] }): Promise<AppResponse>;
+  /** A person submits a modal; a `response_action: 'errors'` ack comes back as `errors`. */
+  submitView(input: SubmitViewInput): Promise<AppResponse>;
+  /** A person closes a modal. */
+  closeView(input: { userId: string; viewId: string }): Promise<AppResponse>;
+  /** POSTs any body to the app, signed (or mis-signed) as the options say. */
+  signedRequest(body: string, options?: SignedRequestOptions): Promise<RawAppResponse>;
+
+  close(): Promise<void>;
+}
