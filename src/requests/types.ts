@@ -50,4 +50,76 @@ export interface CloneRequestRecord {
   result?: CloneResult;
   /** True once the final reply was posted in the thread. */
   resultDelivered?: boolean;
+  /** When a worker moved the request to 'cloning' (set atomically with that status). */
+  startedAt?: number;
+  /** True once notifier.started posted the progress reply, so a resumed job does not post it again. */
+  startNotified?: boolean;
+}
+
+/** Fields a worker or listener may change without a status change (never `status`: see RequestStore.transition). */
+export type RecordPatch = Partial<
+  Pick<
+    CloneRequestRecord,
+    | 'messageTs'
+    | 'progressTs'
+    | 'decidedBy'
+    | 'decidedAt'
+    | 'denyReason'
+    | 'cancelledBy'
+    | 'checkpoint'
+    | 'lastProgress'
+    | 'result'
+    | 'resultDelivered'
+    | 'startedAt'
+    | 'startNotified'
+  >
+>;
+
+/** What /clone hands the store; id, status and times are the store's. */
+export interface NewRequestInput {
+  request: CloneRequest;
+  text: string;
+  requester: { userId: string; userName?: string };
+  channelId: string;
+  messageTs?: string;
+  /** 'approved' when no approval is required. */
+  status: 'pending' | 'approved';
+  /** Overrides the store's approval TTL for this request. */
+  approvalTtlMs?: number;
+}
+
+/**
+ * The outcome of an atomic status change. `expired`: the request was pending past `expiresAt`; it is now
+ * 'expired' and `record` shows it. `wrong-status`: someone else decided first (`record` says what happened).
+ */
+export type TransitionResult =
+  | { ok: true; record: CloneRequestRecord; previous: RequestStatus }
+  | { ok: false; record?: CloneRequestRecord; reason: 'not-found' | 'wrong-status' | 'expired' };
+
+/** Clone requests in Redis. Every status change is atomic and audited. */
+export interface RequestStore {
+  create(input: NewRequestInput): Promise<CloneRequestRecord>;
+  get(id: string): Promise<CloneRequestRecord | undefined>;
+  /** Moves `id` from one of `from` to `to` (atomically) and applies `patch`; `actor` is for the audit log. */
+  transition(
+    id: string,
+    from: readonly RequestStatus[],
+    to: RequestStatus,
+    patch?: RecordPatch,
+    actor?: string,
+  ): Promise<TransitionResult>;
+  /** Applies `patch` without touching the status; undefined when the record is gone. */
+  update(id: string, patch: RecordPatch): Promise<CloneRequestRecord | undefined>;
+  /**
+   * Cancels a pending, approved or cloning request and tells the worker running it (Redis pub/sub on
+   * `${prefix}cancel`) to stop the Proxmox task.
+   */
+  cancel(id: string, by: string): Promise<TransitionResult>;
+  /** Flips every pending request past its `expiresAt` to 'expired'; returns them (to update their messages). */
+  expirePending(): Promise<CloneRequestRecord[]>;
+  listRecent(limit: number): Promise<CloneRequestRecord[]>;
+  /** Oldest first. */
+  listByStatus(status: RequestStatus): Promise<CloneRequestRecord[]>;
+  /** Newest first. */
+  listByUser(userId: string, limit: number): Promise<CloneRequestRecord[]>;
 }

@@ -1,0 +1,161 @@
+import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
+import type { Clock } from '../clock.ts';
+import type { CloneEngine } from '../clone/types.ts';
+import type { CloneCheckpoint, CloneProgress } from '../core/types.ts';
+import type { Logger } from '../logger.ts';
+import type { CloneRequestRecord, RequestStore } from '../requests/types.ts';
+import type { CloneJobData } from './clone-queue.ts';
+import { holdLease } from './hold-lease.ts';
+import type { NodeSlots } from './node-slots.ts';
+import type { CloneNotifier } from './types.ts';
+
+/** What the clone processor needs; the worker wires it. */
+export interface CloneProcessorDeps {
+  engine: CloneEngine;
+  store: RequestStore;
+  notifier: CloneNotifier;
+  slots: NodeSlots;
+  clock: Clock;
+  /** The clock node-slot leases are renewed by (shared by all workers). */
+  leaseClock: Clock;
+  logger: Logger;
+  concurrencyPerNode: number;
+  /** Real milliseconds a job waits (delayed) before asking for a node slot again. */
+  slotRetryMs: number;
+  /** Abort controllers of the clones running in this process, by request id (cancellation). */
+  running: Map<string, AbortController>;
+}
+
+/** What a job returns: how it ended, for logs and the BullMQ UI. */
+export type CloneJobOutcome = 'done' | 'failed' | 'cancelled' | 'skipped' | 'delivered';
+
+/**
+ * The clone job: load the record, take a node slot, run (or resume) the clone, save the result, then
+ * deliver it. A retry after a delivery failure only delivers again; a retry after a worker death resumes
+ * the same Proxmox task from the saved checkpoint.
+ */
+export function createCloneProcessor(deps: CloneProcessorDeps) {
+  const { store, notifier, logger } = deps;
+
+  const deliver = async (record: CloneRequestRecord): Promise<CloneJobOutcome> => {
+    if (record.result === undefined) return 'skipped';
+    await notifier.finished(record, record.result); // throws → the job retries, delivery only
+    await store.update(record.id, { resultDelivered: true });
+    logger.info(
+      {
+        audit: true,
+        requestId: record.id,
+        status: record.status,
+        at: new Date(deps.clock.now()).toISOString(),
+      },
+      `request ${record.id}: result delivered`,
+    );
+    return 'delivered';
+  };
+
+  /** Runs or resumes the clone and saves its result; returns the saved record, or why nothing ran. */
+  const run = async (
+    job: Job<CloneJobData>,
+    record: CloneRequestRecord,
+    controller: AbortController,
+  ): Promise<CloneRequestRecord | CloneJobOutcome> => {
+    const id = record.id;
+    let current = record;
+    if (current.status === 'approved') {
+      const t = await store.transition(
+        id,
+        ['approved'],
+        'cloning',
+        { startedAt: deps.clock.now() },
+        'worker',
+      );
+      if (!t.ok) return t.record?.status === 'cancelled' ? 'cancelled' : 'skipped';
+      current = t.record;
+    }
+    if (current.status === 'cancelled') controller.abort(new Error('cancelled'));
+    if (!current.startNotified) {
+      const { progressTs } = await notifier.started(current);
+      const patch = { startNotified: true, ...(progressTs !== undefined ? { progressTs } : {}) };
+      current = (await store.update(id, patch)) ?? current;
+    }
+    const notified = current;
+    let tick: Promise<unknown> | undefined;
+    const onProgress = (progress: CloneProgress) => {
+      void store.update(id, { lastProgress: progress }).catch((err: unknown) => {
+        logger.warn({ err, requestId: id }, 'could not save progress');
+      });
+      if (tick) return; // the notifier is still busy with the previous tick: skip, the next one carries news
+      tick = notifier
+        .progress(notified, progress)
+        .catch((err: unknown) => logger.warn({ err, requestId: id }, 'progress update failed'))
+        .finally(() => {
+          tick = undefined;
+        });
+    };
+    const onCheckpoint = async (checkpoint: CloneCheckpoint) => {
+      const saved = await store.update(id, { checkpoint });
+      await job.updateData({ ...job.data, checkpoint });
+      // A backstop for a cancel message this process missed (not yet subscribed, or Redis blinked).
+      if (saved?.status === 'cancelled') controller.abort(new Error('cancelled'));
+    };
+    logger.info(
+      { requestId: id, node: current.request.node, resume: current.checkpoint?.step },
+      'clone job running',
+    );
+    const result = await deps.engine.cloneVmFromTemplate(current.request, {
+      ...(current.checkpoint !== undefined ? { resume: current.checkpoint } : {}),
+      onCheckpoint,
+      onProgress,
+      signal: controller.signal,
+    });
+    await tick;
+    // Saved before delivery: a delivery retry finds it and never clones again.
+    const saved = await store.transition(
+      id,
+      ['cloning'],
+      result.ok ? 'done' : 'failed',
+      { result },
+      'worker',
+    );
+    const final = saved.ok ? saved.record : await store.update(id, { result });
+    if (!final) throw new UnrecoverableError(`request ${id} vanished while cloning`);
+    return final;
+  };
+
+  return async (job: Job<CloneJobData>, token?: string): Promise<CloneJobOutcome> => {
+    const id = job.data.requestId;
+    const record = await store.get(id);
+    if (!record) throw new UnrecoverableError(`request ${id} not found (expired or never created)`);
+    if (record.status === 'pending') throw new UnrecoverableError(`request ${id} is not approved`);
+    if (record.resultDelivered) return 'skipped';
+    if (record.result !== undefined) return deliver(record);
+    if (record.status === 'denied' || record.status === 'expired') return 'skipped';
+    // Cancelled before any worker started it: nothing ran; the canceller has already said so.
+    if (record.status === 'cancelled' && record.startedAt === undefined) return 'cancelled';
+
+    const node = record.request.node;
+    if (!(await deps.slots.acquire(node, id, deps.concurrencyPerNode))) {
+      // BullMQ's pattern for "not now": park the job without spending an attempt.
+      await job.moveToDelayed(Date.now() + deps.slotRetryMs, token);
+      throw new DelayedError();
+    }
+    const controller = new AbortController();
+    // Registered before the status change, so a cancel published right after it finds this run.
+    deps.running.set(id, controller);
+    const stopLease = holdLease(deps.slots, node, id, deps.leaseClock, logger);
+    let final: CloneRequestRecord | CloneJobOutcome;
+    try {
+      final = await run(job, record, controller);
+    } finally {
+      stopLease();
+      deps.running.delete(id);
+      await deps.slots.release(node, id).catch((err: unknown) => {
+        logger.warn({ err, requestId: id, node }, 'could not release node slot (it expires by itself)');
+      });
+    }
+    if (typeof final === 'string') return final;
+    // The slot is free before delivery: a Slack outage must not hold up other clones on the node.
+    await deliver(final);
+    return final.status === 'cancelled' ? 'cancelled' : (final.status as CloneJobOutcome);
+  };
+}

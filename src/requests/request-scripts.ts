@@ -1,0 +1,88 @@
+import type { Redis } from 'ioredis';
+
+// The record stays plain JSON written by Node: Lua only compares and swaps whole strings, because cjson
+// re-encoding would turn empty arrays into objects and round large numbers.
+const CAS = `
+local cur = redis.call('GET', KEYS[1])
+if not cur then return -1 end
+if cur ~= ARGV[1] then return 0 end
+if tonumber(ARGV[5]) > 0 then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[5])
+else
+  redis.call('SET', KEYS[1], ARGV[2])
+end
+if KEYS[2] ~= KEYS[3] then
+  redis.call('ZREM', KEYS[2], ARGV[3])
+  redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
+  if tonumber(ARGV[6]) > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[6]) end
+end
+return 1
+`;
+
+const CREATE = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX') == false then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
+redis.call('ZADD', KEYS[4], ARGV[3], ARGV[2])
+return 1
+`;
+
+/** Arguments of casRecord. */
+export interface CasArgs {
+  recordKey: string;
+  oldStatusKey: string;
+  newStatusKey: string;
+  expected: string;
+  next: string;
+  id: string;
+  score: number;
+  /** > 0: expire the record after this many seconds (terminal records). */
+  ttlSeconds: number;
+  /** > 0: drop index members of the new status set scored (created) before this time. */
+  pruneBefore: number;
+}
+
+/** Replaces a record only if it is still `expected`, moving it between status indexes; false on conflict or absence. */
+export async function casRecord(redis: Redis, a: CasArgs): Promise<boolean> {
+  const r = await redis.eval(
+    CAS,
+    3,
+    a.recordKey,
+    a.oldStatusKey,
+    a.newStatusKey,
+    a.expected,
+    a.next,
+    a.id,
+    a.score,
+    a.ttlSeconds,
+    a.pruneBefore,
+  );
+  return r === 1;
+}
+
+/** Arguments of createRecord. */
+export interface CreateArgs {
+  recordKey: string;
+  statusKey: string;
+  recentKey: string;
+  userKey: string;
+  json: string;
+  id: string;
+  score: number;
+}
+
+/** Stores a new record and its index entries at once; false when the id already exists. */
+export async function createRecord(redis: Redis, a: CreateArgs): Promise<boolean> {
+  const r = await redis.eval(
+    CREATE,
+    4,
+    a.recordKey,
+    a.statusKey,
+    a.recentKey,
+    a.userKey,
+    a.json,
+    a.id,
+    a.score,
+  );
+  return r === 1;
+}

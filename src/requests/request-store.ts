@@ -1,0 +1,178 @@
+import type { Redis } from 'ioredis';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+import { newRequestId } from './request-id.ts';
+import { DEFAULT_PREFIX, requestKeys } from './request-keys.ts';
+import { casRecord, createRecord } from './request-scripts.ts';
+import {
+  type CloneRequestRecord,
+  type RequestStatus,
+  type RequestStore,
+  TERMINAL_STATUSES,
+  type TransitionResult,
+} from './types.ts';
+
+/** Options for createRequestStore. */
+export interface RequestStoreOptions {
+  /** Key prefix (default `clonebot:`); tests use a fresh one each. */
+  prefix?: string;
+  clock: Clock;
+  /** How long a pending request may wait for a decision (default 24 h); per request via `approvalTtlMs`. */
+  approvalTtlMs?: number;
+  /** How long a finished (terminal) record is kept (default 30 days). */
+  terminalTtlMs?: number;
+  /** Audit log: one line per created request and per status change. */
+  logger?: Logger;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The request store: one JSON record per request under `${prefix}req:<id>`, indexed by sorted sets
+ * (recent, per status, per user). Writes are compare-and-set on the whole JSON in a Lua script, retried on
+ * conflict, so two approvers clicking at once yield exactly one transition.
+ */
+export function createRequestStore(redis: Redis, options: RequestStoreOptions): RequestStore {
+  const prefix = options.prefix ?? DEFAULT_PREFIX;
+  const keys = requestKeys(prefix);
+  const { clock, logger } = options;
+  const approvalTtlMs = options.approvalTtlMs ?? DAY_MS;
+  const terminalTtlS = Math.ceil((options.terminalTtlMs ?? 30 * DAY_MS) / 1000);
+  const isTerminal = (s: RequestStatus) => TERMINAL_STATUSES.includes(s);
+
+  const read = async (id: string): Promise<{ raw: string; record: CloneRequestRecord } | undefined> => {
+    const raw = await redis.get(keys.record(id));
+    return raw === null ? undefined : { raw, record: JSON.parse(raw) as CloneRequestRecord };
+  };
+
+  /** Writes `next` if the record is still `raw`; false on a concurrent change. */
+  const write = async (raw: string, before: CloneRequestRecord, next: CloneRequestRecord) =>
+    casRecord(redis, {
+      recordKey: keys.record(next.id),
+      oldStatusKey: keys.byStatus(before.status),
+      newStatusKey: keys.byStatus(next.status),
+      expected: raw,
+      next: JSON.stringify(next),
+      id: next.id,
+      score: next.createdAt,
+      ttlSeconds: isTerminal(next.status) ? terminalTtlS : 0,
+      pruneBefore: isTerminal(next.status) ? clock.now() - terminalTtlS * 1000 : 0,
+    });
+
+  const audit = (record: CloneRequestRecord, from: RequestStatus | 'new', actor: string | undefined) =>
+    logger?.info(
+      {
+        audit: true,
+        requestId: record.id,
+        from,
+        to: record.status,
+        actor: actor ?? 'system',
+        at: new Date(clock.now()).toISOString(),
+        requester: record.requester.userId,
+        text: record.text,
+      },
+      `request ${record.id}: ${from} -> ${record.status}`,
+    );
+
+  const transition: RequestStore['transition'] = async (id, from, to, patch = {}, actor = undefined) => {
+    for (;;) {
+      const current = await read(id);
+      if (!current) return { ok: false, reason: 'not-found' };
+      const { raw, record } = current;
+      const now = clock.now();
+      if (record.status === 'pending' && now >= record.expiresAt && to !== 'expired') {
+        // A decision after the deadline changes nothing but the (lazily applied) expiry itself.
+        const expired: CloneRequestRecord = { ...record, status: 'expired' };
+        if (!(await write(raw, record, expired))) continue;
+        audit(expired, 'pending', 'expiry');
+        return { ok: false, record: expired, reason: 'expired' };
+      }
+      if (!from.includes(record.status)) return { ok: false, record, reason: 'wrong-status' };
+      const next: CloneRequestRecord = { ...record, ...patch, status: to };
+      if (!(await write(raw, record, next))) continue;
+      audit(next, record.status, actor ?? patch.decidedBy ?? patch.cancelledBy);
+      return { ok: true, record: next, previous: record.status };
+    }
+  };
+
+  const list = async (setKey: string, ids: string[]): Promise<CloneRequestRecord[]> => {
+    if (ids.length === 0) return [];
+    const raws = await redis.mget(...ids.map((id) => keys.record(id)));
+    const gone = ids.filter((_, i) => raws[i] === null);
+    // Index members outlive their TTL'd records; drop them as they are met.
+    if (gone.length > 0) await redis.zrem(setKey, ...gone);
+    return raws.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as CloneRequestRecord);
+  };
+
+  return {
+    async create(input) {
+      const { approvalTtlMs: ttl, ...fields } = input;
+      const now = clock.now();
+      for (;;) {
+        const record: CloneRequestRecord = {
+          ...fields,
+          id: newRequestId(),
+          createdAt: now,
+          expiresAt: now + (ttl ?? approvalTtlMs),
+        };
+        const created = await createRecord(redis, {
+          recordKey: keys.record(record.id),
+          statusKey: keys.byStatus(record.status),
+          recentKey: keys.recent,
+          userKey: keys.byUser(record.requester.userId),
+          json: JSON.stringify(record),
+          id: record.id,
+          score: now,
+        });
+        if (!created) continue; // 40-bit id collision: draw again
+        audit(record, 'new', record.requester.userId);
+        return record;
+      }
+    },
+    async get(id) {
+      return (await read(id))?.record;
+    },
+    transition,
+    async update(id, patch) {
+      for (;;) {
+        const current = await read(id);
+        if (!current) return undefined;
+        // The status is never part of a patch, so a late checkpoint cannot resurrect a finished request.
+        const next: CloneRequestRecord = { ...current.record, ...patch, status: current.record.status };
+        if (await write(current.raw, current.record, next)) return next;
+      }
+    },
+    async cancel(id, by) {
+      const result = await transition(
+        id,
+        ['pending', 'approved', 'cloning'],
+        'cancelled',
+        { cancelledBy: by },
+        by,
+      );
+      if (result.ok) await redis.publish(keys.cancelChannel, id);
+      return result;
+    },
+    async expirePending() {
+      const pending = await list(
+        keys.byStatus('pending'),
+        await redis.zrange(keys.byStatus('pending'), 0, '-1'),
+      );
+      const expired: CloneRequestRecord[] = [];
+      for (const r of pending.filter((p) => clock.now() >= p.expiresAt)) {
+        const t: TransitionResult = await transition(r.id, ['pending'], 'expired', {}, 'expiry');
+        if (t.ok) expired.push(t.record);
+      }
+      return expired;
+    },
+    async listRecent(limit) {
+      return list(keys.recent, await redis.zrevrange(keys.recent, 0, limit - 1));
+    },
+    async listByStatus(status) {
+      return list(keys.byStatus(status), await redis.zrange(keys.byStatus(status), 0, '-1'));
+    },
+    async listByUser(userId, limit) {
+      return list(keys.byUser(userId), await redis.zrevrange(keys.byUser(userId), 0, limit - 1));
+    },
+  };
+}
