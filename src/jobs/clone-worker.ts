@@ -7,6 +7,7 @@ import { DEFAULT_PREFIX, requestKeys } from '../requests/request-keys.ts';
 import type { RequestStore } from '../requests/types.ts';
 import { type CloneJobOutcome, createCloneProcessor } from './clone-processor.ts';
 import { bullPrefix, CLONE_QUEUE_NAME, type CloneJobData } from './clone-queue.ts';
+import { failExhaustedJob } from './fail-exhausted-job.ts';
 import { createNodeSlots } from './node-slots.ts';
 import type { CloneNotifier } from './types.ts';
 
@@ -100,20 +101,21 @@ export async function createCloneWorker(deps: CloneWorkerDeps): Promise<CloneWor
     maxStalledCount: 10,
   });
   worker.on('completed', (job, outcome) => logger.info({ requestId: job.id, outcome }, 'clone job ended'));
-  worker.on('failed', (job, err) =>
+  worker.on('failed', (job, err) => {
+    const final =
+      err.name === 'UnrecoverableError' ||
+      (job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1));
     logger.warn(
-      {
-        requestId: job?.id,
-        err,
-        attemptsMade: job?.attemptsMade,
-        attempts: job?.opts.attempts,
-        final:
-          err.name === 'UnrecoverableError' ||
-          (job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1)),
-      },
+      { requestId: job?.id, err, attemptsMade: job?.attemptsMade, attempts: job?.opts.attempts, final },
       'clone job attempt failed',
-    ),
-  );
+    );
+    if (final && job !== undefined) {
+      const failDeps = { store: deps.store, notifier: deps.notifier, clock: deps.clock, logger };
+      failExhaustedJob(failDeps, job.data.requestId, err, job.attemptsMade).catch((e: unknown) =>
+        logger.error({ requestId: job.id, err: e }, 'could not record the failed clone job'),
+      );
+    }
+  });
   worker.on('stalled', (jobId) => logger.warn({ requestId: jobId }, 'clone job stalled: it will be resumed'));
   worker.on('error', (err) => logger.error({ err }, 'clone worker error'));
   await worker.waitUntilReady();

@@ -60,14 +60,18 @@ export interface WorkerProcess {
 }
 
 /** Everything a worker test needs, under a fresh prefix; `cleanup()` closes it all and deletes the keys. */
-export async function workerHarness(options: { backoffMs?: number; clock?: Clock } = {}) {
+export async function workerHarness(options: { backoffMs?: number; attempts?: number; clock?: Clock } = {}) {
   const prefix = freshPrefix();
   const clock = options.clock ?? systemClock;
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const admin = connect();
   const store: RequestStore = createRequestStore(admin, { prefix, clock, logger });
   const queueConnection = connect();
-  const queue: CloneQueue = createCloneQueue(queueConnection, { prefix, backoffMs: options.backoffMs ?? 20 });
+  const queue: CloneQueue = createCloneQueue(queueConnection, {
+    prefix,
+    backoffMs: options.backoffMs ?? 20,
+    ...(options.attempts !== undefined ? { attempts: options.attempts } : {}),
+  });
   const recorder = new RecordingNotifier();
   const processes: WorkerProcess[] = [];
 

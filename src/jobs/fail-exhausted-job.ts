@@ -1,0 +1,66 @@
+import type { Clock } from '../clock.ts';
+import type { CloneFailure } from '../core/types.ts';
+import type { Logger } from '../logger.ts';
+import type { RequestStore } from '../requests/types.ts';
+import type { CloneNotifier } from './types.ts';
+
+/**
+ * After a clone job's last attempt failed (the engine threw every time: Redis or Proxmox unreachable before
+ * the clone started, or a bug), records the request as failed and tries once to say so in Slack, so that no
+ * request is left "cloning" forever. A failure to deliver a result that already exists is only logged: it
+ * was retried with every attempt.
+ */
+export async function failExhaustedJob(
+  deps: { store: RequestStore; notifier: CloneNotifier; clock: Clock; logger: Logger },
+  requestId: string,
+  error: Error,
+  attempts: number,
+): Promise<void> {
+  const { store, logger } = deps;
+  const record = await store.get(requestId);
+  if (!record) return;
+  if (record.result !== undefined) {
+    if (!record.resultDelivered) {
+      logger.error(
+        { requestId, err: error.message, attempts },
+        'the result of this request could not be delivered to Slack after every retry; it stays saved in Redis',
+      );
+    }
+    return;
+  }
+  if (record.status !== 'approved' && record.status !== 'cloning') return;
+  const cp = record.checkpoint;
+  const started = cp?.upid !== undefined;
+  const advice = started
+    ? [
+        `The clone task ${cp?.upid} had been started: look at it in the Proxmox UI (Datacenter → Tasks) before requesting again`,
+        `VM ${cp?.newVmid} may exist on ${cp?.templateNode ?? record.request.node}; delete it there if the task failed`,
+      ]
+    : [
+        'Nothing was created on Proxmox: no clone had been started',
+        'Check that Proxmox and Redis answer (pve-clonebot health), then request the clone again',
+      ];
+  const result: CloneFailure = {
+    ok: false,
+    durationMs: record.startedAt !== undefined ? deps.clock.now() - record.startedAt : 0,
+    diagnosis: {
+      reason: 'proxmox-unreachable',
+      summary: `The clone job gave up after ${attempts} attempts: ${error.message}`,
+      advice,
+      ...(started && cp?.newVmid !== undefined
+        ? { leftover: { vmid: cp.newVmid, node: cp.templateNode ?? record.request.node } }
+        : {}),
+    },
+    ...(cp?.templateVmid !== undefined ? { templateVmid: cp.templateVmid } : {}),
+    ...(cp?.newVmid !== undefined ? { vmid: cp.newVmid } : {}),
+    ...(cp?.upid !== undefined ? { upid: cp.upid } : {}),
+  };
+  const t = await store.transition(requestId, ['approved', 'cloning'], 'failed', { result }, 'worker');
+  if (!t.ok) return;
+  try {
+    await deps.notifier.finished(t.record, result);
+    await store.update(requestId, { resultDelivered: true });
+  } catch (err) {
+    logger.error({ requestId, err }, 'could not tell Slack that the clone job gave up; the failure is saved');
+  }
+}
