@@ -128,9 +128,9 @@ export async function startServices(
   });
   const queue = createCloneQueue(redis, prefix !== undefined ? { prefix } : {});
   metrics.setQueueDepthSource(() => queue.depth());
+  // Health-check timeouts are real time: a sped-up clock (demo, tests) would shrink them to nothing.
   const routes = createOpsRoutes({
     metrics,
-    clock,
     logger,
     checks: {
       redis: async () => {
@@ -220,6 +220,7 @@ export async function startServices(
       store,
       queue,
       inventory: proxmox,
+      vms: proxmox,
       clock,
       logger,
       proxmoxUiUrl,
