@@ -141,6 +141,14 @@ export function createProxmoxClient(config: ProxmoxConfig, deps: ProxmoxClientDe
     async stopTask(upid) {
       await task(upid).$delete();
     },
+    async deleteVm(node, vmid) {
+      // No parameters (see the interface). The transport sends a DELETE once: a lost answer is settled by
+      // reading the VM again, never by sending the DELETE a second time.
+      const upid: unknown = await api.nodes.$(node).qemu.$(vmid).$delete();
+      if (typeof upid !== 'string') throw new Error(`Proxmox DELETE qemu/${vmid} returned no task id`);
+      parseUpid(upid);
+      return upid;
+    },
     async listClusterTasks() {
       return toClusterTasks(await api.cluster.tasks.$get());
     },

@@ -113,5 +113,12 @@ export interface ProxmoxClient {
   getTaskLog(upid: string, start?: number, limit?: number): Promise<TaskLog>;
   /** DELETE …/tasks/{upid}: the clone then cleans up and fails with `interrupted by signal`. */
   stopTask(upid: string): Promise<void>;
+  /**
+   * DELETE /nodes/{node}/qemu/{vmid} (`qm destroy`: the config and the disks it references) and returns the
+   * `qmdestroy` task's UPID. Sent exactly once, never resent (a write); no `skiplock` (Proxmox refuses a
+   * locked VM, and we never break a lock), no `destroy-unreferenced-disks` (it scans every storage for
+   * `vm-<vmid>-*` volumes, which on storage shared between clusters may be another cluster's).
+   */
+  deleteVm(node: string, vmid: number): Promise<string>;
   listClusterTasks(): Promise<ClusterTask[]>;
 }

@@ -54,6 +54,8 @@ export interface CloneRequestRecord {
   startedAt?: number;
   /** True once notifier.started posted the progress reply, so a resumed job does not post it again. */
   startNotified?: boolean;
+  /** Set when an approver deleted the VM a failed clone left behind (the "Delete VM" button). */
+  leftoverDeleted?: { vmid: number; node: string; by: string; at: number; upid?: string };
 }
 
 /** Fields a worker or listener may change without a status change (never `status`: see RequestStore.transition). */
@@ -72,6 +74,7 @@ export type RecordPatch = Partial<
     | 'resultDelivered'
     | 'startedAt'
     | 'startNotified'
+    | 'leftoverDeleted'
   >
 >;
 

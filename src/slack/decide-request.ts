@@ -10,7 +10,14 @@ export type DecisionOutcome =
   | { ok: true; record: CloneRequestRecord; previous?: RequestStatus }
   | { ok: false; message: string };
 
-type Decision = 'approve' | 'deny';
+/** What a click asks approvers to do: decide a request, or delete the VM a failed clone left behind. */
+export type Decision = 'approve' | 'deny' | 'delete-vm';
+
+const ONLY_APPROVERS: Record<Decision, string> = {
+  approve: 'Only approvers can approve clone requests (see `/clone help`).',
+  deny: 'Only approvers can deny clone requests (see `/clone help`).',
+  'delete-vm': 'Only approvers can delete a VM a clone left behind (see `/clone help`).',
+};
 
 function audit(s: SlackServices, fields: Record<string, unknown>, msg: string): void {
   s.logger.info({ audit: true, at: new Date(s.clock.now()).toISOString(), ...fields }, msg);
@@ -41,8 +48,8 @@ export function whyUnchanged(t: Extract<TransitionResult, { ok: false }>): strin
 }
 
 /**
- * Checks that `userId` may approve or deny `id`, without changing anything: a listed approver (by user id or
- * user group, re-checked here on every click), not the requester unless self-approval is allowed.
+ * Checks that `userId` may approve, deny or delete-vm `id`, without changing anything: a listed approver (by
+ * user id or user group, re-checked here on every click); for approve, not the requester unless allowed.
  */
 export async function checkDecider(
   s: SlackServices,
@@ -54,7 +61,7 @@ export async function checkDecider(
   if (!record) return { ok: false, message: 'That request no longer exists.' };
   if (!(await s.membership.matches(s.config.approvers, userId))) {
     audit(s, { requestId: id, actor: userId, decision }, `refused ${decision}: not an approver`);
-    return { ok: false, message: `Only approvers can ${decision} clone requests (see \`/clone help\`).` };
+    return { ok: false, message: ONLY_APPROVERS[decision] };
   }
   if (decision === 'approve' && record.requester.userId === userId && !s.config.allowSelfApproval) {
     audit(s, { requestId: id, actor: userId, decision }, 'refused approve: self-approval');
@@ -80,8 +87,39 @@ export async function approveRequest(s: SlackServices, id: string, userId: strin
   }
   // The message first: the worker's "cloning" edit must land after this one, not be overwritten by it.
   await updateRequestMessage(s.client, t.record, s.logger);
-  await s.queue.enqueue(id);
+  try {
+    await s.queue.enqueue(id);
+  } catch (err) {
+    return rollBackApproval(s, t.record, userId, err);
+  }
   return { ok: true, record: t.record };
+}
+
+/**
+ * The request was approved but could not be queued: without a job it would sit "approved" forever. Puts it
+ * back to pending (atomically, only if still approved) with its buttons, so a click can approve it again.
+ */
+async function rollBackApproval(
+  s: SlackServices,
+  record: CloneRequestRecord,
+  userId: string,
+  err: unknown,
+): Promise<DecisionOutcome> {
+  const id = record.id;
+  s.logger.error({ requestId: id, actor: userId, err: String(err) }, 'approved request could not be queued');
+  const back = await s.store.transition(id, ['approved'], 'pending', {}, 'system');
+  if (!back.ok) {
+    // Someone else moved it on (a cancel; or a worker, if the failed enqueue did add the job after all).
+    return { ok: false, message: `The clone queue failed, and meanwhile: ${whyUnchanged(back)}` };
+  }
+  audit(s, { requestId: id, actor: userId }, 'approval rolled back: could not queue the clone');
+  await updateRequestMessage(s.client, back.record, s.logger);
+  return {
+    ok: false,
+    message:
+      'I could not queue the clone (the queue did not answer), so nothing was started and the request is ' +
+      'pending again: click *Approve* again in a moment.',
+  };
 }
 
 /** Denies a pending request with an optional reason, updates its message and tells the requester in the thread. */

@@ -1,6 +1,7 @@
 import type { CustomRoute } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Clock } from '../clock.ts';
+import type { LeftoverVmProxmox } from '../clone/delete-leftover-vm.ts';
 import type { CloneEngine } from '../clone/types.ts';
 import type { CloneConfig, SlackConfig } from '../config.ts';
 import type { CloneQueue } from '../jobs/types.ts';
@@ -19,6 +20,8 @@ export interface SlackAppDeps {
   queue: CloneQueue;
   /** Node and storage lists for the `/clone` form (read-only Proxmox calls). */
   inventory: Pick<ProxmoxClient, 'listNodes' | 'listStorages'>;
+  /** Reads and deletes the VM a failed clone left behind (the approvers' "Delete VM" button). */
+  vms: LeftoverVmProxmox;
   clock: Clock;
   logger: Logger;
   /** The Proxmox web UI's origin (`https://pve1:8006`), for links to VMs. */

@@ -5,10 +5,12 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../../src/clock.ts';
 import { systemClock } from '../../src/clock.ts';
+import type { LeftoverVmProxmox } from '../../src/clone/delete-leftover-vm.ts';
 import type { CloneEngine, PreflightResult, TemplateSummary } from '../../src/clone/types.ts';
 import { loadConfig, type SlackConfig } from '../../src/config.ts';
 import type { CloneRequest } from '../../src/core/types.ts';
 import { bullPrefix, CLONE_QUEUE_NAME, createCloneQueue } from '../../src/jobs/clone-queue.ts';
+import type { CloneQueue } from '../../src/jobs/types.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { NodeInfo, StorageInfo } from '../../src/proxmox/types.ts';
 import { createRequestStore } from '../../src/requests/request-store.ts';
@@ -77,6 +79,12 @@ const inventory = {
   },
 };
 
+const noProxmox: LeftoverVmProxmox = {
+  findVmConfig: () => Promise.reject(new Error('no Proxmox in this harness')),
+  getTaskStatus: () => Promise.reject(new Error('no Proxmox in this harness')),
+  deleteVm: () => Promise.reject(new Error('no Proxmox in this harness')),
+};
+
 /** The real Bolt app over HTTP, a fresh Redis prefix for its store and queue, and the fake Slack. */
 export interface SlackAppHarness {
   sim: SlackSim;
@@ -90,7 +98,15 @@ export interface SlackAppHarness {
 
 /** Starts the harness; `env` adds to the Slack section's variables (e.g. CLONE_ALLOW_SELF_APPROVAL). */
 export async function startSlackAppHarness(
-  opts: { env?: Record<string, string>; engine?: CloneEngine; clock?: Clock } = {},
+  opts: {
+    env?: Record<string, string>;
+    engine?: CloneEngine;
+    clock?: Clock;
+    /** Proxmox for the "Delete VM" button (default: one that fails every call). */
+    vms?: LeftoverVmProxmox;
+    /** Wraps the real queue (e.g. to make enqueue fail). */
+    wrapQueue?: (queue: CloneQueue) => CloneQueue;
+  } = {},
 ): Promise<SlackAppHarness> {
   const clock = opts.clock ?? systemClock;
   const sim = await startSlackSim({ clock });
@@ -109,7 +125,8 @@ export async function startSlackAppHarness(
     ['slack', 'clone'],
   );
   const store = createRequestStore(redis, { prefix, clock, approvalTtlMs: config.approvalTtlMs });
-  const queue = createCloneQueue(redis, { prefix });
+  const realQueue = createCloneQueue(redis, { prefix });
+  const queue = opts.wrapQueue ? opts.wrapQueue(realQueue) : realQueue;
   const app = createSlackApp({
     config,
     cloneConfig: clone,
@@ -117,6 +134,7 @@ export async function startSlackAppHarness(
     store,
     queue,
     inventory,
+    vms: opts.vms ?? noProxmox,
     clock,
     logger,
     proxmoxUiUrl: 'https://pve1.example.com:8006',
@@ -144,7 +162,7 @@ export async function startSlackAppHarness(
     async close() {
       await app.stop();
       await inspect.close();
-      await queue.close();
+      await realQueue.close();
       await sim.close();
       await deleteKeys(redis, prefix);
       await redis.quit();

@@ -2,6 +2,7 @@ import type { KnownBlock, SectionBlock } from '@slack/types';
 import { formatDuration } from '../../core/format.ts';
 import type { CloneFailure, CloneSuccess } from '../../core/types.ts';
 import type { CloneRequestRecord } from '../../requests/types.ts';
+import { renderLeftoverBlocks } from './leftover-vm-message.ts';
 import { templateLabel } from './request-fields.ts';
 import { codeBlock, escapeMrkdwn, SLACK_LIMITS, truncate } from './slack-limits.ts';
 import type { SlackMessage } from './slack-message.ts';
@@ -65,7 +66,7 @@ export function renderSuccessMessage(
 
 /**
  * The failure reply: the why first, then what to do, then the evidence (exit status, task log tail, the new
- * VM's config) in trimmed code blocks; names a VM left behind.
+ * VM's config) in trimmed code blocks; names a VM left behind, with a button for approvers to delete it.
  */
 export function renderFailureMessage(
   record: CloneRequestRecord,
@@ -100,15 +101,8 @@ export function renderFailureMessage(
     ['Task', result.upid !== undefined ? `\`${escapeMrkdwn(truncate(result.upid, 300))}\`` : undefined],
   ]);
   blocks.push({ type: 'section', fields: facts });
-  if (d.leftover) {
-    const lock = d.leftover.lock !== undefined ? ` (lock: \`${escapeMrkdwn(d.leftover.lock)}\`)` : '';
-    blocks.push(
-      section(
-        `:warning: *VM ${d.leftover.vmid} was left behind on ${escapeMrkdwn(d.leftover.node)}*${lock}. Look at it in ` +
-          `<${proxmoxVmUrl(proxmoxUiUrl, d.leftover.vmid)}|the Proxmox web UI> and delete it if nobody needs it.`,
-      ),
-    );
-  }
+  if (d.leftover)
+    blocks.push(...renderLeftoverBlocks(record, d.leftover, proxmoxVmUrl(proxmoxUiUrl, d.leftover.vmid)));
   if (d.taskLogTail && d.taskLogTail.length > 0) {
     const head = '*Task log (last lines)*\n';
     blocks.push(section(head + codeBlock(d.taskLogTail, SLACK_LIMITS.sectionText - head.length)));

@@ -2,6 +2,7 @@ import type { App, BlockButtonAction, BlockStaticSelectAction } from '@slack/bol
 import { SLACK_IDS } from '../../slack-ids.ts';
 import type { SlackServices } from '../../slack-services.ts';
 import { approveAction } from './approve-action.ts';
+import { deleteVmAction } from './delete-vm-action.ts';
 import { denyAction } from './deny-action.ts';
 import { modalNodeAction } from './modal-node-action.ts';
 
@@ -9,5 +10,6 @@ import { modalNodeAction } from './modal-node-action.ts';
 export function registerActions(app: App, s: SlackServices): void {
   app.action<BlockButtonAction>(SLACK_IDS.approve, approveAction(s));
   app.action<BlockButtonAction>(SLACK_IDS.deny, denyAction(s));
+  app.action<BlockButtonAction>(SLACK_IDS.deleteVm, deleteVmAction(s));
   app.action<BlockStaticSelectAction>(SLACK_IDS.modalNodeAction, modalNodeAction(s));
 }

@@ -1,0 +1,69 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CloneQueue } from '../../src/jobs/types.ts';
+import { type SlackAppHarness, startSlackAppHarness } from './slack-app-harness.ts';
+import { waitFor } from './wait-for.ts';
+
+const CH = 'C0CLONES';
+let h: SlackAppHarness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+/** The real queue, but the next `failures` enqueues throw as a Redis outage would. */
+function failingQueue(failures: number) {
+  let left = failures;
+  let calls = 0;
+  const wrap = (real: CloneQueue): CloneQueue => ({
+    ...real,
+    async enqueue(id) {
+      calls++;
+      if (left > 0) {
+        left--;
+        throw new Error('Connection is closed.');
+      }
+      await real.enqueue(id);
+    },
+  });
+  return { wrap, calls: () => calls };
+}
+
+describe('an approval whose job cannot be queued', () => {
+  it('is rolled back to pending with its buttons, the clicker is told to click again, and a second click queues it', async () => {
+    const queue = failingQueue(1);
+    h = await startSlackAppHarness({ wrapQueue: queue.wrap });
+    const harness = h;
+    await harness.sim.slashCommand({ userId: 'U0REQUESTER', channelId: CH, text: '112 as web-q on pve1' });
+    const parent = await harness.sim.waitUntil(() => harness.sim.messages(CH)[0]);
+    const id = await waitFor(async () => (await harness.store.listRecent(1))[0]?.id, 'the request');
+
+    await harness.sim.clickButton({
+      userId: 'U0BOSS',
+      channelId: CH,
+      messageTs: parent.ts,
+      buttonText: 'Approve',
+    });
+    const told = await harness.sim.waitUntil(() => harness.sim.ephemerals('U0BOSS')[0]);
+    expect(told.text).toContain('could not queue the clone');
+    expect(told.text).toContain('click *Approve* again');
+    expect(queue.calls()).toBe(1);
+    expect((await harness.store.get(id))?.status).toBe('pending');
+    expect(await harness.jobIds()).toEqual([]);
+    // The message was edited to "approved" and back: it offers the buttons again.
+    const back = await harness.sim.waitUntil(() => {
+      const m = harness.sim.message(CH, parent.ts);
+      return m && m.updates >= 2 && JSON.stringify(m.blocks).includes('clone_approve') ? m : undefined;
+    });
+    expect(JSON.stringify(back.blocks)).toContain('clone_deny');
+
+    await harness.sim.clickButton({
+      userId: 'U0BOSS',
+      channelId: CH,
+      messageTs: parent.ts,
+      buttonText: 'Approve',
+    });
+    await waitFor(async () => (await harness.jobIds()).includes(id), 'the job');
+    expect((await harness.store.get(id))?.status).toBe('approved');
+    expect(harness.sim.ephemerals('U0BOSS')).toHaveLength(1);
+  });
+});
