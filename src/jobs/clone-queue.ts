@@ -32,8 +32,8 @@ export interface CloneQueueOptions {
 }
 
 /**
- * The clone queue. Job id = request id: a second enqueue while the job waits or runs is a no-op; a finished
- * job of that id is replaced (the worker skips requests that are already done). Finished jobs are kept for
+ * The clone queue. Job id = request id: a second enqueue while the job waits, runs or has completed is a
+ * no-op; a failed job of that id is replaced (the worker skips requests already done). Finished jobs are kept for
  * `keepMs` (the request record's own TTL) so a completed request's id cannot be re-added soon; eviction is
  * best-effort (BullMQ removes aged jobs when a later job finishes), and past it the worker still refuses to
  * clone again because the record says done or failed.
@@ -52,13 +52,12 @@ export function createCloneQueue(connection: Redis, options: CloneQueueOptions =
   });
   return {
     async enqueue(requestId) {
-      // A finished job of this id is stale when the request is queued again: e.g. a job that found its
-      // request back at pending (an approval rolled back after an enqueue that failed ambiguously) and gave
-      // up. Replacing it is safe: the worker reads the record and never clones a done or failed request.
+      // A failed job of this id is stale when the request is queued again: a job that found its request
+      // back at pending (an approval rolled back after an enqueue that failed ambiguously) gave up. Replacing
+      // it is safe: the worker reads the record and never clones a done or failed request.
       const existing = await queue.getJob(requestId);
       if (existing) {
-        const state = await existing.getState();
-        if (state !== 'completed' && state !== 'failed') return;
+        if ((await existing.getState()) !== 'failed') return;
         await existing.remove();
       }
       await queue.add('clone', { requestId }, { jobId: requestId });

@@ -18,7 +18,7 @@ describe('clone queue', () => {
     redis.disconnect();
   });
 
-  it('queues a request once while its job waits, and again after its job finished', async () => {
+  it('queues a request once while its job waits, and again after its job failed', async () => {
     await queue.enqueue('cr-aaaaaaaa');
     await queue.enqueue('cr-aaaaaaaa');
     expect(await queue.depth()).toBe(1);
