@@ -22,8 +22,9 @@ describe('the demo finds a Redis', () => {
     const redis = new Redis(found.url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
     redis.on('error', () => undefined);
     expect(await redis.ping()).toBe('PONG');
-    await found.stop();
+    // Listen before stopping: the connection may end before stop() has removed the temp dir.
     const closed = new Promise((resolve) => redis.once('end', resolve));
+    await found.stop();
     await closed;
   });
 

@@ -56,13 +56,15 @@ describe('full clone of a template on local storage', () => {
     const task = sim.task(upid);
     expect(task?.exitstatus).toBe('OK');
     const log = task?.log ?? [];
-    expect(log.slice(0, 5)).toEqual([
+    expect(log.slice(0, 4)).toEqual([
       'create full clone of drive ide2 (local-lvm:vm-112-cloudinit)',
       '  Logical volume "vm-200-cloudinit" created.',
       'create full clone of drive scsi0 (local-lvm:base-112-disk-0)',
       '  Logical volume "vm-200-disk-0" created.',
-      'transferred 0.0 B of 32.0 GiB (0.00%)',
     ]);
+    // How far the first progress line has got depends on when the copy loop first runs (real time under a
+    // scaled clock); its form does not.
+    expect(log[4]).toMatch(/^transferred \d+\.\d (B|KiB|MiB|GiB) of 32\.0 GiB \(\d+\.\d\d%\)$/);
     const progress = log.filter((l) => l.startsWith('transferred'));
     for (const line of progress)
       expect(line).toMatch(/^transferred \d+\.\d (B|KiB|MiB|GiB) of 32\.0 GiB \(\d+\.\d\d%\)$/);
