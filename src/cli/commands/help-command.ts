@@ -20,7 +20,10 @@ export function helpCommand(commands: () => readonly CliCommand[]): CliCommand {
         'Configuration comes from the environment (PROXMOX_URL, PROXMOX_TOKEN_ID, PROXMOX_TOKEN_SECRET,',
       );
       io.out(
-        'PROXMOX_CA_FILE, CLONE_TIMEOUT_SECONDS, PROGRESS_INTERVAL_SECONDS, TEMPLATE_NODE_IDS, LOG_LEVEL).',
+        'PROXMOX_CA_FILE, CLONE_TIMEOUT_SECONDS, PROGRESS_INTERVAL_SECONDS, TEMPLATE_NODE_IDS, LOG_LEVEL;',
+      );
+      io.out(
+        'health also HEALTH_LOCK_STUCK_MINUTES, and REDIS_URL to share lock ages with the bot). See .env.example.',
       );
       return EXIT.ok;
     },
