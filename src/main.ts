@@ -13,19 +13,12 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const mode: ServiceMode = arg ?? 'all';
-  // A worker verifies no Slack requests and decides no approvals: it needs only the bot token and API URL, so
-  // the HTTP-mode and approval checks of the Slack section are satisfied with placeholders here.
-  const env =
-    mode === 'worker'
-      ? {
-          ...process.env,
-          SLACK_SIGNING_SECRET: process.env.SLACK_SIGNING_SECRET || 'unused-by-worker',
-          CLONE_REQUIRE_APPROVAL: 'false',
-        }
-      : process.env;
-  let config: ReturnType<typeof loadConfig<'proxmox' | 'clone' | 'slack' | 'redis' | 'log' | 'health'>>;
+  // A worker receives no Slack requests and decides no approvals: it skips the bot's checks (signing secret,
+  // approvers) and needs only the token and API URL of the Slack section.
+  const sections = ['proxmox', 'clone', 'slack', 'redis', 'log', 'health'] as const;
+  let config: ReturnType<typeof loadConfig<(typeof sections)[number]>>;
   try {
-    config = loadConfig(env, ['proxmox', 'clone', 'slack', 'redis', 'log', 'health']);
+    config = loadConfig(process.env, mode === 'worker' ? sections : [...sections, 'slackBot']);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);

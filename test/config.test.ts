@@ -109,21 +109,28 @@ describe('loadConfig', () => {
   });
 
   it('requires the Slack tokens and approvers for the bot', () => {
-    const problems = problemsOf(() => loadConfig({}, ['slack']));
+    const problems = problemsOf(() => loadConfig({}, ['slack', 'slackBot']));
     expect(problems.join('\n')).toMatch(/SLACK_BOT_TOKEN is required/);
+    expect(problems.join('\n')).toMatch(/SLACK_SIGNING_SECRET is required in HTTP mode/);
     const p2 = problemsOf(() =>
-      loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }, ['slack']),
+      loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }, ['slack', 'slackBot']),
     );
     expect(p2[0]).toMatch(/CLONE_APPROVERS is required while CLONE_REQUIRE_APPROVAL is true/);
     const { slack } = loadConfig(
       { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's', CLONE_APPROVERS: 'U012AB, S0GROUP1' },
-      ['slack'],
+      ['slack', 'slackBot'],
     );
     expect(slack.approvers).toEqual(['U012AB', 'S0GROUP1']);
     expect(slack.apiUrl).toBe('https://slack.com/api/');
     expect(slack.port).toBe(3000);
     expect(slack.allowSelfApproval).toBe(false);
     expect(slack.approvalTtlMs).toBe(1440 * 60_000);
+  });
+
+  it('a worker needs only the bot token of the Slack section: no signing secret, no approvers', () => {
+    const { slack } = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1' }, ['slack']);
+    expect(slack.botToken).toBe('xoxb-1');
+    expect(slack.signingSecret).toBeUndefined();
   });
 
   it('refuses display names in CLONE_APPROVERS', () => {

@@ -12,7 +12,8 @@ function keysOf(schema: z.ZodType): string[] {
   if (schema instanceof z.ZodPipe) return keysOf(schema.in as z.ZodType);
   throw new Error('config section is neither an object nor a pipe from one');
 }
-const configKeys = Object.values(configSchema).flatMap((s) => keysOf(s));
+// A variable may be read by more than one section (the bot's checks re-read some Slack ones).
+const configKeys = [...new Set(Object.values(configSchema).flatMap((s) => keysOf(s)))];
 
 interface Entry {
   key: string;
