@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { findRedis, NoRedisError } from '../../src/demo.ts';
+import { findRedis, NoRedisError } from '../../src/demo/find-redis.ts';
 
 // Nothing listens on port 1, so these reach the later steps of the search.
 const NOBODY = 'redis://127.0.0.1:1';
