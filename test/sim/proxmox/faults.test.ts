@@ -119,12 +119,13 @@ describe('clone task faults', () => {
   });
 
   test('a hung clone never ends and keeps `lock: clone` until it is stopped', async () => {
-    const sim = await start();
+    const clock = scaledClock(300);
+    const sim = await start({ clock });
     sim.faults.hangClone({ template: 112 });
     const upid = await clone(sim, 'pve1', 112, { newid: 405, full: 1 });
-    await waitFor(() => sim.task(upid)?.log.find((l) => l.startsWith('transferred 0.0 B')));
+    await waitFor(() => sim.task(upid)?.log.find((l) => l.startsWith('transferred')));
     // 90 simulated seconds later (the copy alone would take 16) it is still running.
-    await new Promise((r) => setTimeout(r, 300));
+    await clock.sleep(90_000);
     expect(sim.task(upid)?.status).toBe('running');
     const vms = (await getData(sim, '/cluster/resources?type=vm')) as { vmid: number; lock?: string }[];
     expect(vms.find((v) => v.vmid === 405)?.lock).toBe('clone');
