@@ -169,6 +169,11 @@ export async function cloneVmFromTemplate(
       } catch (error) {
         const tag = { ...ids, vmid: newVmid };
         if (error instanceof CloneNotStartedError) {
+          // The node could not be reached (595): a fresh VMID would meet the same wall, so fail once.
+          if (error.cause instanceof ProxmoxApiError && error.cause.isNodeUnreachable()) {
+            const cls = classifyCloneError(apiErrorFacts(error.cause));
+            return failure({ reason: cls.reason, cloneError: cls, ...ids, newVmid }, tag);
+          }
           ctx.logger.warn({ newVmid, attempt, err: error.message }, 'clone did not start; trying again');
           if (attempt < ctx.maxVmidAttempts) continue;
           return failure({ reason: 'proxmox-unreachable', ...ids, newVmid, message: error.message }, tag);

@@ -1,27 +1,27 @@
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
-import type { ClusterTask, ClusterVm, ProxmoxClient } from '../proxmox/types.ts';
+import type { ProxmoxClient } from '../proxmox/types.ts';
+import { type CloneSnapshot, readClusterSnapshots } from './read-cluster-snapshots.ts';
 
-/** What one shared poll saw of one clone: its task (by UPID) and its new VM (by VMID). */
-export interface CloneSnapshot {
-  /** Clock time of the poll. */
-  at: number;
-  /** The task's state; undefined when neither /cluster/tasks nor the task status could be read. */
-  task?: { status: 'running' | 'stopped'; exitstatus?: string };
-  /** Whether /cluster/resources was read in this poll (if not, `vm` says nothing). */
-  vmKnown: boolean;
-  /** The new VM in /cluster/resources; undefined when absent (not yet created, or removed by Proxmox). */
-  vm?: ClusterVm;
-  /** The read errors of this poll, if any (transient errors are tolerated: keep polling). */
-  errors: string[];
+export type { CloneSnapshot } from './read-cluster-snapshots.ts';
+
+/** What a clone asks of the next poll. */
+export interface PollWish {
+  /** Clock time by which it wants a snapshot (default: one watcher interval after the last poll). */
+  dueAt?: number;
+  /** Whether it needs /cluster/resources in that poll (default true); the task list is always read. */
+  needVm?: boolean;
 }
 
-/** Polls Proxmox once per interval for every clone being followed in this process. */
+/** Polls Proxmox for every clone being followed in this process, as often as the most pressing one asks. */
 export interface ClusterWatcher {
-  /** Resolves with the clone's state from the next poll that starts after this call; rejects on abort. */
-  next(upid: string, vmid: number, signal?: AbortSignal): Promise<CloneSnapshot>;
-  /** Polls made and Proxmox calls made by the watcher so far. */
-  stats(): { polls: number; calls: number };
+  /**
+   * Resolves with the clone's state from the next poll that starts after this call: at `wish.dueAt` at the
+   * latest, earlier when another clone's poll comes first (the shared read costs nothing more); rejects on abort.
+   */
+  next(upid: string, vmid: number, signal?: AbortSignal, wish?: PollWish): Promise<CloneSnapshot>;
+  /** Polls, Proxmox calls, /cluster/resources reads and snapshots handed out (more than polls = shared). */
+  stats(): { polls: number; calls: number; vmReads: number; snapshots: number };
   /** Stops polling; pending `next` calls reject. */
   close(): void;
 }
@@ -29,93 +29,66 @@ export interface ClusterWatcher {
 interface Waiter {
   upid: string;
   vmid: number;
+  dueAt: number;
+  needVm: boolean;
   resolve: (s: CloneSnapshot) => void;
   reject: (e: unknown) => void;
 }
 
-/** The node named in a UPID (`UPID:pve1:…`), where its status lives. */
-export function upidNode(upid: string): string | undefined {
-  return /^UPID:([^:]+):/.exec(upid)?.[1];
-}
-
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-/** Maps a /cluster/tasks entry to a task state: no endtime/status = running; ended → status is the exit status. */
-function taskState(t: ClusterTask): NonNullable<CloneSnapshot['task']> {
-  if (t.endtime === undefined && (t.status === undefined || t.status === '' || t.status === 'running')) {
-    return { status: 'running' };
-  }
-  return t.status === undefined ? { status: 'stopped' } : { status: 'stopped', exitstatus: t.status };
-}
-
 /**
- * One ClusterWatcher per process: per interval ONE GET /cluster/tasks and ONE GET /cluster/resources serve
- * every clone being followed; only a task missing from the cluster list (the list lags a little behind a
- * just-started task) costs its own GET task status.
+ * One ClusterWatcher per process: each poll makes ONE GET /cluster/tasks and at most ONE GET
+ * /cluster/resources (only when a clone due now needs its lock) for every clone being followed; only a task
+ * missing from the cluster list (the list lags a little behind a just-started task) costs its own GET task
+ * status. Polls come when the earliest clone wants one, never closer than `minIntervalMs`.
  */
 export function createClusterWatcher(deps: {
   proxmox: ProxmoxClient;
   clock: Clock;
   logger: Logger;
-  /** Clock time between polls (default 2 s). */
+  /** Clock time between polls for a clone that states no `dueAt` (default 2 s). */
   intervalMs?: number;
+  /** Shortest clock time between two polls, however many clones ask (default 1 s, or intervalMs when shorter). */
+  minIntervalMs?: number;
 }): ClusterWatcher {
   const intervalMs = deps.intervalMs ?? 2000;
+  const minIntervalMs = deps.minIntervalMs ?? Math.min(1000, intervalMs);
   let waiters: Waiter[] = [];
   let running = false;
   let closed = false;
   let lastPollAt = Number.NEGATIVE_INFINITY;
-  let polls = 0;
-  let calls = 0;
+  let plannedAt = Number.POSITIVE_INFINITY;
+  let replan: AbortController | undefined;
+  const counts = { polls: 0, calls: 0, vmReads: 0, snapshots: 0 };
   const stopper = new AbortController();
 
-  async function pollOnce(batch: Waiter[]): Promise<void> {
-    polls++;
-    calls += 2;
-    const [tasks, vms] = await Promise.allSettled([
-      deps.proxmox.listClusterTasks(),
-      deps.proxmox.listClusterVms(),
-    ]);
-    const at = deps.clock.now();
-    const errors: string[] = [];
-    if (tasks.status === 'rejected') errors.push(`GET /cluster/tasks: ${message(tasks.reason)}`);
-    if (vms.status === 'rejected') errors.push(`GET /cluster/resources: ${message(vms.reason)}`);
-    const byUpid = new Map<string, ClusterTask>();
-    if (tasks.status === 'fulfilled') for (const t of tasks.value) byUpid.set(t.upid, t);
-    const byVmid = new Map<number, ClusterVm>();
-    if (vms.status === 'fulfilled') for (const v of vms.value) byVmid.set(v.vmid, v);
+  async function pollOnce(batch: Waiter[], startedAt: number): Promise<void> {
+    counts.polls++;
+    // Clones due within the minimum spacing would otherwise force another poll right after this one.
+    const readVms = batch.some((w) => w.needVm && w.dueAt < startedAt + minIntervalMs);
+    if (readVms) counts.vmReads++;
+    const { snapshots, calls } = await readClusterSnapshots(deps, batch, readVms);
+    counts.calls += calls;
+    batch.forEach((w, i) => {
+      counts.snapshots++;
+      w.resolve(snapshots[i] as CloneSnapshot);
+    });
+  }
 
-    // A UPID not (yet) in the cluster list: ask its node directly, once per UPID per poll.
-    const fallback = new Map<string, Promise<CloneSnapshot['task'] | string>>();
-    for (const w of batch) {
-      if (byUpid.has(w.upid) || fallback.has(w.upid)) continue;
-      calls++;
-      fallback.set(
-        w.upid,
-        deps.proxmox.getTaskStatus(w.upid).then(
-          (s) =>
-            s.exitstatus === undefined
-              ? { status: s.status }
-              : { status: s.status, exitstatus: s.exitstatus },
-          (e: unknown) => `GET task status: ${message(e)}`,
-        ),
-      );
-    }
-    for (const w of batch) {
-      const listed = byUpid.get(w.upid);
-      const own: string[] = [...errors];
-      let task: CloneSnapshot['task'];
-      if (listed) task = taskState(listed);
-      else {
-        const r = await fallback.get(w.upid);
-        if (typeof r === 'string') own.push(r);
-        else task = r;
-      }
-      const vm = byVmid.get(w.vmid);
-      const snap: CloneSnapshot = { at, vmKnown: vms.status === 'fulfilled', errors: own };
-      if (task) snap.task = task;
-      if (vm) snap.vm = vm;
-      w.resolve(snap);
+  /** Sleeps until the planned poll; false when a more pressing clone arrived meanwhile (plan again). */
+  async function sleepUntilPlanned(ms: number): Promise<boolean> {
+    const own = new AbortController();
+    replan = own;
+    try {
+      await deps.clock.sleep(ms, AbortSignal.any([stopper.signal, own.signal]));
+      return true;
+    } catch (e) {
+      if (closed || !own.signal.aborted) throw e;
+      return false;
+    } finally {
+      replan = undefined;
+      plannedAt = Number.POSITIVE_INFINITY;
     }
   }
 
@@ -123,13 +96,16 @@ export function createClusterWatcher(deps: {
     running = true;
     try {
       while (!closed && waiters.length > 0) {
-        const wait = lastPollAt + intervalMs - deps.clock.now();
-        if (wait > 0) await deps.clock.sleep(wait, stopper.signal);
+        const earliest = Math.min(...waiters.map((w) => w.dueAt));
+        plannedAt = Math.max(earliest, lastPollAt + minIntervalMs);
+        const wait = plannedAt - deps.clock.now();
+        if (wait > 0 && !(await sleepUntilPlanned(wait))) continue;
+        plannedAt = Number.POSITIVE_INFINITY;
         if (closed) break;
         const batch = waiters;
         waiters = [];
         lastPollAt = deps.clock.now();
-        await pollOnce(batch);
+        await pollOnce(batch, lastPollAt);
       }
     } catch (e) {
       if (!closed) deps.logger.error({ err: message(e) }, 'cluster watcher stopped unexpectedly');
@@ -141,7 +117,7 @@ export function createClusterWatcher(deps: {
   }
 
   return {
-    next(upid, vmid, signal) {
+    next(upid, vmid, signal, wish = {}) {
       if (closed) return Promise.reject(new Error('cluster watcher is closed'));
       if (signal?.aborted) return Promise.reject(signal.reason);
       return new Promise<CloneSnapshot>((resolve, reject) => {
@@ -152,6 +128,8 @@ export function createClusterWatcher(deps: {
         const waiter: Waiter = {
           upid,
           vmid,
+          dueAt: wish.dueAt ?? lastPollAt + intervalMs,
+          needVm: wish.needVm ?? true,
           resolve: (s) => {
             signal?.removeEventListener('abort', onAbort);
             resolve(s);
@@ -164,9 +142,10 @@ export function createClusterWatcher(deps: {
         signal?.addEventListener('abort', onAbort, { once: true });
         waiters.push(waiter);
         if (!running) void loop();
+        else if (waiter.dueAt < plannedAt) replan?.abort();
       });
     },
-    stats: () => ({ polls, calls }),
+    stats: () => ({ ...counts }),
     close() {
       closed = true;
       stopper.abort(new Error('cluster watcher is closed'));

@@ -6,6 +6,7 @@ import { cloneVmFromTemplate } from './clone-vm-from-template.ts';
 import { type ClusterWatcher, createClusterWatcher } from './cluster-watcher.ts';
 import type { EngineContext } from './engine-context.ts';
 import { listTemplates } from './list-templates.ts';
+import { defaultPollCadence } from './poll-cadence.ts';
 import { runPreflight } from './preflight.ts';
 import { isDiagnosis, resolveAndCheckTemplate } from './resolve-template.ts';
 import type { CloneEngine } from './types.ts';
@@ -19,8 +20,10 @@ export interface CloneEngineDeps {
   config: CloneConfig;
   /** One watcher per process shares the polls of all clones; made here when not given. */
   watcher?: ClusterWatcher;
-  /** Clock time between polls (default 2 s, or the progress interval when shorter). */
+  /** Ceiling of a clone's poll interval (default 5 s, or the progress interval when shorter). */
   pollIntervalMs?: number;
+  /** Interval near a possible end: the first 10 s, a copy's predicted end, finishing (default 1 s or the ceiling). */
+  fastPollIntervalMs?: number;
   /** Attempts with a fresh VMID on a clash (default 5). */
   maxVmidAttempts?: number;
   /** Wait for the new VM's lock to clear after the task ended OK (default 60 s). */
@@ -40,7 +43,10 @@ export interface CloneEngineWithChecks extends CloneEngine {
 
 /** Builds the clone workflow over a Proxmox client; every wait uses `clock`. */
 export function createCloneEngine(deps: CloneEngineDeps): CloneEngineWithChecks {
-  const pollIntervalMs = deps.pollIntervalMs ?? Math.min(2000, deps.config.progressIntervalMs);
+  const base = defaultPollCadence(deps.config.progressIntervalMs);
+  const pollIntervalMs = deps.pollIntervalMs ?? base.slowMs;
+  const fastMs = Math.min(deps.fastPollIntervalMs ?? base.fastMs, pollIntervalMs);
+  const pollCadence = { ...base, slowMs: pollIntervalMs, fastMs };
   const ownWatcher = deps.watcher === undefined;
   const watcher =
     deps.watcher ??
@@ -49,6 +55,7 @@ export function createCloneEngine(deps: CloneEngineDeps): CloneEngineWithChecks 
       clock: deps.clock,
       logger: deps.logger,
       intervalMs: pollIntervalMs,
+      minIntervalMs: pollCadence.fastMs,
     });
   const ctx: EngineContext = {
     proxmox: deps.proxmox,
@@ -56,6 +63,7 @@ export function createCloneEngine(deps: CloneEngineDeps): CloneEngineWithChecks 
     logger: deps.logger,
     config: deps.config,
     watcher,
+    pollCadence,
     pollIntervalMs,
     maxVmidAttempts: deps.maxVmidAttempts ?? 5,
     lockClearTimeoutMs: deps.lockClearTimeoutMs ?? 60_000,

@@ -3,6 +3,7 @@ import type { CloneConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { ProxmoxClient } from '../proxmox/types.ts';
 import type { ClusterWatcher } from './cluster-watcher.ts';
+import type { PollCadenceLimits } from './poll-cadence.ts';
 
 /** What every step of the clone workflow receives (built once by createCloneEngine). */
 export interface EngineContext {
@@ -11,7 +12,9 @@ export interface EngineContext {
   logger: Logger;
   config: CloneConfig;
   watcher: ClusterWatcher;
-  /** Clock time between shared polls. */
+  /** When each clone wants its polls: fast near a possible end, backing off to a ceiling in between. */
+  pollCadence: PollCadenceLimits;
+  /** Ceiling of the poll interval (= pollCadence.slowMs); also the pause of the resume look-up. */
   pollIntervalMs: number;
   /** Attempts with a fresh VMID when the chosen one turns out to be taken. */
   maxVmidAttempts: number;

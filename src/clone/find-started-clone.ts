@@ -1,4 +1,11 @@
 import type { CloneCheckpoint } from '../core/types.ts';
+import {
+  isCloneCandidate,
+  judgeOwnClone,
+  type OwnCloneVerdict,
+  type SeenCloneTask,
+  vmidsNamedIn,
+} from '../proxmox/own-clone-task.ts';
 import type { EngineContext } from './engine-context.ts';
 
 /** Whether the clone of an 'allocated' checkpoint (VMID chosen, UPID never saved) had started. */
@@ -7,46 +14,51 @@ export type StartedClone =
   | { kind: 'not-started' }
   | { kind: 'unknown'; why: string };
 
-// Our clock and the node's may disagree: a task this much older than the checkpoint is still a candidate.
-const CLOCK_SLACK_S = 120;
 const LOOKS = 3;
 
 /**
  * A worker died between saving 'allocated' and saving the UPID: the POST may or may not have been sent.
- * Looks at /cluster/resources (the new VMID) and /cluster/tasks (qmclone tasks of the template on its node
- * since the checkpoint) before anyone decides to POST again. Read errors are not taken as "not started".
+ * A qmclone task is ours only if it clones our template on its node, by our API user, since the checkpoint,
+ * AND it is tied to our new VMID (its log names it, or our VM's stub exists and no other candidate is
+ * left): never another request's task. A task of ours that already failed is returned so its failure is
+ * reported, not hidden by a second POST. "Not started" only when that is provable; read errors propagate.
  */
 export async function findStartedClone(ctx: EngineContext, cp: CloneCheckpoint): Promise<StartedClone> {
   const { newVmid, templateVmid, templateNode } = cp;
   if (newVmid === undefined || templateVmid === undefined || templateNode === undefined) {
     return { kind: 'unknown', why: 'the checkpoint lacks the template or the new VMID' };
   }
-  const since = Math.floor((cp.startedAt ?? 0) / 1000) - CLOCK_SLACK_S;
+  const scope = {
+    templateVmid,
+    node: templateNode,
+    user: ctx.proxmox.user,
+    sinceS: Math.floor((cp.startedAt ?? 0) / 1000),
+  };
+  const named = new Map<string, Set<number>>();
+  const runningBefore = new Set<string>();
+  let verdict: OwnCloneVerdict = { kind: 'undecided', why: 'not looked yet' };
   for (let look = 1; look <= LOOKS; look++) {
     const [vms, tasks] = await Promise.all([ctx.proxmox.listClusterVms(), ctx.proxmox.listClusterTasks()]);
-    const vm = vms.find((v) => v.vmid === newVmid);
-    const candidates = tasks.filter(
-      (t) =>
-        t.type === 'qmclone' &&
-        t.id === String(templateVmid) &&
-        t.node === templateNode &&
-        t.starttime >= since,
-    );
-    const running = candidates.filter(
-      (t) => t.endtime === undefined && (t.status ?? 'running') === 'running',
-    );
-    if (vm) {
-      const pick = running.length === 1 ? running[0] : candidates.length === 1 ? candidates[0] : undefined;
-      if (pick) return { kind: 'started', upid: pick.upid };
-      return {
-        kind: 'unknown',
-        why: `VM ${newVmid} exists but ${candidates.length} clone tasks of template ${templateVmid} match`,
-      };
+    const seen: SeenCloneTask[] = [];
+    for (const task of tasks.filter((t) => isCloneCandidate(t, scope))) {
+      // A task that named a VM keeps naming it; only the silent ones are read again.
+      let ids = named.get(task.upid);
+      if (ids === undefined || ids.size === 0) {
+        const log = await ctx.proxmox.getTaskLog(task.upid, 0, 0);
+        ids = vmidsNamedIn([...log.lines.map((l) => l.t), task.status ?? ''], templateVmid);
+        named.set(task.upid, ids);
+      }
+      seen.push({ task, named: ids, runningBefore: runningBefore.has(task.upid) });
+      if (task.endtime === undefined) runningBefore.add(task.upid);
     }
-    // No VM and no running clone of the template: nothing of ours exists (a failed clone was cleaned up).
-    if (running.length === 0) return { kind: 'not-started' };
-    // A running clone without our VM yet: its stub config may appear in a moment.
-    if (look < LOOKS) await ctx.clock.sleep(ctx.pollIntervalMs);
+    verdict = judgeOwnClone(
+      newVmid,
+      vms.some((v) => v.vmid === newVmid),
+      seen,
+    );
+    if (verdict.kind !== 'undecided') return verdict;
+    // A task that just started may not have written its stub or named its volumes yet: look again.
+    if (look < LOOKS) await ctx.clock.sleep(Math.min(2000, ctx.pollIntervalMs));
   }
-  return { kind: 'not-started' };
+  return { kind: 'unknown', why: verdict.kind === 'undecided' ? verdict.why : 'undecided' };
 }

@@ -85,6 +85,14 @@ export async function runPreflight(
         return rejected(`storage '${s.storage}' does not support vm images`, template.vmid);
       if (target && !s.shared)
         return rejected(`can't clone to non-shared storage '${s.storage}'`, template.vmid);
+      if (target) {
+        // Proxmox checks the storage on the target node too; it lists neither a disabled storage nor one
+        // restricted to other nodes there. Content is storage-wide, so 'images' was checked above.
+        const there = (await ctx.proxmox.listStorages(target)).find((x) => x.storage === s.storage);
+        if (!there?.enabled)
+          return rejected(`storage '${s.storage}' is not available on node '${target}'`, template.vmid);
+        if (!there.active) return bad(`it is not active on ${target}`);
+      }
     }
     if (target) {
       const local = clonedDriveKeys(config).filter((k) => {

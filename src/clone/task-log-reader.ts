@@ -49,6 +49,17 @@ export class TaskLogReader {
     return estimateEta(this.samples);
   }
 
+  /**
+   * Clock time the current disk's copy should end, from the last percent reading and the copy rate so far;
+   * undefined when the rate is unknown. A reading of 100% (or ≥ 99% without a rate) ends at that reading.
+   */
+  copyEndsAt(): number | undefined {
+    const last = this.samples.at(-1);
+    if (last === undefined) return undefined;
+    const eta = estimateEta(this.samples) ?? (last.percent >= 99 ? 0 : undefined);
+    return eta === undefined ? undefined : last.at + eta;
+  }
+
   private sample(): void {
     const { percent, disk } = this.state;
     if (disk !== this.sampleDisk) {

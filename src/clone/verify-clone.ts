@@ -45,6 +45,7 @@ export async function verifyClone(
       last = { ok: false, problem: 'unreadable', message: errorMessage(error) };
     }
     if (ctx.clock.now() >= deadline) return last;
-    await ctx.clock.sleep(ctx.pollIntervalMs);
+    // Proxmox drops the lock before the task ends, so a lock still there should go within moments.
+    await ctx.clock.sleep(ctx.pollCadence.fastMs);
   }
 }

@@ -1,7 +1,8 @@
 import type { ClonePhase } from '../core/types.ts';
 import type { ClusterVm } from '../proxmox/types.ts';
-import type { CloneSnapshot } from './cluster-watcher.ts';
+import type { CloneSnapshot, PollWish } from './cluster-watcher.ts';
 import type { EngineContext } from './engine-context.ts';
+import { PollCadence } from './poll-cadence.ts';
 import type { ProgressReporter } from './progress-reporter.ts';
 import { errorMessage } from './proxmox-error-facts.ts';
 import { TaskLogReader } from './task-log-reader.ts';
@@ -49,6 +50,38 @@ export async function waitForCloneCompletion(
   let lastErrors: string[] = [];
   let taskState: 'running' | 'unknown' = 'unknown';
 
+  const cadence = new PollCadence(ctx.pollCadence, input.startedAt);
+  const reportAt = () => reporter.lastAt + ctx.config.progressIntervalMs;
+  // A report counts as due up to one fast interval early, so it rides on a poll already planned instead of
+  // costing a poll of its own moments later.
+  const reportDue = (at: number) => at >= reportAt() - ctx.pollCadence.fastMs;
+  let lastPollAt: number | undefined;
+  const plan = (): PollWish => {
+    const now = ctx.clock.now();
+    const { fastMs, slowMs } = ctx.pollCadence;
+    const copyEnd = log.copyEndsAt();
+    // Around the predicted end of a copy the clone may end: fast until then, then back off. The lead and the
+    // tail absorb an imprecise estimate (the rate of a real copy varies).
+    if (copyEnd !== undefined && Math.abs(now - copyEnd) <= 2 * slowMs) cadence.holdFastUntil(copyEnd);
+    if (phase === 'finishing' || cancelAt !== undefined) cadence.holdFastUntil(now);
+    const deadline =
+      cancelAt === undefined ? input.startedAt + ctx.config.timeoutMs : cancelAt + ctx.cancelGraceMs;
+    // Timed from the last poll, not from now: reporting (a log read, a Slack update) does not stretch it. A
+    // resumed clone may have ended long ago (look at once); a new one cannot end before its first fast poll.
+    const dueAt =
+      lastPollAt === undefined
+        ? Math.max(now, input.startedAt + fastMs)
+        : Math.min(lastPollAt + cadence.intervalAt(lastPollAt), reportAt(), deadline);
+    // The lock only serves the phase shown (it goes once the copy is over), and the diagnosis of a timeout
+    // or of an unconfirmed cancel.
+    const lockMayGo = copyEnd !== undefined && dueAt >= copyEnd - fastMs && dueAt <= copyEnd + 2 * slowMs;
+    const needVm =
+      cancelAt !== undefined ||
+      dueAt + slowMs > deadline ||
+      (phase !== 'finishing' && (reportDue(dueAt) || lockMayGo));
+    return { dueAt, needVm };
+  };
+
   const report = async (p: ClonePhase) => {
     const s = await log.read();
     const eta = log.etaMs();
@@ -85,11 +118,13 @@ export async function waitForCloneCompletion(
         input.upid,
         input.newVmid,
         cancelAt === undefined ? input.signal : undefined,
+        plan(),
       );
     } catch (error) {
       if (input.signal?.aborted && cancelAt === undefined) continue;
       throw error;
     }
+    lastPollAt = snap.at;
     lastErrors = snap.errors;
     if (snap.errors.length > 0)
       ctx.logger.debug({ upid: input.upid, errors: snap.errors }, 'poll errors (tolerated)');
@@ -111,7 +146,7 @@ export async function waitForCloneCompletion(
     if (next !== phase) {
       phase = next;
       await report(phase);
-    } else if (reporter.due()) {
+    } else if (reportDue(ctx.clock.now())) {
       await report(phase);
     }
   }

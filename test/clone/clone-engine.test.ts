@@ -232,7 +232,7 @@ describe('shared polling', () => {
   it('concurrent clones share one /cluster/tasks and one /cluster/resources read per poll', async () => {
     h.sim.requests.clear();
     const posts0 = h.clonePosts();
-    const polls0 = h.engine.watcher.stats().polls;
+    const before = h.engine.watcher.stats();
     const results = await Promise.all([
       h.engine.cloneVmFromTemplate(cloneRequest(112, 'many-1', 'pve1', { mode: 'linked' })),
       h.engine.cloneVmFromTemplate(cloneRequest(9200, 'many-2', 'pve2')),
@@ -243,10 +243,16 @@ describe('shared polling', () => {
     // Concurrent allocations in one process do not hand out the same VMID: one POST per clone.
     expect(h.clonePosts() - posts0).toBe(4);
     expect(new Set(results.map((r) => ok(r).vmid)).size).toBe(4);
-    const polls = h.engine.watcher.stats().polls - polls0;
+    const stats = h.engine.watcher.stats();
+    const polls = stats.polls - before.polls;
+    // One /cluster/tasks read per poll, whatever the number of clones it served.
     expect(h.sim.requests.count('GET', '/cluster/tasks')).toBe(polls);
-    // Preflight reads resources once per clone; monitoring adds one per poll for all of them.
-    expect(h.sim.requests.count('GET', '/cluster/resources')).toBe(polls + 4);
+    // Preflight reads resources once per clone; monitoring adds at most one per poll for all of them.
+    const vmReads = stats.vmReads - before.vmReads;
+    expect(h.sim.requests.count('GET', '/cluster/resources')).toBe(vmReads + 4);
+    expect(vmReads).toBeLessThanOrEqual(polls);
+    // Polls were shared: they handed out more snapshots than they cost reads.
+    expect(stats.snapshots - before.snapshots).toBeGreaterThan(polls);
     // Task status is read directly only for a task not yet listed in /cluster/tasks.
     expect(h.sim.requests.count('GET', /\/tasks\/[^/]+\/status$/)).toBeLessThanOrEqual(8);
   });
