@@ -11,6 +11,7 @@ import { createSlackHealthPublisher, type HealthPublisher } from './health/healt
 import { healthSubcommand } from './health/health-subcommand.ts';
 import { createCloneQueue } from './jobs/clone-queue.ts';
 import { type CloneWorker, createCloneWorker } from './jobs/clone-worker.ts';
+import { startRedeliverySweeper } from './jobs/start-redelivery-sweeper.ts';
 import type { CloneNotifier } from './jobs/types.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -18,11 +19,13 @@ import { instrumentSlackFetch } from './ops/instrument-slack-fetch.ts';
 import { createOpsRoutes } from './ops/ops-routes.ts';
 import { type OpsServer, serveOpsRoutes } from './ops/serve-ops-routes.ts';
 import { createProxmoxClient, insecureTlsWarning, type ProxmoxHttpClient } from './proxmox/index.ts';
+import { DEFAULT_PREFIX } from './requests/request-keys.ts';
 import { createRequestStore } from './requests/request-store.ts';
 import type { RequestStore } from './requests/types.ts';
 import { boltLogger } from './slack/bolt-logger.ts';
 import { type BotIdentity, createSlackApp } from './slack/create-slack-app.ts';
 import type { CloneSubcommand } from './slack/listeners/commands/subcommand-types.ts';
+import { createSharedTokenBucket } from './slack/shared-token-bucket.ts';
 import { createSlackNotifier } from './slack/slack-notifier.ts';
 import { startExpirySweeper } from './slack/start-expiry-sweeper.ts';
 
@@ -144,6 +147,7 @@ export async function startServices(
   const proxmoxUiUrl = config.proxmox.url;
 
   let worker: CloneWorker | undefined;
+  let stopRedelivery: (() => void) | undefined;
   let healthWorker: HealthWorker | undefined;
   if (workerRedis) {
     const slack = { slackApiUrl: config.slack.apiUrl, logger: boltLogger(logger), fetch: slackFetch };
@@ -173,6 +177,13 @@ export async function startServices(
       clock,
       logger,
       proxmoxUiUrl,
+      // One chat.update budget for all workers: Slack's ~50/min is per workspace, not per process.
+      budget: createSharedTokenBucket({
+        redis,
+        key: `${prefix ?? DEFAULT_PREFIX}slack:chat-update-budget`,
+        capacity: 10,
+        perMinute: 40,
+      }),
     });
     const notifier: CloneNotifier = {
       started: (r) => inner.started(r),
@@ -192,6 +203,15 @@ export async function startServices(
       concurrencyPerNode: config.clone.concurrencyPerNode,
       ...(prefix !== undefined ? { prefix } : {}),
       ...(options.worker ?? {}),
+    });
+    // Results whose job gave up delivering (a long Slack outage) are delivered later, never dropped.
+    stopRedelivery = startRedeliverySweeper({
+      store,
+      queue,
+      notifier,
+      clock,
+      logger,
+      intervalMs: 5 * 60_000,
     });
   }
 
@@ -258,6 +278,7 @@ export async function startServices(
     logger,
     async stop(stopOptions = {}) {
       stopSweeper?.();
+      stopRedelivery?.();
       // Stop taking work first; the app still answers clicks while the worker drains.
       await worker?.close(
         stopOptions.drainTimeoutMs !== undefined ? { drainTimeoutMs: stopOptions.drainTimeoutMs } : {},

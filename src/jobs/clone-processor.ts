@@ -4,9 +4,11 @@ import type { CloneEngine } from '../clone/types.ts';
 import type { CloneCheckpoint, CloneProgress } from '../core/types.ts';
 import type { Logger } from '../logger.ts';
 import type { CloneRequestRecord, RequestStore } from '../requests/types.ts';
+import { announceStart } from './announce-start.ts';
 import type { CloneJobData } from './clone-queue.ts';
 import { holdLease } from './hold-lease.ts';
 import type { NodeSlots } from './node-slots.ts';
+import { saveCloneResult } from './save-clone-result.ts';
 import type { CloneNotifier } from './types.ts';
 
 /** What the clone processor needs; the worker wires it. */
@@ -73,17 +75,21 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
       current = t.record;
     }
     if (current.status === 'cancelled') controller.abort(new Error('cancelled'));
-    if (!current.startNotified) {
-      const { progressTs } = await notifier.started(current);
-      const patch = { startNotified: true, ...(progressTs !== undefined ? { progressTs } : {}) };
-      current = (await store.update(id, patch)) ?? current;
-    }
+    current = await announceStart(store, notifier, current, logger);
     const notified = current;
     let tick: Promise<unknown> | undefined;
     const onProgress = (progress: CloneProgress) => {
-      void store.update(id, { lastProgress: progress }).catch((err: unknown) => {
-        logger.warn({ err, requestId: id }, 'could not save progress');
-      });
+      // Saving the tick reads the record anyway: its status is the backstop for a cancel message this process
+      // missed (pub/sub is fire-and-forget), checked once per progress interval during the long copy.
+      void store.update(id, { lastProgress: progress }).then(
+        (saved) => {
+          if (saved?.status === 'cancelled' && !controller.signal.aborted) {
+            logger.info({ requestId: id }, 'request found cancelled: stopping the clone');
+            controller.abort(new Error('cancelled'));
+          }
+        },
+        (err: unknown) => logger.warn({ err, requestId: id }, 'could not save progress'),
+      );
       if (tick) return; // the notifier is still busy with the previous tick: skip, the next one carries news
       tick = notifier
         .progress(notified, progress)
@@ -110,14 +116,7 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
     });
     await tick;
     // Saved before delivery: a delivery retry finds it and never clones again.
-    const saved = await store.transition(
-      id,
-      ['cloning'],
-      result.ok ? 'done' : 'failed',
-      { result },
-      'worker',
-    );
-    const final = saved.ok ? saved.record : await store.update(id, { result });
+    const final = await saveCloneResult(store, id, result);
     if (!final) throw new UnrecoverableError(`request ${id} vanished while cloning`);
     return final;
   };
@@ -156,6 +155,6 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
     if (typeof final === 'string') return final;
     // The slot is free before delivery: a Slack outage must not hold up other clones on the node.
     await deliver(final);
-    return final.status === 'cancelled' ? 'cancelled' : (final.status as CloneJobOutcome);
+    return final.status as CloneJobOutcome;
   };
 }

@@ -66,6 +66,9 @@ export function createCloneQueue(connection: Redis, options: CloneQueueOptions =
       const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
       return Object.values(counts).reduce((a, b) => a + b, 0);
     },
+    async jobState(requestId) {
+      return queue.getJobState(requestId);
+    },
     async close() {
       await queue.close();
     },

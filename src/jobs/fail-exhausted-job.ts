@@ -7,8 +7,8 @@ import type { CloneNotifier } from './types.ts';
 /**
  * After a clone job's last attempt failed (the engine threw every time: Redis or Proxmox unreachable before
  * the clone started, or a bug), records the request as failed and tries once to say so in Slack, so that no
- * request is left "cloning" forever. A failure to deliver a result that already exists is only logged: it
- * was retried with every attempt.
+ * request is left "cloning" forever. A result that could not be delivered (here, or after every attempt) is
+ * left to startRedeliverySweeper, which finds it in the store's undelivered index.
  */
 export async function failExhaustedJob(
   deps: { store: RequestStore; notifier: CloneNotifier; clock: Clock; logger: Logger },
@@ -23,7 +23,7 @@ export async function failExhaustedJob(
     if (!record.resultDelivered) {
       logger.error(
         { requestId, err: error.message, attempts },
-        'the result of this request could not be delivered to Slack after every retry; it stays saved in Redis',
+        'the result of this request could not be delivered to Slack after every retry; the re-delivery sweep will try again',
       );
     }
     return;
@@ -61,6 +61,9 @@ export async function failExhaustedJob(
     await deps.notifier.finished(t.record, result);
     await store.update(requestId, { resultDelivered: true });
   } catch (err) {
-    logger.error({ requestId, err }, 'could not tell Slack that the clone job gave up; the failure is saved');
+    logger.error(
+      { requestId, err },
+      'could not tell Slack that the clone job gave up; the failure is saved and the re-delivery sweep will retry',
+    );
   }
 }

@@ -9,6 +9,11 @@ export interface CloneNotifier {
   /** The clone is starting: post the thread reply that progress edits will update; returns its ts. */
   started(record: CloneRequestRecord): Promise<{ progressTs?: string }>;
   /**
+   * Optional: finds the progress reply an earlier worker may have posted before dying (the record has
+   * `startPosting` but no `progressTs`). Without it, or when nothing is found, no second reply is posted.
+   */
+  findStarted?(record: CloneRequestRecord): Promise<{ progressTs?: string }>;
+  /**
    * A progress tick. May be skipped (rate limit budget): return false when it was not delivered.
    * Must never throw for a rate limit.
    */
@@ -22,5 +27,7 @@ export interface CloneQueue {
   enqueue(requestId: string): Promise<void>;
   /** Waiting + active + delayed jobs. */
   depth(): Promise<number>;
+  /** The BullMQ state of a request's job ('active', 'delayed', 'failed', …), 'unknown' when there is none. */
+  jobState(requestId: string): Promise<string>;
   close(): Promise<void>;
 }

@@ -16,6 +16,20 @@ if KEYS[2] ~= KEYS[3] then
   redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
   if tonumber(ARGV[6]) > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[6]) end
 end
+if ARGV[7] == '1' then
+  redis.call('ZADD', KEYS[4], 'NX', ARGV[8], ARGV[3])
+else
+  redis.call('ZREM', KEYS[4], ARGV[3])
+end
+return 1
+`;
+
+// Claims an undelivered result by moving its score to now: one caller wins, and if it dies the entry
+// becomes eligible again once `now` is older than the next sweeper's cut-off.
+const CLAIM = `
+local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not s or tonumber(s) > tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], 'XX', ARGV[3], ARGV[1])
 return 1
 `;
 
@@ -40,24 +54,44 @@ export interface CasArgs {
   ttlSeconds: number;
   /** > 0: drop index members of the new status set scored (created) before this time. */
   pruneBefore: number;
+  /** The index of results saved but not yet delivered. */
+  undeliveredKey: string;
+  /** The new record has a result not yet delivered: index it (keeping an existing score), else unindex it. */
+  undelivered: boolean;
+  /** Clock ms: the score of a newly indexed undelivered result. */
+  now: number;
 }
 
 /** Replaces a record only if it is still `expected`, moving it between status indexes; false on conflict or absence. */
 export async function casRecord(redis: Redis, a: CasArgs): Promise<boolean> {
   const r = await redis.eval(
     CAS,
-    3,
+    4,
     a.recordKey,
     a.oldStatusKey,
     a.newStatusKey,
+    a.undeliveredKey,
     a.expected,
     a.next,
     a.id,
     a.score,
     a.ttlSeconds,
     a.pruneBefore,
+    a.undelivered ? '1' : '0',
+    a.now,
   );
   return r === 1;
+}
+
+/** Moves `id`'s undelivered score to `now` if it is at most `before`; false when absent or claimed since. */
+export async function claimUndelivered(
+  redis: Redis,
+  undeliveredKey: string,
+  id: string,
+  before: number,
+  now: number,
+): Promise<boolean> {
+  return (await redis.eval(CLAIM, 1, undeliveredKey, id, before, now)) === 1;
 }
 
 /** Arguments of createRecord. */

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import { newRequestId } from './request-id.ts';
 import { DEFAULT_PREFIX, requestKeys } from './request-keys.ts';
-import { casRecord, createRecord } from './request-scripts.ts';
+import { casRecord, claimUndelivered, createRecord } from './request-scripts.ts';
 import {
   type CloneRequestRecord,
   type RequestStatus,
@@ -57,6 +57,11 @@ export function createRequestStore(redis: Redis, options: RequestStoreOptions): 
       score: next.createdAt,
       ttlSeconds: isTerminal(next.status) ? terminalTtlS : 0,
       pruneBefore: isTerminal(next.status) ? clock.now() - terminalTtlS * 1000 : 0,
+      // Indexed in the same script as the write, so a result can never be saved without the re-delivery
+      // sweeper being able to find it.
+      undeliveredKey: keys.undelivered,
+      undelivered: next.result !== undefined && next.resultDelivered !== true,
+      now: clock.now(),
     });
 
   const audit = (record: CloneRequestRecord, from: RequestStatus | 'new', actor: string | undefined) =>
@@ -173,6 +178,14 @@ export function createRequestStore(redis: Redis, options: RequestStoreOptions): 
     },
     async listByUser(userId, limit) {
       return list(keys.byUser(userId), await redis.zrevrange(keys.byUser(userId), 0, limit - 1));
+    },
+    async listUndelivered(before, limit = 100) {
+      const ids = await redis.zrangebyscore(keys.undelivered, '-inf', before, 'LIMIT', 0, limit);
+      const records = await list(keys.undelivered, ids);
+      return records.filter((r) => r.result !== undefined && r.resultDelivered !== true);
+    },
+    async claimDelivery(id, before) {
+      return claimUndelivered(redis, keys.undelivered, id, before, clock.now());
     },
   };
 }

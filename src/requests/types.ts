@@ -54,6 +54,11 @@ export interface CloneRequestRecord {
   startedAt?: number;
   /** True once notifier.started posted the progress reply, so a resumed job does not post it again. */
   startNotified?: boolean;
+  /**
+   * Saved just before notifier.started is called: a resumed job that finds it without `startNotified` knows
+   * the reply may already exist (the earlier worker died while posting) and never posts a second one.
+   */
+  startPosting?: boolean;
   /** Set when an approver deleted the VM a failed clone left behind (the "Delete VM" button). */
   leftoverDeleted?: { vmid: number; node: string; by: string; at: number; upid?: string };
 }
@@ -74,6 +79,7 @@ export type RecordPatch = Partial<
     | 'resultDelivered'
     | 'startedAt'
     | 'startNotified'
+    | 'startPosting'
     | 'leftoverDeleted'
   >
 >;
@@ -125,4 +131,14 @@ export interface RequestStore {
   listByStatus(status: RequestStatus): Promise<CloneRequestRecord[]>;
   /** Newest first. */
   listByUser(userId: string, limit: number): Promise<CloneRequestRecord[]>;
+  /**
+   * Records with a saved result not yet delivered, whose result was saved (or last claimed for delivery)
+   * at or before `before` (clock ms); oldest first, at most `limit` (default 100).
+   */
+  listUndelivered(before: number, limit?: number): Promise<CloneRequestRecord[]>;
+  /**
+   * Atomically claims the delivery of an undelivered result for the next sweep period: true for exactly one
+   * caller, provided the result is still undelivered and was not saved or claimed after `before`.
+   */
+  claimDelivery(id: string, before: number): Promise<boolean>;
 }

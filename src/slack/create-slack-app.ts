@@ -1,5 +1,5 @@
 import { App } from '@slack/bolt';
-import type { FetchFunction } from '@slack/web-api';
+import { type FetchFunction, WebClient } from '@slack/web-api';
 import { boltLogger } from './bolt-logger.ts';
 import { registerActions } from './listeners/actions/index.ts';
 import { subcommandTable } from './listeners/commands/clone-subcommands.ts';
@@ -38,12 +38,20 @@ export function createSlackApp(
     config.appToken !== undefined
       ? new App({ ...common, appToken: config.appToken, socketMode: true })
       : new App({ ...common, signingSecret: config.signingSecret ?? '', endpoints: '/slack/events' });
+  // Group lookups on a client of their own: a 429 there must fail fast, not pause the bot's main client.
+  const lookups = new WebClient(config.botToken, {
+    ...common.clientOptions,
+    logger: common.logger,
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 1, minTimeout: 200, maxTimeout: 200 },
+    timeout: 3000,
+  });
   const { identity: _identity, fetch: _fetch, ...rest } = deps;
   const services: SlackServices = {
     ...rest,
     logger,
     client: app.client,
-    membership: createSlackMembership({ client: app.client, clock: deps.clock, logger }),
+    membership: createSlackMembership({ client: lookups, clock: deps.clock, logger }),
     subcommands: subcommandTable(deps.subcommands),
   };
   registerCommands(app, services);

@@ -49,7 +49,7 @@ export function whyUnchanged(t: Extract<TransitionResult, { ok: false }>): strin
 
 /**
  * Checks that `userId` may approve, deny or delete-vm `id`, without changing anything: a listed approver (by
- * user id or user group, re-checked here on every click); for approve, not the requester unless allowed.
+ * user id, or user group asked of Slack afresh on every click); for approve, not the requester unless allowed.
  */
 export async function checkDecider(
   s: SlackServices,
@@ -59,7 +59,7 @@ export async function checkDecider(
 ): Promise<DecisionOutcome> {
   const record = isRequestId(id) ? await s.store.get(id) : undefined;
   if (!record) return { ok: false, message: 'That request no longer exists.' };
-  if (!(await s.membership.matches(s.config.approvers, userId))) {
+  if (!(await s.membership.matches(s.config.approvers, userId, undefined, { fresh: true }))) {
     audit(s, { requestId: id, actor: userId, decision }, `refused ${decision}: not an approver`);
     return { ok: false, message: ONLY_APPROVERS[decision] };
   }
@@ -160,7 +160,8 @@ export async function cancelRequest(s: SlackServices, id: string, userId: string
   const record = isRequestId(id) ? await s.store.get(id) : undefined;
   if (!record)
     return { ok: false, message: `There is no request \`${id}\`: see \`/clone status\` for yours.` };
-  if (record.requester.userId !== userId && !(await s.membership.matches(s.config.approvers, userId))) {
+  const approver = async () => s.membership.matches(s.config.approvers, userId, undefined, { fresh: true });
+  if (record.requester.userId !== userId && !(await approver())) {
     audit(s, { requestId: id, actor: userId }, 'refused cancel: neither requester nor approver');
     return { ok: false, message: 'Only the requester or an approver can cancel this request.' };
   }

@@ -6,7 +6,7 @@ import type { Logger } from '../logger.ts';
 import type { CloneRequestRecord, RequestStatus, RequestStore } from '../requests/types.ts';
 import { renderProgressMessage } from './messages/progress-message.ts';
 import { renderFailureMessage, renderSuccessMessage } from './messages/result-message.ts';
-import { createTokenBucket, type TokenBucket } from './token-bucket.ts';
+import { type CallBudget, createTokenBucket } from './token-bucket.ts';
 import { updateRequestMessage } from './update-request-message.ts';
 
 /** What createSlackNotifier needs. */
@@ -19,14 +19,40 @@ export interface SlackNotifierDeps {
   clock: Clock;
   logger: Logger;
   proxmoxUiUrl: string;
-  /** chat.update budget for this process; default 40/min with bursts of 10, under Slack's ~50/min Tier 3. */
-  budget?: TokenBucket;
+  /**
+   * The chat.update budget: Slack's ~50/min (Tier 3) is per workspace, so with several workers pass one shared
+   * through Redis (createSharedTokenBucket). Default: this process only, 40/min with bursts of 10.
+   */
+  budget?: CallBudget;
 }
 
-/** The request's status once its result is known (a success stays a success even after a late cancel). */
+/**
+ * The status the request message shows once the result is known: the stored one (the worker records a clone
+ * that ended despite a late cancel as done or failed); a success is always done, since its VM exists.
+ */
 function finalStatus(record: CloneRequestRecord, result: CloneResult): RequestStatus {
   if (result.ok) return 'done';
-  return result.diagnosis.reason === 'cancelled' || record.status === 'cancelled' ? 'cancelled' : 'failed';
+  if (record.status === 'failed' || record.status === 'cancelled') return record.status;
+  return result.diagnosis.reason === 'cancelled' ? 'cancelled' : 'failed';
+}
+
+/** The result reply, saying so when a cancel came too late to stop the clone. */
+function resultMessage(record: CloneRequestRecord, result: CloneResult, proxmoxUiUrl: string) {
+  const message = result.ok
+    ? renderSuccessMessage(record, result, proxmoxUiUrl)
+    : renderFailureMessage(record, result, proxmoxUiUrl);
+  if (record.cancelledBy === undefined || finalStatus(record, result) === 'cancelled') return message;
+  const late = result.ok
+    ? `the clone had already finished: VM ${result.vmid} exists, delete it if it is not wanted`
+    : 'the clone had already ended';
+  const note = `:warning: The cancel by <@${record.cancelledBy}> came too late: ${late}.`;
+  return {
+    ...message,
+    blocks: [
+      ...message.blocks,
+      { type: 'context' as const, elements: [{ type: 'mrkdwn' as const, text: note }] },
+    ],
+  };
 }
 
 /**
@@ -46,7 +72,22 @@ export function createSlackNotifier(deps: SlackNotifierDeps): CloneNotifier {
     finishing.add(id);
     if (finishing.size > 1000) finishing.delete(finishing.values().next().value as string);
   };
-  let pausedUntil = 0;
+  // Counted but never waited for: a must-send call goes out even while Redis is slow or down.
+  const force = (requestId: string) => {
+    Promise.resolve()
+      .then(() => budget.take())
+      .catch((err: unknown) =>
+        logger.warn({ requestId, err: String(err) }, 'could not count an edit against the shared budget'),
+      );
+  };
+  const tryTake = async (requestId: string) => {
+    try {
+      return await budget.tryTake();
+    } catch (err) {
+      logger.warn({ requestId, err: String(err) }, 'chat.update budget unavailable: progress edit skipped');
+      return false;
+    }
+  };
 
   const edit = async (
     via: WebClient,
@@ -54,7 +95,7 @@ export function createSlackNotifier(deps: SlackNotifierDeps): CloneNotifier {
     status: RequestStatus,
     result?: CloneResult,
   ) => {
-    budget.take();
+    force(record.id);
     await updateRequestMessage(via, { ...record, status, ...(result ? { result } : {}) }, logger);
   };
 
@@ -80,20 +121,24 @@ export function createSlackNotifier(deps: SlackNotifierDeps): CloneNotifier {
     async progress(record, progress: CloneProgress) {
       const ts = record.progressTs;
       if (ts === undefined || finishing.has(record.id) || inFlight.has(record.id)) return false;
-      if (clock.now() < pausedUntil || !budget.tryTake()) return false;
-      const call = progressClient.chat.update({
-        channel: record.channelId,
-        ts,
-        ...renderProgressMessage(record, progress),
-      });
+      // In flight from before the token is taken: `finished` waits for all of it, the budget included.
+      const call = (async () => {
+        if (!(await tryTake(record.id)) || finishing.has(record.id)) return false;
+        await progressClient.chat.update({
+          channel: record.channelId,
+          ts,
+          ...renderProgressMessage(record, progress),
+        });
+        return true;
+      })();
       inFlight.set(record.id, call);
       try {
-        await call;
-        return true;
+        return await call;
       } catch (err) {
         const e = err as { code?: string; retryAfter?: number };
         if (e.code === ErrorCode.RateLimitedError) {
-          pausedUntil = clock.now() + (e.retryAfter ?? 30) * 1000;
+          // Every worker pauses: the limit that answered is the workspace's, not this process's.
+          await Promise.resolve(budget.pause((e.retryAfter ?? 30) * 1000)).catch(() => undefined);
           logger.debug(
             { requestId: record.id, retryAfter: e.retryAfter },
             'progress edit rate-limited: skipped',
@@ -113,7 +158,8 @@ export function createSlackNotifier(deps: SlackNotifierDeps): CloneNotifier {
       await inFlight.get(record.id)?.catch(() => undefined);
       // The progress reply first, so it reads as ended by the time the result appears under it.
       if (record.progressTs !== undefined) {
-        budget.take();
+        // Taken even from an empty budget: progress edits (of every worker) back off instead.
+        force(record.id);
         await client.chat
           .update({
             channel: record.channelId,
@@ -126,9 +172,7 @@ export function createSlackNotifier(deps: SlackNotifierDeps): CloneNotifier {
       }
       const fresh = (await store.get(record.id)) ?? record;
       if (!fresh.resultDelivered) {
-        const message = result.ok
-          ? renderSuccessMessage(record, result, proxmoxUiUrl)
-          : renderFailureMessage(record, result, proxmoxUiUrl);
+        const message = resultMessage(record, result, proxmoxUiUrl);
         // Throws after the client's own retries: the job retries delivery (never the clone).
         await client.chat.postMessage({
           channel: record.channelId,

@@ -2,7 +2,9 @@ import type { PreflightResult } from '../clone/types.ts';
 import type { CloneRequest } from '../core/types.ts';
 import type { CloneRequestRecord } from '../requests/types.ts';
 import { renderRequestMessage } from './messages/request-message.ts';
+import { escapeMrkdwn } from './messages/slack-limits.ts';
 import type { SlackServices } from './slack-services.ts';
+import { updateRequestMessage } from './update-request-message.ts';
 
 /** Who asked, where, and what they typed. */
 export interface SubmitInput {
@@ -87,6 +89,51 @@ export async function submitRequest(
       hint: 'Invite the bot to the channel (/invite @pve-clonebot) or use /clone in a public channel.',
     };
   }
-  if (queued) await s.queue.enqueue(record.id);
+  if (queued) {
+    try {
+      await s.queue.enqueue(record.id);
+    } catch (err) {
+      return failUnqueued(s, posted, err);
+    }
+  }
   return { ok: true, record: posted, queued };
+}
+
+/**
+ * Approved without approval but the queue refused the job: without this it would sit "approved" with no job
+ * forever. Marks it failed (only if still approved), updates its message and says so in its thread.
+ */
+async function failUnqueued(
+  s: SlackServices,
+  record: CloneRequestRecord,
+  err: unknown,
+): Promise<SubmitOutcome> {
+  const id = record.id;
+  s.logger.error({ requestId: id, err: String(err) }, 'request could not be queued');
+  const t = await s.store.transition(id, ['approved'], 'failed', {}, 'system');
+  if (!t.ok) {
+    // Moved on meanwhile: a worker took it (the enqueue did add the job after all) or it was cancelled.
+    const now = t.record?.status;
+    if (now === 'cloning' || now === 'done' || now === 'failed') return { ok: true, record, queued: true };
+    return { ok: false, error: `I could not queue the clone, and the request is now ${now ?? 'gone'}.` };
+  }
+  await updateRequestMessage(s.client, t.record, s.logger);
+  // Raw here (renderCommandError escapes it); escaped in the thread reply.
+  const again = `Try again in a moment: \`/clone ${record.text}\``;
+  if (record.messageTs !== undefined) {
+    await s.client.chat
+      .postMessage({
+        channel: record.channelId,
+        thread_ts: record.messageTs,
+        text: `<@${record.requester.userId}> I could not queue the clone (the job queue did not answer), so nothing was started. ${escapeMrkdwn(again)}`,
+      })
+      .catch((e: unknown) =>
+        s.logger.warn({ requestId: id, err: String(e) }, 'could not post in the thread'),
+      );
+  }
+  return {
+    ok: false,
+    error: `Request \`${id}\` failed: I could not queue the clone (the job queue did not answer), so nothing was started.`,
+    hint: again,
+  };
 }

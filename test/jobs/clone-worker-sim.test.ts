@@ -61,13 +61,16 @@ describe('clone worker with the real engine and the Proxmox simulator', () => {
     await pve.close();
     pve = await startSimEngines(h.clock, h.logger, { copyBytesPerSecond: 50 * 1024 * 1024 });
     const dyingEngine = pve.engine();
-    const dying = await h.startWorker(dyingEngine, { lockDurationMs: 300, stalledIntervalMs: 100 });
+    // Default (30 s) locks: a live worker's lock never lapses on a busy machine; the death expires it. Every
+    // worker checks for stalled jobs often (BullMQ throttles that check queue-wide by the last interval set).
+    const dying = await h.startWorker(dyingEngine, { stalledIntervalMs: 200 });
     const r = await h.submit();
     await until('the clone task', async () => (await h.store.get(r.id))?.checkpoint?.step === 'started');
     await dying.kill(() => dyingEngine.freeze());
+    await h.expireLock(r.id);
     const upid = (await h.store.get(r.id))?.checkpoint?.upid as string;
     expect(pve.sim.task(upid)?.status).toBe('running');
-    await h.startWorker(pve.engine(), { lockDurationMs: 300, stalledIntervalMs: 100 });
+    await h.startWorker(pve.engine(), { stalledIntervalMs: 200 });
     await until('delivery', () => h.recorder.delivered().length === 1, 20_000);
     // The new worker followed the dead worker's task to its end: same UPID, no second POST.
     expect(h.recorder.delivered()[0]?.result).toMatchObject({ ok: true, upid });

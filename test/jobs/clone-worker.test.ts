@@ -67,12 +67,15 @@ describe('clone worker (fake cluster)', () => {
 
   it('resumes a clone on another worker when the first dies mid-clone: one POST, one result', async () => {
     const dyingEngine = cluster.engine();
-    const dying = await h.startWorker(dyingEngine, { lockDurationMs: 400, stalledIntervalMs: 150 });
+    // Default (30 s) locks: a live worker's lock never lapses on a busy machine; the death expires it. Every
+    // worker checks for stalled jobs often (BullMQ throttles that check queue-wide by the last interval set).
+    const dying = await h.startWorker(dyingEngine, { stalledIntervalMs: 200 });
     const r = await h.submit();
     await until('the clone task', () => cluster.running().length === 1);
     await until('the checkpoint', async () => (await h.store.get(r.id))?.checkpoint?.step === 'started');
     await dying.kill(() => dyingEngine.freeze());
-    await h.startWorker(cluster.engine(), { lockDurationMs: 400, stalledIntervalMs: 150 });
+    await h.expireLock(r.id);
+    await h.startWorker(cluster.engine(), { stalledIntervalMs: 200 });
     await until('resumed progress', () => h.recorder.progressCalls.length >= 2);
     cluster.finish(cluster.running()[0]?.upid as string);
     await until('delivery', () => h.recorder.delivered().length === 1);

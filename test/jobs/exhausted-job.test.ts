@@ -35,6 +35,8 @@ describe('a clone job that fails every attempt', () => {
     await h.startWorker(engine);
     const r = await h.submit();
     await until('the failure to be delivered', () => h.recorder.delivered().length === 1);
+    // The flag is saved right after the notifier returns: wait for it rather than race it.
+    await until('resultDelivered', async () => (await h.store.get(r.id))?.resultDelivered === true);
     expect(engine.runs).toBe(2);
     const record = await h.store.get(r.id);
     expect(record?.status).toBe('failed');

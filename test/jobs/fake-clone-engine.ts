@@ -9,6 +9,8 @@ interface FakeTask {
   state: 'running' | 'ok' | 'stopped';
   end: (state: 'ok' | 'stopped') => void;
   ended: Promise<'ok' | 'stopped'>;
+  /** Emits a progress tick to the run following this task, as the real engine does every interval. */
+  tick?: () => Promise<void>;
 }
 
 /**
@@ -32,6 +34,11 @@ export class FakeCluster {
 
   finish(upid: string): void {
     this.tasks.get(upid)?.end('ok');
+  }
+
+  /** A progress tick from the engine following `upid` (the copy goes on). */
+  async tick(upid: string): Promise<void> {
+    await this.tasks.get(upid)?.tick?.();
   }
 
   /** An engine on this cluster; `freeze()` makes it stop doing anything, like a process that died. */
@@ -58,13 +65,17 @@ export class FakeCluster {
         });
       }
       const t = task;
-      await o.onProgress?.({
-        phase: 'cloning',
-        elapsedMs: 0,
-        timeoutMs: 900_000,
-        upid: t.upid,
-        message: 'cloning',
-      });
+      t.tick = async () => {
+        if (frozen) return;
+        await o.onProgress?.({
+          phase: 'cloning',
+          elapsedMs: Date.now() - started,
+          timeoutMs: 900_000,
+          upid: t.upid,
+          message: 'cloning',
+        });
+      };
+      await t.tick();
       const onAbort = () => t.end('stopped');
       if (o.signal?.aborted) onAbort();
       o.signal?.addEventListener('abort', onAbort, { once: true });

@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
+import { expect } from 'vitest';
 import { type Clock, systemClock } from '../../src/clock.ts';
 import type { CloneEngine } from '../../src/clone/types.ts';
 import type { CloneProgress, CloneRequest, CloneResult } from '../../src/core/types.ts';
-import { createCloneQueue } from '../../src/jobs/clone-queue.ts';
+import { bullPrefix, CLONE_QUEUE_NAME, createCloneQueue } from '../../src/jobs/clone-queue.ts';
 import { type CloneWorker, type CloneWorkerDeps, createCloneWorker } from '../../src/jobs/clone-worker.ts';
 import type { CloneNotifier, CloneQueue } from '../../src/jobs/types.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -10,22 +11,41 @@ import { createRequestStore } from '../../src/requests/request-store.ts';
 import type { CloneRequestRecord, RequestStore } from '../../src/requests/types.ts';
 import { connect, deleteKeys, freshPrefix } from '../requests/redis-fixture.ts';
 
-/** A CloneNotifier that records every call; `failFinished` makes the next N finished calls throw. */
+/**
+ * A CloneNotifier that records every call; `failFinished` makes the next N finished calls throw;
+ * `hangStarted` makes the next started call "post" its reply and then never return (a worker dying right
+ * after Slack answered); `findStarted` answers with `existingReply`.
+ */
 export class RecordingNotifier {
   readonly startedCalls: CloneRequestRecord[] = [];
   readonly progressCalls: CloneProgress[] = [];
+  /** The record each progress call was given (its progressTs says which reply it edits). */
+  readonly progressRecords: CloneRequestRecord[] = [];
   readonly finishedCalls: { record: CloneRequestRecord; result: CloneResult; delivered: boolean }[] = [];
+  readonly findStartedCalls: CloneRequestRecord[] = [];
   failFinished = 0;
+  hangStarted = false;
+  existingReply: string | undefined;
   private ts = 0;
 
-  readonly notifier: CloneNotifier = {
+  readonly notifier: Required<CloneNotifier> = {
     started: async (record) => {
       this.startedCalls.push(record);
       this.ts += 1;
-      return { progressTs: `1700000000.${String(this.ts).padStart(6, '0')}` };
+      const progressTs = `1700000000.${String(this.ts).padStart(6, '0')}`;
+      if (this.hangStarted) {
+        this.hangStarted = false;
+        return new Promise<never>(() => {});
+      }
+      return { progressTs };
     },
-    progress: async (_record, progress) => {
+    findStarted: async (record) => {
+      this.findStartedCalls.push(record);
+      return this.existingReply !== undefined ? { progressTs: this.existingReply } : {};
+    },
+    progress: async (record, progress) => {
       this.progressCalls.push(progress);
+      this.progressRecords.push(record);
       return true;
     },
     finished: async (record, result) => {
@@ -126,6 +146,14 @@ export async function workerHarness(options: { backoffMs?: number; attempts?: nu
     return record;
   };
 
+  /**
+   * Fast-forwards the expiry of a job's BullMQ lock (`${prefix}bull:<queue>:<jobId>:lock`, a key with a TTL):
+   * what a dead worker's lock does after lockDuration, without making a live worker's lock short and fragile.
+   */
+  const expireLock = async (jobId: string) => {
+    expect(await admin.del(`${bullPrefix(prefix)}:${CLONE_QUEUE_NAME}:${jobId}:lock`)).toBe(1);
+  };
+
   const cleanup = async () => {
     for (const p of processes) {
       await p.worker.close({ drainTimeoutMs: 2000 }).catch(() => {});
@@ -138,5 +166,5 @@ export async function workerHarness(options: { backoffMs?: number; attempts?: nu
     admin.disconnect();
   };
 
-  return { prefix, clock, logger, store, queue, recorder, startWorker, submit, cleanup, admin };
+  return { prefix, clock, logger, store, queue, recorder, startWorker, submit, cleanup, admin, expireLock };
 }

@@ -11,7 +11,6 @@ export const KNOWN_BOT_SCOPES = [
   'commands',
   'chat:write',
   'chat:write.public',
-  'users:read',
   'usergroups:read',
   'im:write',
 ] as const;

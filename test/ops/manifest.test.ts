@@ -50,7 +50,7 @@ describe('manifest.yml', () => {
 
   it('asks for exactly the bot scopes the bot uses', () => {
     expect(socketModeManifest.parse(raw).oauth_config.scopes.bot.toSorted()).toEqual(
-      ['chat:write', 'chat:write.public', 'commands', 'usergroups:read', 'users:read'].toSorted(),
+      ['chat:write', 'chat:write.public', 'commands', 'usergroups:read'].toSorted(),
     );
   });
 
@@ -95,6 +95,10 @@ describe('the manifest schema', () => {
     [
       'a scope the bot does not need',
       (m) => setPath(m, 'oauth_config.scopes.bot', ['commands', 'channels:history']),
+    ],
+    [
+      'users:read (nothing calls users.info)',
+      (m) => setPath(m, 'oauth_config.scopes.bot', ['commands', 'chat:write', 'users:read']),
     ],
     [
       'Socket Mode with a request URL',

@@ -138,6 +138,42 @@ describe('request store', () => {
     expect(await store.update('cr-aaaaaaaa', { resultDelivered: true })).toBeUndefined();
   });
 
+  it('indexes saved results not yet delivered; exactly one of two claimers wins; delivery unindexes', async () => {
+    const r = await store.create(input({ status: 'approved' }));
+    await store.transition(r.id, ['approved'], 'cloning');
+    expect(await store.listUndelivered(clock.now())).toEqual([]);
+    const result = {
+      ok: false as const,
+      durationMs: 1000,
+      diagnosis: { reason: 'timeout' as const, summary: 'timed out', advice: [] },
+    };
+    await store.transition(r.id, ['cloning'], 'failed', { result }, 'worker');
+    const savedAt = clock.now();
+    clock.advance(60_000);
+    // Later writes keep the time the result was saved.
+    await store.update(r.id, {
+      lastProgress: { phase: 'cloning', elapsedMs: 1, timeoutMs: 2, message: 'x' },
+    });
+    expect(await store.listUndelivered(savedAt - 1)).toEqual([]);
+    expect((await store.listUndelivered(savedAt)).map((x) => x.id)).toEqual([r.id]);
+
+    const rival = createRequestStore(other, { prefix, clock });
+    const claims = await Promise.all([
+      store.claimDelivery(r.id, savedAt),
+      rival.claimDelivery(r.id, savedAt),
+    ]);
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    // Claimed now: not offered again before the next cut-off passes now, then offered again (the claimer died).
+    expect(await store.listUndelivered(savedAt)).toEqual([]);
+    expect(await store.claimDelivery(r.id, savedAt)).toBe(false);
+    expect((await store.listUndelivered(clock.now())).map((x) => x.id)).toEqual([r.id]);
+
+    await store.update(r.id, { resultDelivered: true });
+    expect(await store.listUndelivered(clock.now())).toEqual([]);
+    expect(await store.claimDelivery(r.id, clock.now())).toBe(false);
+    expect(await redis.zcard(`${prefix}req:undelivered`)).toBe(0);
+  });
+
   it('reports a missing request, and drops index entries whose record is gone', async () => {
     expect(await store.transition('cr-aaaaaaaa', ['pending'], 'approved')).toEqual({
       ok: false,

@@ -67,3 +67,39 @@ describe('an approval whose job cannot be queued', () => {
     expect(harness.sim.ephemerals('U0BOSS')).toHaveLength(1);
   });
 });
+
+describe('a request without approval whose job cannot be queued', () => {
+  it('is marked failed (not left approved without a job), its message and thread say so, the requester is told to retry', async () => {
+    const queue = failingQueue(1);
+    h = await startSlackAppHarness({ wrapQueue: queue.wrap, env: { CLONE_REQUIRE_APPROVAL: 'false' } });
+    const harness = h;
+    await harness.sim.slashCommand({ userId: 'U0REQUESTER', channelId: CH, text: '112 as web-nq on pve1' });
+    const told = await harness.sim.waitUntil(() =>
+      harness.sim.ephemerals('U0REQUESTER').find((e) => e.source === 'response_url'),
+    );
+    expect(told.text).toContain('could not queue the clone');
+    expect(JSON.stringify(told.blocks)).toContain('Try again in a moment: `/clone 112 as web-nq on pve1`');
+    expect(told.text).not.toContain('Something went wrong');
+    const [record] = await harness.store.listRecent(1);
+    expect(record?.status).toBe('failed');
+    expect(queue.calls()).toBe(1);
+    expect(await harness.jobIds()).toEqual([]);
+    const parent = harness.sim.messages(CH)[0];
+    expect(parent?.ts).toBe(record?.messageTs);
+    const failed = await harness.sim.waitUntil(() => {
+      const m = harness.sim.message(CH, parent?.ts ?? '');
+      return m && m.updates > 0 ? m : undefined;
+    });
+    expect(JSON.stringify(failed.blocks)).toContain('*Failed*');
+    const [reply] = harness.sim.thread(CH, parent?.ts ?? '');
+    expect(reply?.text).toContain('<@U0REQUESTER> I could not queue the clone');
+
+    // The queue is back: asking again queues a new request at once.
+    await harness.sim.slashCommand({ userId: 'U0REQUESTER', channelId: CH, text: '112 as web-nq on pve1' });
+    const again = await waitFor(async () => {
+      const [r] = await harness.store.listRecent(1);
+      return r && r.id !== record?.id && (await harness.jobIds()).includes(r.id) ? r : undefined;
+    }, 'the second request queued');
+    expect(again.status).toBe('approved');
+  });
+});

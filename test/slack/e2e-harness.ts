@@ -26,6 +26,9 @@ export interface E2E {
   slack: SlackSim;
   services: Services;
   clock: Clock;
+  /** The Redis key prefix this world's services use, and a connection to look at their keys. */
+  prefix: string;
+  redis: Redis;
   /** Types `/clone text` as `user`; resolves with the request message once posted. */
   request(text: string, user?: string): Promise<{ parent: SimMessage; id: string }>;
   approve(parent: SimMessage, user?: string): Promise<unknown>;
@@ -83,6 +86,8 @@ export async function startE2E(env: Record<string, string> = {}, scale = 100): P
     slack,
     services,
     clock,
+    prefix,
+    redis,
     async request(text, user = REQUESTER) {
       const before = slack.messages(CH).length;
       await slack.slashCommand({ userId: user, channelId: CH, text });

@@ -5,8 +5,9 @@ import { createLogger } from '../../src/logger.ts';
 import { createRequestStore } from '../../src/requests/request-store.ts';
 import type { CloneRequestRecord, RequestStore } from '../../src/requests/types.ts';
 import { type SlackSim, startSlackSim } from '../../src/sim/slack/index.ts';
+import { createSharedTokenBucket } from '../../src/slack/shared-token-bucket.ts';
 import { createSlackNotifier } from '../../src/slack/slack-notifier.ts';
-import { createTokenBucket } from '../../src/slack/token-bucket.ts';
+import { type CallBudget, createTokenBucket } from '../../src/slack/token-bucket.ts';
 import {
   connect,
   deleteKeys,
@@ -36,7 +37,9 @@ afterEach(async () => {
   await redis.quit();
 });
 
-function notifier(opts: { capacity?: number; perMinute?: number; finalRetries?: number } = {}) {
+function notifier(
+  opts: { capacity?: number; perMinute?: number; finalRetries?: number; budget?: CallBudget } = {},
+) {
   const client = new WebClient(sim.botToken, {
     slackApiUrl: sim.apiUrl,
     ...(opts.finalRetries !== undefined ? { retryConfig: { retries: opts.finalRetries } } : {}),
@@ -53,7 +56,9 @@ function notifier(opts: { capacity?: number; perMinute?: number; finalRetries?: 
     clock,
     logger: createLogger('silent'),
     proxmoxUiUrl: 'https://pve1:8006',
-    budget: createTokenBucket({ capacity: opts.capacity ?? 10, perMinute: opts.perMinute ?? 40, clock }),
+    budget:
+      opts.budget ??
+      createTokenBucket({ capacity: opts.capacity ?? 10, perMinute: opts.perMinute ?? 40, clock }),
   });
 }
 
@@ -120,6 +125,44 @@ describe('createSlackNotifier', () => {
     expect(sim.calls('chat.update')).toHaveLength(before); // paused: not even tried
     clock.advance(20_000);
     expect(await n.progress(r, sampleProgress)).toBe(true);
+  });
+
+  it('two workers (two Redis connections) share one chat.update budget and one 429 pause', async () => {
+    const second = connect();
+    try {
+      const shared = (redis: Redis, capacity: number) =>
+        createSharedTokenBucket({ redis, key: `${prefix}slack:chat-update-budget`, capacity, perMinute: 1 });
+      const w1 = notifier({ budget: shared(redis, 4) });
+      const w2 = notifier({ budget: shared(second, 4) });
+      const r1 = await cloningRecord();
+      const r2 = await cloningRecord();
+      // Each started marks its parent "cloning": one token each, so two are left for the two workers.
+      const p1 = { ...r1, progressTs: (await w1.started(r1)).progressTs as string };
+      const p2 = { ...r2, progressTs: (await w2.started(r2)).progressTs as string };
+      const before = sim.calls('chat.update').length;
+      const ticks = [
+        await w1.progress(p1, sampleProgress),
+        await w2.progress(p2, sampleProgress),
+        await w1.progress(p1, sampleProgress),
+        await w2.progress(p2, sampleProgress),
+      ];
+      expect(ticks).toEqual([true, true, false, false]);
+      expect(sim.calls('chat.update')).toHaveLength(before + 2);
+      // The final edits are never refused by the empty budget.
+      await w2.finished(p2, sampleSuccess);
+      expect(JSON.stringify(sim.message(CH, p2.progressTs)?.blocks)).toContain('Clone finished');
+
+      await deleteKeys(redis, `${prefix}slack:`);
+      const w3 = notifier({ budget: shared(redis, 10) });
+      const w4 = notifier({ budget: shared(second, 10) });
+      sim.injectFault('chat.update', { type: 'ratelimited', retryAfterSeconds: 30 }, 1);
+      expect(await w3.progress(p1, sampleProgress)).toBe(false);
+      const after429 = sim.calls('chat.update').length;
+      expect(await w4.progress(p1, sampleProgress)).toBe(false); // paused by the other worker's 429
+      expect(sim.calls('chat.update')).toHaveLength(after429);
+    } finally {
+      await second.quit();
+    }
   });
 
   it('finished posts the result as a new reply, finalises the progress reply and the parent, once', async () => {

@@ -12,13 +12,25 @@ import { cloneModalText, fieldForParseError, fieldForReason, readCloneModal } fr
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
-/** How long the submission waits for the cluster check before closing the form (Slack allows 3 s). */
-const PREFLIGHT_BUDGET_MS = 2000;
+/**
+ * Slack wants the ack within 3 s of sending the submission: everything before ack() (the requester check and
+ * the cluster check) shares this budget, counted from the handler's entry in real time, leaving room for
+ * the network.
+ */
+const PRE_ACK_BUDGET_MS = 2000;
 
-const deadline = (ms: number) =>
-  new Promise<'late'>((resolve) => {
-    setTimeout(() => resolve('late'), ms).unref();
+/** `work`'s result if it arrives by `at` (epoch ms), else 'late' (a failure also counts as late). */
+async function byDeadline<T>(work: Promise<T>, at: number): Promise<T | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), Math.max(0, at - Date.now()));
   });
+  try {
+    return await Promise.race([work.catch(() => 'late' as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * The `/clone` form submitted: field errors (bad DNS name, name taken, template broken) are shown in the
@@ -26,6 +38,7 @@ const deadline = (ms: number) =>
  */
 export function cloneModalSubmission(s: SlackServices) {
   return async ({ ack, body, view, client }: Args): Promise<void> => {
+    const ackBy = Date.now() + PRE_ACK_BUDGET_MS;
     const meta = parseCloneModalMetadata(view.private_metadata);
     const input = readCloneModal(view, meta?.node);
     const userId = body.user.id;
@@ -58,7 +71,9 @@ export function cloneModalSubmission(s: SlackServices) {
       });
       return;
     }
-    if (!(await mayRequest(s, userId, meta.channelId))) {
+    // Late (a slow or rate-limited group lookup): close the form; submitRequest checks again and answers.
+    const allowed = await byDeadline(mayRequest(s, userId, meta.channelId), ackBy);
+    if (allowed === false) {
       await ack({
         response_action: 'errors',
         errors: {
@@ -67,8 +82,9 @@ export function cloneModalSubmission(s: SlackServices) {
       });
       return;
     }
-    const preflight: Promise<PreflightResult> = s.engine.preflight(parsed.request);
-    const early = await Promise.race([preflight.catch(() => 'late' as const), deadline(PREFLIGHT_BUDGET_MS)]);
+    const preflight: Promise<PreflightResult> | undefined =
+      allowed === true ? s.engine.preflight(parsed.request) : undefined;
+    const early = preflight ? await byDeadline(preflight, ackBy) : 'late';
     if (early !== 'late' && !early.ok) {
       const field = fieldForReason(early.diagnosis.reason);
       await ack({ response_action: 'errors', errors: { [field]: early.diagnosis.summary.slice(0, 300) } });

@@ -1,0 +1,76 @@
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+import type { RequestStore } from '../requests/types.ts';
+import type { CloneNotifier, CloneQueue } from './types.ts';
+
+/** What the re-delivery sweeper needs (times in clock ms). */
+export interface RedeliveryDeps {
+  store: RequestStore;
+  queue: Pick<CloneQueue, 'jobState'>;
+  notifier: CloneNotifier;
+  clock: Clock;
+  logger: Logger;
+  /**
+   * A result is only re-delivered once it has been saved (or last tried here) this long ago: the job that
+   * saved it delivers first, and a sweeper that died mid-delivery is taken over after this. Default 10 min.
+   */
+  minAgeMs?: number;
+}
+
+// While the job is in one of these states it still owns the delivery (it retries it with backoff).
+const JOB_GONE = new Set(['failed', 'completed', 'unknown']);
+
+/**
+ * One sweep: delivers every saved result that no job will deliver any more (its job failed after every
+ * attempt, or is gone), each claimed atomically so two workers never post it twice. Returns how many it
+ * delivered; a delivery that fails again is retried by a later sweep.
+ */
+export async function redeliverResults(deps: RedeliveryDeps): Promise<number> {
+  const { store, logger } = deps;
+  const before = deps.clock.now() - (deps.minAgeMs ?? 600_000);
+  let delivered = 0;
+  for (const record of await store.listUndelivered(before)) {
+    const id = record.id;
+    if (!JOB_GONE.has(await deps.queue.jobState(id))) continue;
+    if (!(await store.claimDelivery(id, before))) continue; // another worker has it
+    const fresh = await store.get(id);
+    if (fresh?.result === undefined || fresh.resultDelivered) continue;
+    try {
+      await deps.notifier.finished(fresh, fresh.result);
+      await store.update(id, { resultDelivered: true });
+      delivered += 1;
+      logger.info(
+        { audit: true, requestId: id, status: fresh.status, at: new Date(deps.clock.now()).toISOString() },
+        `request ${id}: result re-delivered`,
+      );
+    } catch (err) {
+      logger.warn({ err, requestId: id }, 'result re-delivery failed; a later sweep retries');
+    }
+  }
+  return delivered;
+}
+
+/**
+ * Runs redeliverResults at start and then every `intervalMs` (clock time) until the returned function is
+ * called, so no result is lost to a Slack outage longer than the job's retries.
+ */
+export function startRedeliverySweeper(deps: RedeliveryDeps & { intervalMs: number }): () => void {
+  const stop = new AbortController();
+  const logger = deps.logger.child({ component: 'redelivery-sweeper' });
+  const loop = async () => {
+    while (!stop.signal.aborted) {
+      try {
+        await redeliverResults({ ...deps, logger });
+      } catch (err) {
+        logger.warn({ err }, 're-delivery sweep failed; retrying next round');
+      }
+      try {
+        await deps.clock.sleep(deps.intervalMs, stop.signal);
+      } catch {
+        return;
+      }
+    }
+  };
+  void loop();
+  return () => stop.abort();
+}
