@@ -3,9 +3,10 @@ import type { CloneResult } from '../../src/core/types.ts';
 import { type CloneHarness, cloneRequest, startCloneHarness } from './clone-harness.ts';
 
 let h: CloneHarness;
-// Scale 40: a 3-minute clone in about 4 s, with little real-time jitter in the simulated poll times.
+// Scale 20: a 3-minute clone in about 9 s. Every real millisecond of a busy machine is 20 simulated ones, so
+// the bounds below leave room for a few hundred real milliseconds of delay (2 cores, tests in parallel).
 beforeAll(async () => {
-  h = await startCloneHarness({ scale: 40 });
+  h = await startCloneHarness({ scale: 20 });
 });
 afterAll(() => h.close());
 
@@ -43,17 +44,17 @@ function medianGap(gaps: { at: number; gap: number }[], from: number, to: number
 describe('adaptive polling', () => {
   it('a linked clone (ends within seconds) is noticed at once: polled fast from the start', async () => {
     const t = await timedClone('quick-linked', 'linked');
-    expect(t.noticedAt - t.endedAt).toBeLessThan(3000);
+    expect(t.noticedAt - t.endedAt).toBeLessThan(3500);
     // Its first poll comes one fast interval after the start (no report or backoff delays it).
-    expect((t.polls[0] as number) - t.startedAt).toBeLessThan(2500);
+    expect((t.polls[0] as number) - t.startedAt).toBeLessThan(3000);
   });
 
   it('a long full clone: fast at first, backed off while copying, fast at the copy’s predicted end', async () => {
     const t = await timedClone('long-full', 'full');
     const duration = t.endedAt - t.startedAt;
     expect(duration).toBeGreaterThan(150_000);
-    // The end is noticed within about one fast interval (plus endtime's rounding).
-    expect(t.noticedAt - t.endedAt).toBeLessThan(3000);
+    // The end is noticed within about one fast interval (plus endtime's rounding), well under the 5 s ceiling.
+    expect(t.noticedAt - t.endedAt).toBeLessThan(3500);
     expect(medianGap(t.gaps, t.startedAt, t.startedAt + 10_000)).toBeLessThan(1500);
     const copying = medianGap(t.gaps, t.startedAt + 30_000, t.endedAt - 15_000);
     expect(copying).toBeGreaterThan(4000);
