@@ -53,6 +53,24 @@ const RULES: Rule[] = [
       ),
   ],
   [
+    /storage '([^']+)' is not available on node '([^']+)'/,
+    (m) =>
+      no(
+        'storage-invalid',
+        `Storage ${m[1]} is not available on node ${m[2]}`,
+        `pick a storage that ${m[2]} has, or add ${m[2]} to the nodes of ${m[1]} (Datacenter → Storage → Edit → Nodes)`,
+      ),
+  ],
+  [
+    /storage '([^']+)' does not exist/,
+    (m) =>
+      no(
+        'storage-invalid',
+        `Storage ${m[1]} does not exist in this cluster`,
+        'pick one of the storages listed under Datacenter → Storage',
+      ),
+  ],
+  [
     /can't clone VM to node '([^']+)' \(VM uses local storage\)/,
     (m) =>
       no(

@@ -117,6 +117,7 @@ export function createProxmoxClient(config: ProxmoxConfig, deps: ProxmoxClientDe
           clock,
           logger,
           tracker,
+          readTaskLog: async (upid) => (await client.getTaskLog(upid, 0, 0)).lines.map((l) => l.t),
           ...(deps.cloneLookups === undefined ? {} : { lookups: deps.cloneLookups }),
           ...(deps.cloneLookupPauseMs === undefined ? {} : { lookupPauseMs: deps.cloneLookupPauseMs }),
         },

@@ -21,6 +21,9 @@ const NOT_FOUND = /does not exist|no such task|no such VM|not found/i;
 const TRANSIENT_500 =
   /timeout|timed out|ipcc_send_rec|cluster not ready|no quorum|connection refused|connection reset|broken pipe|temporarily unavailable|try again/i;
 const GENERIC_REASON = /^(internal server error|server error|)$/i;
+// 595 reasons of the proxy's connect step (AnyEvent::HTTP): the request never reached the node. Not
+// `Connection timed out`: that one also ends a forward whose request was already sent (30 s inactivity).
+const NEVER_FORWARDED = /^(connection refused|no route to host|network is unreachable)\b/i;
 
 /** Proxmox answered with an HTTP error: status, Proxmox's message and the per-parameter `errors` map. */
 export class ProxmoxApiError extends ProxmoxError {
@@ -52,8 +55,15 @@ export class ProxmoxApiError extends ProxmoxError {
     return this.status === 403;
   }
 
+  /** 595/596: the API node could not forward the request to the node it names (offline, unreachable). */
+  isNodeUnreachable(): boolean {
+    return this.status === 595 || this.status === 596;
+  }
+
   /** Proxmox gave a definite answer (a message about this request), not a sign of a passing outage. */
   isDefinite(): boolean {
+    // The proxy could not even connect to the node: the request provably did nothing there.
+    if (this.status === 595) return NEVER_FORWARDED.test(this.proxmoxMessage.trim());
     if (this.status >= 502) return false;
     if (this.status === 500) return !GENERIC_REASON.test(this.proxmoxMessage.trim());
     return true;

@@ -2,7 +2,14 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { CloneTracker } from './clone-tracker.ts';
 import { CloneNotStartedError, isAmbiguousWrite, ProxmoxError, ProxmoxNetworkError } from './errors.ts';
-import { toClusterTasks } from './map-responses.ts';
+import { toClusterTasks, toClusterVms } from './map-responses.ts';
+import {
+  isCloneCandidate,
+  judgeOwnClone,
+  type OwnCloneVerdict,
+  type SeenCloneTask,
+  vmidsNamedIn,
+} from './own-clone-task.ts';
 import type { ProxmoxTransport } from './transport.ts';
 import type { CloneParams } from './types.ts';
 
@@ -12,13 +19,12 @@ export interface StartCloneDeps {
   clock: Clock;
   logger: Logger;
   tracker: CloneTracker;
+  /** The whole log of a task, as lines of text (to learn which new VM a clone task is creating). */
+  readTaskLog: (upid: string) => Promise<string[]>;
   /** How many times to look for the task after an ambiguous failure (3), and the pause between looks (2 s). */
   lookups?: number;
   lookupPauseMs?: number;
 }
-
-// Our clock and the node's may disagree; a task this much older than our POST is still a candidate.
-const CLOCK_SLACK_S = 120;
 
 const cloneBody = (p: CloneParams): Record<string, unknown> => ({
   newid: p.newid,
@@ -31,9 +37,10 @@ const cloneBody = (p: CloneParams): Record<string, unknown> => ({
 });
 
 /**
- * POSTs the clone exactly once. On an ambiguous failure it looks (GET /cluster/tasks, /cluster/resources) for
- * the qmclone task this POST started; returns its UPID, throws CloneNotStartedError when nothing started,
- * or rethrows the original error when it cannot tell.
+ * POSTs the clone exactly once. On an ambiguous failure it looks (GET /cluster/tasks, /cluster/resources, the
+ * candidates' logs) for the qmclone task this POST started, which must be tied to our new VMID (see
+ * own-clone-task.ts); returns its UPID, throws CloneNotStartedError when provably nothing started, or
+ * rethrows the original error when it cannot tell.
  */
 export async function startClone(deps: StartCloneDeps, p: CloneParams): Promise<string> {
   const path = `/nodes/${p.node}/qemu/${p.templateVmid}/clone`;
@@ -61,9 +68,9 @@ export async function startClone(deps: StartCloneDeps, p: CloneParams): Promise<
       { node: p.node, template: p.templateVmid, newid: p.newid, err: (error as Error).message },
       'clone POST failed ambiguously; checking whether the clone started',
     );
-    // Sibling clones of this template claim their UPIDs first; while any is still unsure, insist on our VM.
-    const siblings = await deps.tracker.settleOthers(key, post);
-    return await findStartedClone(deps, p, sentAt, error, siblings);
+    // Sibling clones of this template claim their UPIDs first, so a lookup never sees theirs unclaimed.
+    await deps.tracker.settleOthers(key, post);
+    return await findStartedClone(deps, p, sentAt, error);
   } finally {
     leave();
   }
@@ -74,12 +81,18 @@ async function findStartedClone(
   p: CloneParams,
   sentAt: number,
   original: unknown,
-  siblings: boolean,
 ): Promise<string> {
   const lookups = deps.lookups ?? 3;
-  const user = deps.transport.user.toLowerCase();
+  const scope = {
+    templateVmid: p.templateVmid,
+    node: p.node,
+    user: deps.transport.user,
+    sinceS: Math.floor(sentAt / 1000),
+  };
+  const named = new Map<string, Set<number>>();
+  const runningBefore = new Set<string>();
   let allLooksAnswered = true;
-  let vmSeen = false;
+  let verdict: OwnCloneVerdict = { kind: 'undecided', why: 'not looked yet' };
   for (let look = 1; look <= lookups; look++) {
     try {
       const [tasks, resources] = await Promise.all([
@@ -87,38 +100,42 @@ async function findStartedClone(
         deps.transport.request<unknown>('GET', '/cluster/resources', { type: 'vm' }),
       ]);
       const candidates = toClusterTasks(tasks.data).filter(
-        (t) =>
-          t.type === 'qmclone' &&
-          t.id === String(p.templateVmid) &&
-          t.node === p.node &&
-          t.starttime >= Math.floor(sentAt / 1000) - CLOCK_SLACK_S &&
-          (t.user === '' || t.user.toLowerCase() === user) &&
-          !deps.tracker.isClaimed(t.upid),
+        (t) => isCloneCandidate(t, scope) && !deps.tracker.isClaimed(t.upid),
       );
-      const rows = Array.isArray(resources.data) ? (resources.data as { vmid?: unknown }[]) : [];
-      vmSeen ||= rows.some((r) => Number(r.vmid) === p.newid);
-      const upid = candidates.length === 1 ? candidates[0]?.upid : undefined;
-      if (upid !== undefined && (vmSeen || !siblings)) {
-        deps.tracker.claim(upid);
-        deps.logger.info({ upid, newid: p.newid }, 'the clone had started; following its task');
-        return upid;
+      const vmVisible = toClusterVms(resources.data).some((v) => v.vmid === p.newid);
+      const seen: SeenCloneTask[] = [];
+      for (const task of candidates) {
+        // A task that named a VM keeps naming it; only the silent ones are read again.
+        let ids = named.get(task.upid);
+        if (ids === undefined || ids.size === 0) {
+          const lines = await deps.readTaskLog(task.upid);
+          ids = vmidsNamedIn([...lines, task.status ?? ''], p.templateVmid);
+          named.set(task.upid, ids);
+        }
+        seen.push({ task, named: ids, runningBefore: runningBefore.has(task.upid) });
       }
-      // Two unclaimed clones of this template by us: cannot tell which is ours.
-      if (candidates.length > 1) throw original;
+      for (const t of candidates) if (t.endtime === undefined) runningBefore.add(t.upid);
+      verdict = judgeOwnClone(p.newid, vmVisible, seen);
+      if (verdict.kind === 'started') {
+        deps.tracker.claim(verdict.upid);
+        deps.logger.info({ upid: verdict.upid, newid: p.newid }, 'the clone had started; following its task');
+        return verdict.upid;
+      }
     } catch (error) {
-      if (error === original) throw error;
       allLooksAnswered = false;
       deps.logger.warn({ err: (error as Error).message, look }, 'could not check whether the clone started');
     }
-    // The cluster task list and the new VM's stub config appear a moment after the POST: look again.
+    // The task list and the new VM's stub appear a moment after the POST: "not started" only at the end.
     if (look < lookups) await deps.clock.sleep(deps.lookupPauseMs ?? 2000);
   }
-  if (allLooksAnswered && !vmSeen) {
+  if (allLooksAnswered && verdict.kind === 'not-started') {
     const path = `/nodes/${p.node}/qemu/${p.templateVmid}/clone`;
-    const why = `no qmclone task for template ${p.templateVmid} on ${p.node} and no VM ${p.newid} after the POST failed`;
+    const why = `no clone task of ours for template ${p.templateVmid} on ${p.node} and no VM ${p.newid} after the POST failed`;
     throw new CloneNotStartedError(path, p.newid, `${why} (${(original as Error).message})`, {
       cause: original,
     });
   }
+  if (verdict.kind === 'undecided')
+    deps.logger.warn({ newid: p.newid, why: verdict.why }, 'cannot tell whether the clone started');
   throw original;
 }

@@ -89,6 +89,8 @@ export interface CloneParams {
 
 /** The one interface the rest of the program uses to reach Proxmox. */
 export interface ProxmoxClient {
+  /** USER@REALM!TOKENID or USER@REALM, as in the UPIDs of our tasks; absent for clients that cannot tell. */
+  readonly user?: string;
   /** GET …/qemu/{vmid}/config; throws ProxmoxApiError when the VM does not exist. */
   getVmConfig(node: string, vmid: number): Promise<VmConfig>;
   /** Like getVmConfig, but `undefined` when Proxmox says the config file does not exist. */

@@ -34,7 +34,11 @@ describe('ProxmoxApiError', () => {
     [500, 'cluster not ready - no quorum?', true, false],
     [502, 'Bad Gateway', true, true],
     [503, 'Service Unavailable', true, true],
-    [595, 'Connection refused', true, true],
+    // The proxy could not connect to the node: the POST never reached it.
+    [595, 'Connection refused', true, false],
+    [595, 'No route to host', true, false],
+    // An inactivity timeout can also end a forward whose request was sent.
+    [595, 'Connection timed out', true, true],
     [596, 'tls_process_server_certificate: certificate verify failed', true, true],
     [400, 'Parameter verification failed.', false, false],
     [403, 'Permission check failed (/vms/9000, VM.Clone)', false, false],

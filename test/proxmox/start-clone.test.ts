@@ -55,6 +55,12 @@ const upidAt = (sec: number, user = 'clonebot@pve!slack', id = '9000', node = 'p
  * A cluster whose clone POST answers with `postReply`; when `startsAnyway` the clone runs (the task and the
  * new VM's lock: clone stub appear), as when the answer is lost after Proxmox acted.
  */
+/** A task's log names the VM it creates; the tests' tasks all create VM 200 unless their UPID says 201. */
+const logOf = (path: string) => [
+  { n: 1, t: 'create full clone of drive scsi0 (local-lvm:base-9000-disk-0)' },
+  { n: 2, t: `  Logical volume "vm-${path.includes(':201:') ? 201 : 200}-disk-0" created.` },
+];
+
 function cluster(postReply: Reply, startsAnyway: boolean, extraTasks: object[] = []) {
   const tasks: object[] = [...extraTasks];
   const vms: object[] = [
@@ -78,6 +84,7 @@ function cluster(postReply: Reply, startsAnyway: boolean, extraTasks: object[] =
     }
     if (r.path === '/cluster/tasks') return ok(tasks);
     if (r.path === '/cluster/resources') return ok(vms);
+    if (/^\/nodes\/pve1\/tasks\/.+\/log$/.test(r.path)) return ok(logOf(r.path), { total: 2 });
     return fail(501, `Method '${r.method} ${r.path}' not implemented`);
   };
   return { tasks, vms };
