@@ -48,8 +48,8 @@ export function endTask(state: SimState, task: SimTask, exitstatus: string, writ
   task.endtime = state.nowSeconds();
 }
 
-/** GET …/tasks/{upid}/status payload. */
-export function taskStatusJson(task: SimTask): Record<string, unknown> {
+/** The fields every task answer shares: the UPID's parts, and the token split off the user as PVE does. */
+function taskIdentityJson(task: SimTask): Record<string, unknown> {
   const json: Record<string, unknown> = {
     upid: task.upid,
     node: task.node,
@@ -59,26 +59,20 @@ export function taskStatusJson(task: SimTask): Record<string, unknown> {
     type: task.type,
     id: task.id,
     user: task.user,
-    status: task.status,
   };
   if (task.tokenid !== undefined) json.tokenid = task.tokenid;
-  if (task.exitstatus !== undefined) json.exitstatus = task.exitstatus;
   return json;
+}
+
+/** GET …/tasks/{upid}/status payload. */
+export function taskStatusJson(task: SimTask): Record<string, unknown> {
+  const json = { ...taskIdentityJson(task), status: task.status };
+  return task.exitstatus === undefined ? json : { ...json, exitstatus: task.exitstatus };
 }
 
 /** One /cluster/tasks (or /nodes/{node}/tasks) entry: `status` is the exit status once ended. */
 export function taskListJson(task: SimTask): Record<string, unknown> {
-  const json: Record<string, unknown> = {
-    upid: task.upid,
-    node: task.node,
-    pid: task.pid,
-    pstart: task.pstart,
-    starttime: task.starttime,
-    type: task.type,
-    id: task.id,
-    user: task.user,
-  };
-  if (task.tokenid !== undefined) json.tokenid = task.tokenid;
+  const json = taskIdentityJson(task);
   if (task.endtime !== undefined) json.endtime = task.endtime;
   if (task.exitstatus !== undefined) json.status = task.exitstatus;
   return json;
