@@ -4,6 +4,7 @@ import { boltLogger } from './bolt-logger.ts';
 import { registerActions } from './listeners/actions/index.ts';
 import { subcommandTable } from './listeners/commands/clone-subcommands.ts';
 import { registerCommands } from './listeners/commands/index.ts';
+import { registerEvents } from './listeners/events/index.ts';
 import { registerViews } from './listeners/views/index.ts';
 import { createSlackMembership } from './slack-membership.ts';
 import type { SlackAppDeps, SlackServices } from './slack-services.ts';
@@ -57,6 +58,7 @@ export function createSlackApp(
   registerCommands(app, services);
   registerActions(app, services);
   registerViews(app, services);
+  registerEvents(app, services);
   app.error(async (err) => {
     logger.error({ err: String(err) }, 'unhandled error in a Slack listener');
   });

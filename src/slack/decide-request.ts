@@ -19,6 +19,10 @@ const ONLY_APPROVERS: Record<Decision, string> = {
   'delete-vm': 'Only approvers can delete a VM a clone left behind (see `/clone help`).',
 };
 
+/** Told when Slack could not say whether the clicker is an approver: nothing changed, and it may pass. */
+export const APPROVERS_UNKNOWN =
+  "I couldn't check the approver group with Slack just now; try again in a minute. Nothing changed.";
+
 function audit(s: SlackServices, fields: Record<string, unknown>, msg: string): void {
   s.logger.info({ audit: true, at: new Date(s.clock.now()).toISOString(), ...fields }, msg);
 }
@@ -59,7 +63,12 @@ export async function checkDecider(
 ): Promise<DecisionOutcome> {
   const record = isRequestId(id) ? await s.store.get(id) : undefined;
   if (!record) return { ok: false, message: 'That request no longer exists.' };
-  if (!(await s.membership.matches(s.config.approvers, userId, undefined, { fresh: true }))) {
+  const approver = await s.membership.check(s.config.approvers, userId, undefined, { fresh: true });
+  if (approver === 'unknown') {
+    audit(s, { requestId: id, actor: userId, decision }, `refused ${decision}: approver group unknown`);
+    return { ok: false, message: APPROVERS_UNKNOWN };
+  }
+  if (approver === 'no') {
     audit(s, { requestId: id, actor: userId, decision }, `refused ${decision}: not an approver`);
     return { ok: false, message: ONLY_APPROVERS[decision] };
   }
@@ -160,10 +169,20 @@ export async function cancelRequest(s: SlackServices, id: string, userId: string
   const record = isRequestId(id) ? await s.store.get(id) : undefined;
   if (!record)
     return { ok: false, message: `There is no request \`${id}\`: see \`/clone status\` for yours.` };
-  const approver = async () => s.membership.matches(s.config.approvers, userId, undefined, { fresh: true });
-  if (record.requester.userId !== userId && !(await approver())) {
-    audit(s, { requestId: id, actor: userId }, 'refused cancel: neither requester nor approver');
-    return { ok: false, message: 'Only the requester or an approver can cancel this request.' };
+  if (record.requester.userId !== userId) {
+    const approver = await s.membership.check(s.config.approvers, userId, undefined, { fresh: true });
+    if (approver !== 'yes') {
+      const unknown = approver === 'unknown';
+      audit(
+        s,
+        { requestId: id, actor: userId },
+        unknown ? 'refused cancel: approver group unknown' : 'refused cancel: neither requester nor approver',
+      );
+      return {
+        ok: false,
+        message: unknown ? APPROVERS_UNKNOWN : 'Only the requester or an approver can cancel this request.',
+      };
+    }
   }
   const t = await s.store.cancel(id, userId);
   if (!t.ok) return { ok: false, message: whyUnchanged(t) };

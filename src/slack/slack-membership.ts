@@ -11,19 +11,23 @@ export interface MatchOptions {
   fresh?: boolean;
 }
 
+/** A membership answer: `unknown` when Slack could not be asked and no usable cached list exists. */
+export type MembershipAnswer = 'yes' | 'no' | 'unknown';
+
 /** Answers "is this user one of these Slack ids?" for approver and requester lists. */
 export interface SlackMembership {
   /**
-   * True when `userId` is listed (U…/W…), is in a listed user group (S…), or — for requester lists —
+   * `yes` when `userId` is listed (U…/W…), is in a listed user group (S…), or — for requester lists —
    * `channelId` is a listed channel (C…). A group Slack cannot list counts with its cached members when
-   * usable, else as no match (fails closed).
+   * usable; without them the answer is `unknown` (unless another id already said yes), never a guess.
+   * A group Slack refuses to list (`no_such_subteam`, `missing_scope`) has no members: that is an answer.
    */
-  matches(
+  check(
     ids: readonly string[],
     userId: string,
     channelId?: string,
     options?: MatchOptions,
-  ): Promise<boolean>;
+  ): Promise<MembershipAnswer>;
 }
 
 /**
@@ -77,6 +81,11 @@ export function createSlackMembership(deps: {
       try {
         return await load(groupId);
       } catch (err) {
+        // Slack answered (ok: false): the group cannot be read, which retrying will not change.
+        if ((err as { code?: string }).code === ErrorCode.PlatformError) {
+          logger.warn({ groupId, err: String(err) }, 'Slack refused to list user group members: no members');
+          return new Set();
+        }
         why = String(err);
       }
     }
@@ -86,21 +95,23 @@ export function createSlackMembership(deps: {
       { groupId, fresh, err: why, ...(hit ? { cacheAgeS: ageS } : {}) },
       usable
         ? `could not list user group members: using the cached list (${ageS} s old)`
-        : 'could not list user group members and no recent cached list: treating as no match',
+        : 'could not list user group members and no recent cached list: membership unknown',
     );
     return usable ? hit.users : undefined;
   }
 
   return {
-    async matches(ids, userId, channelId, options = {}) {
-      if (ids.includes(userId)) return true;
-      if (channelId !== undefined && ids.includes(channelId)) return true;
+    async check(ids, userId, channelId, options = {}) {
+      if (ids.includes(userId)) return 'yes';
+      if (channelId !== undefined && ids.includes(channelId)) return 'yes';
+      let unknown = false;
       for (const id of ids) {
         if (!id.startsWith('S')) continue;
         const members = await groupMembers(id, options.fresh === true);
-        if (members?.has(userId)) return true;
+        if (members?.has(userId)) return 'yes';
+        if (members === undefined) unknown = true;
       }
-      return false;
+      return unknown ? 'unknown' : 'no';
     },
   };
 }

@@ -4,6 +4,7 @@ import type { CloneProgress, CloneResult } from '../core/types.ts';
 import type { CloneNotifier } from '../jobs/types.ts';
 import type { Logger } from '../logger.ts';
 import type { CloneRequestRecord, RequestStatus, RequestStore } from '../requests/types.ts';
+import { findProgressReply } from './find-progress-reply.ts';
 import { renderProgressMessage } from './messages/progress-message.ts';
 import { renderFailureMessage, renderSuccessMessage } from './messages/result-message.ts';
 import { type CallBudget, createTokenBucket } from './token-bucket.ts';
@@ -116,6 +117,13 @@ export function createSlackNotifier(deps: SlackNotifierDeps): CloneNotifier {
         logger.warn({ requestId: record.id, err: String(err) }, 'could not post the progress reply');
         return {};
       }
+    },
+
+    async findStarted(record) {
+      if (record.messageTs === undefined) return {};
+      const ts = await findProgressReply(client, record);
+      logger.info({ requestId: record.id, found: ts !== undefined }, 'looked for an earlier progress reply');
+      return ts !== undefined ? { progressTs: ts } : {};
     },
 
     async progress(record, progress: CloneProgress) {

@@ -3,6 +3,7 @@ import type { CloneRequest } from '../core/types.ts';
 import type { CloneRequestRecord } from '../requests/types.ts';
 import { renderRequestMessage } from './messages/request-message.ts';
 import { escapeMrkdwn } from './messages/slack-limits.ts';
+import type { MembershipAnswer } from './slack-membership.ts';
 import type { SlackServices } from './slack-services.ts';
 import { updateRequestMessage } from './update-request-message.ts';
 
@@ -20,10 +21,18 @@ export type SubmitOutcome =
   | { ok: true; record: CloneRequestRecord; queued: boolean }
   | { ok: false; error: string; hint?: string };
 
+/** Told when Slack could not say whether the user is in a requester group. */
+export const REQUESTERS_UNKNOWN =
+  "I couldn't check the requester group with Slack just now; try again in a minute.";
+
 /** Is this user (or channel) allowed to ask for clones? An empty CLONE_REQUESTERS allows everyone. */
-export async function mayRequest(s: SlackServices, userId: string, channelId: string): Promise<boolean> {
-  if (s.config.requesters.length === 0) return true;
-  return s.membership.matches(s.config.requesters, userId, channelId);
+export async function mayRequest(
+  s: SlackServices,
+  userId: string,
+  channelId: string,
+): Promise<MembershipAnswer> {
+  if (s.config.requesters.length === 0) return 'yes';
+  return s.membership.check(s.config.requesters, userId, channelId);
 }
 
 /**
@@ -37,7 +46,9 @@ export async function submitRequest(
   started?: Promise<PreflightResult>,
 ): Promise<SubmitOutcome> {
   const log = s.logger.child({ user: input.userId, channel: input.channelId });
-  if (!(await mayRequest(s, input.userId, input.channelId))) {
+  const allowed = await mayRequest(s, input.userId, input.channelId);
+  if (allowed === 'unknown') return { ok: false, error: REQUESTERS_UNKNOWN };
+  if (allowed === 'no') {
     log.info(
       { audit: true, text: input.text, at: new Date(s.clock.now()).toISOString() },
       'clone request refused: not an allowed requester',

@@ -13,7 +13,12 @@ export const KNOWN_BOT_SCOPES = [
   'chat:write.public',
   'usergroups:read',
   'im:write',
+  'channels:history',
+  'groups:history',
 ] as const;
+
+/** The events the bot listens to. */
+export const KNOWN_BOT_EVENTS = ['app_home_opened'] as const;
 
 /** Where Slack POSTs in HTTP mode: the Bolt receiver's one endpoint, over https. */
 const eventsUrl = z
@@ -50,6 +55,17 @@ const oauthConfig = z.strictObject({
   }),
 });
 
+/** The Home tab is the bot's; the Messages tab is the app's DM (where `/clone` works too). */
+const appHome = z.strictObject({
+  home_tab_enabled: z.literal(true),
+  messages_tab_enabled: z.boolean(),
+});
+
+const botEvents = z
+  .array(z.enum(KNOWN_BOT_EVENTS))
+  .min(1)
+  .refine((e) => new Set(e).size === e.length, 'events must not repeat');
+
 const commonSettings = { org_deploy_enabled: z.boolean(), token_rotation_enabled: z.literal(false) };
 
 /** Socket Mode: Slack reaches the bot over its WebSocket, so no request URL may be set anywhere. */
@@ -57,28 +73,32 @@ export const socketModeManifest = z.strictObject({
   _metadata: metadata,
   display_information: displayInformation,
   features: z.strictObject({
+    app_home: appHome,
     bot_user: botUser,
     slash_commands: z.array(z.strictObject(commandFields)).min(1),
   }),
   oauth_config: oauthConfig,
   settings: z.strictObject({
     ...commonSettings,
+    event_subscriptions: z.strictObject({ bot_events: botEvents }),
     interactivity: z.strictObject({ is_enabled: z.literal(true) }),
     socket_mode_enabled: z.literal(true),
   }),
 });
 
-/** HTTP mode: every command and interactivity must name the public /slack/events URL. */
+/** HTTP mode: every command, interactivity and the events must name the public /slack/events URL. */
 export const httpModeManifest = z.strictObject({
   _metadata: metadata,
   display_information: displayInformation,
   features: z.strictObject({
+    app_home: appHome,
     bot_user: botUser,
     slash_commands: z.array(z.strictObject({ ...commandFields, url: eventsUrl })).min(1),
   }),
   oauth_config: oauthConfig,
   settings: z.strictObject({
     ...commonSettings,
+    event_subscriptions: z.strictObject({ request_url: eventsUrl, bot_events: botEvents }),
     interactivity: z.strictObject({ is_enabled: z.literal(true), request_url: eventsUrl }),
     socket_mode_enabled: z.literal(false),
   }),

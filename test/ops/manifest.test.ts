@@ -61,6 +61,7 @@ describe('manifest.yml', () => {
       'settings.socket_mode_enabled',
       'features.slash_commands[0].url',
       'settings.interactivity.request_url',
+      'settings.event_subscriptions.request_url',
     ]);
     const http = clone(raw) as Record<string, unknown>;
     for (const [, path, value] of lines) {
@@ -72,7 +73,15 @@ describe('manifest.yml', () => {
     }
     const m = httpModeManifest.parse(http);
     expect(m.features.slash_commands[0]?.url).toBe('https://clonebot.example.com/slack/events');
+    expect(m.settings.event_subscriptions.request_url).toBe('https://clonebot.example.com/slack/events');
     expect(manifestSchema.safeParse(http).success).toBe(true);
+  });
+
+  it('has the App Home tab and subscribes to app_home_opened, the one event the bot listens to', () => {
+    const m = socketModeManifest.parse(raw);
+    expect(m.features.app_home.home_tab_enabled).toBe(true);
+    expect(m.settings.event_subscriptions.bot_events).toEqual(['app_home_opened']);
+    expect(manifest.settings?.event_subscriptions?.bot_events).toEqual(['app_home_opened']);
   });
 
   it('has no YAML warnings or duplicate keys', () => {
@@ -94,7 +103,7 @@ describe('the manifest schema', () => {
     ['escaped command text', (m) => setPath(m, 'features.slash_commands[0].should_escape', true)],
     [
       'a scope the bot does not need',
-      (m) => setPath(m, 'oauth_config.scopes.bot', ['commands', 'channels:history']),
+      (m) => setPath(m, 'oauth_config.scopes.bot', ['commands', 'channels:manage']),
     ],
     [
       'users:read (nothing calls users.info)',
@@ -106,6 +115,16 @@ describe('the manifest schema', () => {
     ],
     ['HTTP mode without request URLs', (m) => setPath(m, 'settings.socket_mode_enabled', false)],
     ['interactivity off', (m) => setPath(m, 'settings.interactivity.is_enabled', false)],
+    ['the Home tab off', (m) => setPath(m, 'features.app_home.home_tab_enabled', false)],
+    ['no app_home_opened event', (m) => setPath(m, 'settings.event_subscriptions.bot_events', [])],
+    [
+      'an event the bot does not handle',
+      (m) => setPath(m, 'settings.event_subscriptions.bot_events', ['app_home_opened', 'message.channels']),
+    ],
+    [
+      'Socket Mode with an events request URL',
+      (m) => setPath(m, 'settings.event_subscriptions.request_url', 'https://h/slack/events'),
+    ],
     ['a misspelt key', (m) => setPath(m, 'settings.socket_mode', true)],
   ];
   it.each(bad)('rejects %s', (_what, spoil) => {
@@ -118,11 +137,14 @@ describe('the manifest schema', () => {
     const m = clone(raw) as Record<string, unknown>;
     setPath(m, 'settings.socket_mode_enabled', false);
     setPath(m, 'settings.interactivity.request_url', 'https://h.example/slack/events');
+    setPath(m, 'settings.event_subscriptions.request_url', 'https://h.example/slack/events');
     setPath(m, 'features.slash_commands[0].url', 'http://h.example/slack/events');
     expect(manifestSchema.safeParse(m).success).toBe(false);
     setPath(m, 'features.slash_commands[0].url', 'https://h.example/slack/commands');
     expect(manifestSchema.safeParse(m).success).toBe(false);
     setPath(m, 'features.slash_commands[0].url', 'https://h.example/slack/events');
     expect(manifestSchema.safeParse(m).success).toBe(true);
+    setPath(m, 'settings.event_subscriptions.request_url', 'https://h.example/slack/evts');
+    expect(manifestSchema.safeParse(m).success).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimMessage } from '../../src/sim/slack/index.ts';
+import { APPROVERS_UNKNOWN } from '../../src/slack/decide-request.ts';
 import { manualClock } from '../requests/redis-fixture.ts';
 import { type SlackAppHarness, startSlackAppHarness } from './slack-app-harness.ts';
 import { waitFor } from './wait-for.ts';
@@ -43,7 +44,26 @@ describe('approver group membership', () => {
     expect(harness.sim.calls('usergroups.users.list')).toHaveLength(2);
   });
 
-  it('a 429 on the lookup stalls nothing: a list younger than 60 s is used, an older one refuses the click', async () => {
+  it('a lookup Slack cannot answer (no cached list) leaves Deny and cancel undone and says so', async () => {
+    h = await startSlackAppHarness();
+    const harness = h;
+    const a = await request(harness, 'web-a');
+    harness.sim.injectFault('usergroups.users.list', { type: 'http', status: 500 }, 2);
+    await click(harness, a.parent, 'Deny');
+    const told = await harness.sim.waitUntil(() => harness.sim.ephemerals('U0APPROVER')[0]);
+    expect(told.text).toBe(APPROVERS_UNKNOWN);
+    expect(harness.sim.views('U0APPROVER')).toEqual([]);
+    harness.sim.injectFault('usergroups.users.list', { type: 'http', status: 500 }, 2);
+    await harness.sim.slashCommand({ userId: 'U0APPROVER', channelId: CH, text: `cancel ${a.id}` });
+    const second = await harness.sim.waitUntil(() => harness.sim.ephemerals('U0APPROVER')[1]);
+    expect(second.text).toContain("I couldn't check the approver group");
+    expect((await harness.store.get(a.id))?.status).toBe('pending');
+    // Slack answers again: the same click goes through.
+    await click(harness, a.parent, 'Deny');
+    await harness.sim.waitUntil(() => harness.sim.views('U0APPROVER')[0]);
+  });
+
+  it('a 429 on the lookup stalls nothing: a list younger than 60 s is used, with an older one nothing changes', async () => {
     const clock = manualClock(Date.now());
     h = await startSlackAppHarness({ clock });
     const harness = h;
@@ -75,8 +95,14 @@ describe('approver group membership', () => {
     harness.sim.injectFault('usergroups.users.list', { type: 'ratelimited', retryAfterSeconds: 30 });
     await click(harness, c.parent, 'Approve');
     const told = await harness.sim.waitUntil(() => harness.sim.ephemerals('U0APPROVER')[0]);
-    expect(told.text).toContain('Only approvers can approve');
+    // Not "only approvers can…": the clicker may well be one, Slack just could not say.
+    expect(told.text).toBe(APPROVERS_UNKNOWN);
+    expect(told.text).toContain(
+      "I couldn't check the approver group with Slack just now; try again in a minute",
+    );
+    expect(told.threadTs).toBe(c.parent.ts);
     expect((await harness.store.get(c.id))?.status).toBe('pending');
+    expect(harness.sim.message(CH, c.parent.ts)?.updates).toBe(0);
     // One lookup per click, each tried once (no retries of a 429).
     expect(harness.sim.calls('usergroups.users.list')).toHaveLength(3);
   });

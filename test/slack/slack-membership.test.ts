@@ -30,44 +30,49 @@ afterEach(async () => {
 });
 
 const APPROVERS = ['U0BOSS', 'S0APPROVERS'];
-const isApprover = (fresh: boolean) => membership.matches(APPROVERS, 'U0APPROVER', undefined, { fresh });
+const isApprover = (fresh: boolean) => membership.check(APPROVERS, 'U0APPROVER', undefined, { fresh });
 
 describe('createSlackMembership', () => {
   it('fresh checks always ask Slack; cached checks ask once per 5 minutes', async () => {
-    expect(await isApprover(true)).toBe(true);
-    expect(await isApprover(true)).toBe(true);
-    expect(await isApprover(false)).toBe(true);
+    expect(await isApprover(true)).toBe('yes');
+    expect(await isApprover(true)).toBe('yes');
+    expect(await isApprover(false)).toBe('yes');
     expect(sim.calls('usergroups.users.list')).toHaveLength(2);
     clock.advance(5 * 60_000);
-    expect(await isApprover(false)).toBe(true);
+    expect(await isApprover(false)).toBe('yes');
     expect(sim.calls('usergroups.users.list')).toHaveLength(3);
     // Listed users and channels need no lookup.
-    expect(await membership.matches(APPROVERS, 'U0BOSS', undefined, { fresh: true })).toBe(true);
-    expect(await membership.matches(['C0CLONES'], 'U0X', 'C0CLONES')).toBe(true);
+    expect(await membership.check(APPROVERS, 'U0BOSS', undefined, { fresh: true })).toBe('yes');
+    expect(await membership.check(['C0CLONES'], 'U0X', 'C0CLONES')).toBe('yes');
     expect(sim.calls('usergroups.users.list')).toHaveLength(3);
+    // Slack answered: not a member.
+    expect(await membership.check(APPROVERS, 'U0REQUESTER', undefined, { fresh: true })).toBe('no');
   });
 
   it('on a 429 serves the stale list (and logs it), waits out Retry-After, and fails closed without a list', async () => {
-    expect(await isApprover(false)).toBe(true);
+    expect(await isApprover(false)).toBe('yes');
     clock.advance(10 * 60_000);
     sim.injectFault('usergroups.users.list', { type: 'ratelimited', retryAfterSeconds: 30 });
-    expect(await isApprover(false)).toBe(true);
+    expect(await isApprover(false)).toBe('yes');
     expect(logged.at(-1)).toMatchObject({ groupId: 'S0APPROVERS', cacheAgeS: 600 });
     expect(logged.at(-1)?.msg).toContain('using the cached list (600 s old)');
-    // A decision never rests on a 10-minute-old list.
-    expect(await isApprover(true)).toBe(false);
-    expect(logged.at(-1)?.msg).toContain('treating as no match');
+    // A decision never rests on a 10-minute-old list: the answer is unknown, not no.
+    expect(await isApprover(true)).toBe('unknown');
+    expect(logged.at(-1)?.msg).toContain('membership unknown');
     // Within Retry-After Slack is not asked at all.
     expect(sim.calls('usergroups.users.list')).toHaveLength(2);
     clock.advance(30_000);
-    expect(await isApprover(true)).toBe(true);
+    expect(await isApprover(true)).toBe('yes');
     expect(sim.calls('usergroups.users.list')).toHaveLength(3);
   });
 
-  it('an unknown group or a server error counts as no match when nothing is cached', async () => {
-    expect(await membership.matches(['S0NOSUCH'], 'U0APPROVER')).toBe(false);
+  it('an unknown group is no match (Slack said so); a server error with nothing cached is unknown', async () => {
+    expect(await membership.check(['S0NOSUCH'], 'U0APPROVER')).toBe('no');
     sim.injectFault('usergroups.users.list', { type: 'http', status: 500 }, 2);
-    expect(await isApprover(true)).toBe(false);
+    expect(await isApprover(true)).toBe('unknown');
     expect(logged).toHaveLength(2);
+    // A listed user needs no lookup, so an unreachable group does not hide them.
+    sim.injectFault('usergroups.users.list', { type: 'http', status: 500 }, 2);
+    expect(await membership.check(APPROVERS, 'U0BOSS', undefined, { fresh: true })).toBe('yes');
   });
 });

@@ -1,6 +1,7 @@
 import { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { announceStart } from '../../src/jobs/announce-start.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createRequestStore } from '../../src/requests/request-store.ts';
 import type { CloneRequestRecord, RequestStore } from '../../src/requests/types.ts';
@@ -98,6 +99,42 @@ describe('createSlackNotifier', () => {
     // A resumed job does not post a second progress reply.
     expect(await n.started(withTs)).toEqual({ progressTs });
     expect(sim.thread(CH, record.messageTs as string)).toHaveLength(1);
+  });
+
+  it('a resumed job adopts the progress reply a dead worker posted but never saved, and edits it', async () => {
+    const record = await cloningRecord();
+    const parentTs = record.messageTs as string;
+    await new WebClient(sim.botToken, { slackApiUrl: sim.apiUrl }).chat.postMessage({
+      channel: CH,
+      thread_ts: parentTs,
+      text: 'someone chatting in the thread',
+    });
+    // The dead worker: marker saved, reply posted, then gone before the ts was saved.
+    const marked = (await store.update(record.id, { startPosting: true })) as CloneRequestRecord;
+    const { progressTs } = await notifier().started(marked);
+    expect(progressTs).toBeDefined();
+
+    const resumed = await announceStart(store, notifier(), marked, createLogger('silent'));
+    expect(resumed).toMatchObject({ progressTs, startNotified: true });
+    expect((await store.get(record.id))?.progressTs).toBe(progressTs);
+    expect(sim.calls('conversations.replies')).toHaveLength(1);
+    expect(await notifier().progress(resumed, sampleProgress)).toBe(true);
+    const thread = sim.thread(CH, parentTs);
+    expect(thread).toHaveLength(2);
+    expect(
+      thread.filter((m) => JSON.stringify(m.blocks ?? []).includes(`progress-${record.id}`)),
+    ).toHaveLength(1);
+    expect(sim.message(CH, progressTs as string)?.updates).toBe(1);
+    expect(JSON.stringify(sim.message(CH, progressTs as string)?.blocks)).toContain('42%');
+  });
+
+  it('finds no progress reply of another request, and none when Slack cannot answer', async () => {
+    const record = await cloningRecord();
+    const other = await cloningRecord();
+    await notifier().started({ ...other, messageTs: record.messageTs as string });
+    expect(await notifier().findStarted?.(record)).toEqual({});
+    sim.injectFault('conversations.replies', { type: 'error', error: 'missing_scope' });
+    await expect(notifier().findStarted?.(record)).rejects.toThrow(/missing_scope/);
   });
 
   it('skips ticks over the chat.update budget and refills with time', async () => {

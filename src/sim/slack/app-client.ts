@@ -1,5 +1,6 @@
 import { type ApiContext, toSlackMessage, toSlackView } from './api-context.ts';
 import { checkView } from './block-limits.ts';
+import { appHomeOpenedEvent, eventCallback } from './event-payloads.ts';
 import { actionEntry, type ElementQuery, findActionElement } from './find-action-element.ts';
 import {
   type ActionContainer,
@@ -217,10 +218,27 @@ export class AppClient {
     return this.send(payloadForm(payload));
   }
 
+  /** A person opens the app's Home tab (or Messages tab): Slack sends `app_home_opened` over the Events API. */
+  async openAppHome(input: { userId: string; tab?: 'home' | 'messages' }): Promise<AppResponse> {
+    const { directory, views, messages, botUserId } = this.ctx;
+    const user = directory.ensureUser(input.userId);
+    const home = views.forUser(user.id).find((v) => v.type === 'home');
+    const event = appHomeOpenedEvent({
+      user: user.id,
+      channel: directory.imWith(user.id).id,
+      tab: input.tab ?? 'home',
+      eventTs: messages.nextTs(),
+      ...(home ? { view: toSlackView(home, this.ctx) } : {}),
+    });
+    const eventTimeSec = Math.floor(this.ctx.clock.now() / 1000);
+    const payload = eventCallback(this.source, { event, botUserId, eventTimeSec });
+    return this.send(JSON.stringify(payload), 'application/json');
+  }
+
   /** Sends a signed body; an unreachable app answers status 0 with the error as body. */
-  private async send(body: string): Promise<AppResponse> {
+  private async send(body: string, contentType?: string): Promise<AppResponse> {
     try {
-      const raw = await this.signedRequest(body);
+      const raw = await this.signedRequest(body, contentType !== undefined ? { contentType } : {});
       const json = parseJson(raw.body);
       return { status: raw.status, body: raw.body, sent: true, ...(json ? { json } : {}) };
     } catch (error) {

@@ -5,11 +5,17 @@ import type { CallLog } from './call-log.ts';
 import { chatMethods } from './chat-methods.ts';
 import { directoryMethods } from './directory-methods.ts';
 import type { FaultInjector } from './fault-injector.ts';
+import { historyMethods } from './history-methods.ts';
 import { parseApiArgs, readBody } from './read-body.ts';
 import type { Json } from './types.ts';
 import { viewsMethods } from './views-methods.ts';
 
-const METHODS: Record<string, ApiMethod> = { ...chatMethods, ...viewsMethods, ...directoryMethods };
+const METHODS: Record<string, ApiMethod> = {
+  ...chatMethods,
+  ...viewsMethods,
+  ...directoryMethods,
+  ...historyMethods,
+};
 
 /** The Web API method names the fake implements. */
 export const API_METHODS = Object.keys(METHODS);

@@ -140,6 +140,7 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
     selectOption: (input) => app.blockAction(input),
     submitView: (input) => app.submitView(input),
     closeView: (input) => app.closeView(input),
+    openAppHome: (userId, tab) => app.openAppHome({ userId, ...(tab !== undefined ? { tab } : {}) }),
     signedRequest: (body, signOptions) => app.signedRequest(body, signOptions),
     close: async () => {
       routes.closeAll();

@@ -129,6 +129,8 @@ export class SandboxRoutes {
         return app.submitView({ userId, viewId: String(input.viewId), values });
       case 'close':
         return app.closeView({ userId, viewId: String(input.viewId) });
+      case 'home':
+        return app.openAppHome({ userId });
       default:
         return { status: 0, sent: false, body: `unknown sandbox action ${action}` };
     }

@@ -68,6 +68,11 @@ export interface SlackSim {
   selectOption(input: BlockActionInput & { value: string | string[] }): Promise<AppResponse>;
   /** A person submits a modal; a `response_action: 'errors'` ack comes back as `errors`. */
   submitView(input: SubmitViewInput): Promise<AppResponse>;
+  /**
+   * A person opens the app's Home tab (default) or Messages tab: a signed `event_callback` with
+   * `app_home_opened`; what the app publishes shows in `views(userId)` as the `home` view.
+   */
+  openAppHome(userId: string, tab?: 'home' | 'messages'): Promise<AppResponse>;
   /** A person closes a modal. */
   closeView(input: { userId: string; viewId: string }): Promise<AppResponse>;
   /** POSTs any body to the app, signed (or mis-signed) as the options say. */

@@ -5,6 +5,8 @@ import { SLACK_IDS } from '../slack-ids.ts';
 export interface DenyModalMetadata {
   requestId: string;
   channelId?: string;
+  /** Opened from the App Home tab: the submission answers there instead of in the channel. */
+  home?: boolean;
 }
 
 /** The small form Deny opens: an optional reason, shown to the requester. */

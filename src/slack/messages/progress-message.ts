@@ -32,6 +32,11 @@ function copyLine(p: CloneProgress): string | undefined {
   return parts.join(' · ');
 }
 
+/** The block_id of a progress reply's first block: marks the reply as the progress of request `requestId`. */
+export function progressBlockId(requestId: string): string {
+  return `progress-${requestId}`;
+}
+
 function vmLabel(record: CloneRequestRecord, vmid: number | undefined): string {
   return vmid !== undefined ? `VM ${vmid} \`${record.request.name}\`` : `\`${record.request.name}\``;
 }
@@ -65,6 +70,8 @@ export function renderProgressMessage(
   const blocks: KnownBlock[] = [
     {
       type: 'section',
+      // The marker a resumed job finds this reply by (conversations.replies) when its ts was never saved.
+      block_id: progressBlockId(record.id),
       text: {
         type: 'mrkdwn',
         text: truncate(detail ? `${head}\n${detail}` : head, SLACK_LIMITS.sectionText),

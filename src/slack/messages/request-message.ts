@@ -11,6 +11,12 @@ export function requestStatusLine(record: CloneRequestRecord): string {
   const approvedBy =
     record.decidedBy !== undefined ? `approved by <@${record.decidedBy}>` : 'no approval required';
   const result = record.result;
+  // Cancelled while the clone was already ending: the record keeps who tried, the status what happened.
+  const canceller = record.cancelledBy;
+  const late =
+    canceller === undefined
+      ? ''
+      : ` — ${canceller === 'system' ? 'a cancel' : `cancel by <@${canceller}>`} came too late`;
   switch (record.status) {
     case 'pending':
       return `:hourglass_flowing_sand: *Waiting for approval* · expires ${slackDate(record.expiresAt)}`;
@@ -19,11 +25,11 @@ export function requestStatusLine(record: CloneRequestRecord): string {
     case 'cloning':
       return `:arrows_counterclockwise: *Cloning* (${approvedBy}) · progress in the thread`;
     case 'done':
-      return `:large_green_circle: *Done*${result?.ok ? `: VM ${result.vmid} on ${result.node}` : ''} (${approvedBy})`;
+      return `:large_green_circle: *Done*${result?.ok ? `: VM ${result.vmid} on ${result.node}` : ''} (${approvedBy})${late}`;
     case 'failed':
       return `:red_circle: *Failed*${
         result && !result.ok ? `: ${escapeMrkdwn(truncate(result.diagnosis.summary, 300))}` : ''
-      } · details in the thread`;
+      }${late} · details in the thread`;
     case 'denied':
       return `:no_entry: *Denied*${by}${
         record.denyReason ? `: ${escapeMrkdwn(truncate(record.denyReason, 500))}` : ''

@@ -46,6 +46,39 @@ describe('slack sim Web API', () => {
     ).rejects.toMatchObject({ data: { error: 'thread_not_found' } });
   });
 
+  it('answers conversations.replies with the parent and its replies, paged by cursor', async () => {
+    const parent = await client.chat.postMessage({ channel: 'C0CLONES', text: 'parent' });
+    const ts = parent.ts as string;
+    for (const text of ['a', 'b', 'c'])
+      await client.chat.postMessage({ channel: 'C0CLONES', text, thread_ts: ts });
+    const all = await client.conversations.replies({ channel: 'C0CLONES', ts });
+    expect(all).toMatchObject({ ok: true, has_more: false });
+    expect(all.response_metadata?.next_cursor).toBeUndefined();
+    expect(all.messages?.map((m) => m.text)).toEqual(['parent', 'a', 'b', 'c']);
+    expect(all.messages?.[0]).toMatchObject({ thread_ts: ts, reply_count: 3, bot_id: sim.botId });
+    expect(all.messages?.[1]).toMatchObject({ thread_ts: ts, parent_user_id: sim.botUserId });
+    // A reply's ts names the same thread; pages follow next_cursor until has_more is false.
+    const first = await client.conversations.replies({
+      channel: 'C0CLONES',
+      ts: all.messages?.[2]?.ts as string,
+      limit: 3,
+    });
+    expect(first.messages?.map((m) => m.text)).toEqual(['parent', 'a', 'b']);
+    expect(first.has_more).toBe(true);
+    const cursor = first.response_metadata?.next_cursor as string;
+    const second = await client.conversations.replies({ channel: 'C0CLONES', ts, limit: 3, cursor });
+    expect(second.messages?.map((m) => m.text)).toEqual(['c']);
+    expect(second.has_more).toBe(false);
+    await expect(client.conversations.replies({ channel: 'C0CLONES', ts: '1.000001' })).rejects.toMatchObject(
+      {
+        data: { error: 'thread_not_found' },
+      },
+    );
+    await expect(client.conversations.replies({ channel: 'C0NOPE', ts })).rejects.toMatchObject({
+      data: { error: 'channel_not_found' },
+    });
+  });
+
   it('keeps blocks from a form body as JSON and gives them block ids', async () => {
     const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: '*hi*' } }];
     const res = await client.chat.postMessage({ channel: 'C0CLONES', text: 'hi', blocks });

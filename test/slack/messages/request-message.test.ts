@@ -39,6 +39,28 @@ describe('renderRequestMessage', () => {
     expect(line).toMatchSnapshot();
   });
 
+  it('says when a cancel came too late to stop a clone that then finished', () => {
+    const done = sampleRecord({
+      status: 'done',
+      result: sampleSuccess,
+      decidedBy: 'U0APPROVER',
+      cancelledBy: 'U0REQUESTER',
+    });
+    const line = requestStatusLine(done);
+    expect(line).toMatchSnapshot();
+    expect(line).toContain(
+      '*Done*: VM 200 on pve1 (approved by <@U0APPROVER>) — cancel by <@U0REQUESTER> came too late',
+    );
+    const failed = requestStatusLine(
+      sampleRecord({ status: 'failed', result: sampleFailure(), cancelledBy: 'U0BOSS' }),
+    );
+    expect(failed).toContain('cancel by <@U0BOSS> came too late · details in the thread');
+    // A done request nobody cancelled says nothing of it.
+    const { cancelledBy: _, ...uncancelled } = done;
+    expect(requestStatusLine(uncancelled)).not.toContain('too late');
+    expect(checkMessageBlocks(renderRequestMessage(done).blocks)).toEqual([]);
+  });
+
   it('escapes a deny reason so it cannot mention or link', () => {
     const line = requestStatusLine(
       sampleRecord({ status: 'denied', decidedBy: 'U1', denyReason: '<!channel> <http://x|y>' }),

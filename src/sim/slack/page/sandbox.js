@@ -99,5 +99,8 @@ $('composer').addEventListener('submit', async (e) => {
   }
 });
 
+// Opening the tab is what makes Slack send app_home_opened; the bot answers by publishing the view.
+$('home-open').addEventListener('click', () => post('home').catch((error) => toast(String(error), true)));
+
 hooks.render = render;
 connect();

@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } 
 import { checkDecider, denyRequest } from '../../decide-request.ts';
 import { renderDenyModal } from '../../messages/deny-modal.ts';
 import type { SlackServices } from '../../slack-services.ts';
-import { tellClicker } from './tell-clicker.ts';
+import { fromHome, refreshHome, tellClicker } from './tell-clicker.ts';
 
 type Args = SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs;
 
@@ -20,12 +20,17 @@ export function denyAction(s: SlackServices) {
       // Nothing to ask a reason for: let the transition explain what happened instead.
       const outcome = await denyRequest(s, id, body.user.id, undefined);
       if (!outcome.ok) await tellClicker(s, client, body, outcome.message);
+      else await refreshHome(s, client, body);
       return;
     }
     try {
       await client.views.open({
         trigger_id: body.trigger_id,
-        view: renderDenyModal({ requestId: id, channelId: check.record.channelId }),
+        view: renderDenyModal({
+          requestId: id,
+          channelId: check.record.channelId,
+          ...(fromHome(body) ? { home: true } : {}),
+        }),
       });
     } catch (err) {
       // The trigger expired (a slow group lookup): the click itself says "deny", so deny without a reason.
@@ -35,6 +40,7 @@ export function denyAction(s: SlackServices) {
       );
       const outcome = await denyRequest(s, id, body.user.id, undefined);
       if (!outcome.ok) await tellClicker(s, client, body, outcome.message);
+      else await refreshHome(s, client, body);
     }
   };
 }

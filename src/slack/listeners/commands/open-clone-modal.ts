@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { renderCloneModal } from '../../messages/clone-modal.ts';
 import type { SlackServices } from '../../slack-services.ts';
-import { mayRequest } from '../../submit-request.ts';
+import { mayRequest, REQUESTERS_UNKNOWN } from '../../submit-request.ts';
 
 /**
  * `/clone` alone: opens the form at once with a loading notice (the trigger_id dies after 3 s, before any
@@ -22,14 +22,13 @@ export async function openCloneModal(
   if (viewId === undefined) return;
   const update = (view: ReturnType<typeof renderCloneModal>) =>
     client.views.update({ view_id: viewId, ...(opened.view?.hash ? { hash: opened.view.hash } : {}), view });
-  if (!(await mayRequest(s, userId, channelId))) {
-    await update(
-      renderCloneModal({
-        channelId,
-        notice:
-          ':no_entry: You are not allowed to request clones here. Ask an admin to add you to CLONE_REQUESTERS.',
-      }),
-    );
+  const allowed = await mayRequest(s, userId, channelId);
+  if (allowed !== 'yes') {
+    const notice =
+      allowed === 'unknown'
+        ? `:warning: ${REQUESTERS_UNKNOWN}`
+        : ':no_entry: You are not allowed to request clones here. Ask an admin to add you to CLONE_REQUESTERS.';
+    await update(renderCloneModal({ channelId, notice }));
     return;
   }
   try {

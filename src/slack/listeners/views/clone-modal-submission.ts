@@ -7,7 +7,7 @@ import { renderCommandError, renderNotice } from '../../messages/error-message.t
 import { requestSummary } from '../../messages/request-fields.ts';
 import { SLACK_IDS } from '../../slack-ids.ts';
 import type { SlackServices } from '../../slack-services.ts';
-import { mayRequest, submitRequest } from '../../submit-request.ts';
+import { mayRequest, REQUESTERS_UNKNOWN, submitRequest } from '../../submit-request.ts';
 import { cloneModalText, fieldForParseError, fieldForReason, readCloneModal } from './clone-modal-fields.ts';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
@@ -73,17 +73,16 @@ export function cloneModalSubmission(s: SlackServices) {
     }
     // Late (a slow or rate-limited group lookup): close the form; submitRequest checks again and answers.
     const allowed = await byDeadline(mayRequest(s, userId, meta.channelId), ackBy);
-    if (allowed === false) {
-      await ack({
-        response_action: 'errors',
-        errors: {
-          [SLACK_IDS.modalNodeBlock]: 'You are not allowed to request clones here (CLONE_REQUESTERS).',
-        },
-      });
+    if (allowed === 'no' || allowed === 'unknown') {
+      const error =
+        allowed === 'no'
+          ? 'You are not allowed to request clones here (CLONE_REQUESTERS).'
+          : REQUESTERS_UNKNOWN;
+      await ack({ response_action: 'errors', errors: { [SLACK_IDS.modalNodeBlock]: error } });
       return;
     }
     const preflight: Promise<PreflightResult> | undefined =
-      allowed === true ? s.engine.preflight(parsed.request) : undefined;
+      allowed === 'yes' ? s.engine.preflight(parsed.request) : undefined;
     const early = preflight ? await byDeadline(preflight, ackBy) : 'late';
     if (early !== 'late' && !early.ok) {
       const field = fieldForReason(early.diagnosis.reason);

@@ -1,6 +1,7 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import { denyRequest } from '../../decide-request.ts';
 import type { DenyModalMetadata } from '../../messages/deny-modal.ts';
+import { publishHome } from '../../publish-home.ts';
 import { SLACK_IDS } from '../../slack-ids.ts';
 import type { SlackServices } from '../../slack-services.ts';
 
@@ -20,6 +21,10 @@ export function denyModalSubmission(s: SlackServices) {
     const reason =
       view.state.values[SLACK_IDS.denyReasonBlock]?.[SLACK_IDS.value]?.value?.trim() || undefined;
     const outcome = await denyRequest(s, meta.requestId, body.user.id, reason);
+    if (meta.home === true) {
+      await publishHome(s, client, body.user.id, outcome.ok ? undefined : outcome.message);
+      return;
+    }
     if (!outcome.ok && typeof meta.channelId === 'string') {
       await client.chat
         .postEphemeral({ channel: meta.channelId, user: body.user.id, text: outcome.message })
