@@ -21,7 +21,7 @@ export interface Metrics {
   readonly proxmoxErrors: Counter<'method' | 'status_class'>;
   readonly slackCalls: Counter<'method'>;
   readonly slackErrors: Counter<'method' | 'error'>;
-  /** Counts a finished clone and observes its duration; outcome `success` (reason `ok`) or `failure`. */
+  /** Counts a finished clone and observes its duration; outcome `success` (reason `ok`), `cancelled`, `failure`. */
   recordClone(result: CloneResult): void;
   /** Counts one Proxmox request; a request without an HTTP status (network, TLS, timeout) is an error. */
   recordProxmoxCall(event: ProxmoxCallEvent): void;
@@ -66,7 +66,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   });
   const cloneOutcomes = new Counter({
     name: 'clonebot_clone_outcomes_total',
-    help: 'Finished clones by outcome and failure reason (reason "ok" for successes)',
+    help: 'Finished clones by outcome (success, failure, cancelled) and reason ("ok" for successes)',
     labelNames: ['outcome', 'reason'] as const,
     registers: [registry],
   });
@@ -115,7 +115,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     slackCalls,
     slackErrors,
     recordClone(result) {
-      const outcome = result.ok ? 'success' : 'failure';
+      // A user's cancel is not a failure: an alert on failures must not fire because someone changed their mind.
+      const outcome = result.ok
+        ? 'success'
+        : result.diagnosis.reason === 'cancelled'
+          ? 'cancelled'
+          : 'failure';
       const reason = result.ok ? 'ok' : result.diagnosis.reason;
       cloneOutcomes.inc({ outcome, reason });
       cloneDuration.observe({ outcome }, Math.max(0, result.durationMs) / 1000);

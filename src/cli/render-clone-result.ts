@@ -1,9 +1,10 @@
+import { failureHeadline } from '../core/failure-headline.ts';
 import { formatDuration } from '../core/format.ts';
 import type { CloneResult, Diagnosis } from '../core/types.ts';
 
-/** A diagnosis as text: the why first, then the evidence, then what to do. */
+/** A diagnosis as text: the why first (a headline saying failed or cancelled), the evidence, what to do. */
 export function renderDiagnosis(d: Diagnosis): string[] {
-  const lines = [d.summary, `  reason: ${d.reason}`];
+  const lines = [failureHeadline(d), `  reason: ${d.reason}`];
   if (d.taskExitStatus !== undefined) lines.push(`  task exit status: ${d.taskExitStatus}`);
   if (d.taskLogTail && d.taskLogTail.length > 0) {
     lines.push('  last task log lines:', ...d.taskLogTail.map((l) => `    ${l}`));
@@ -24,7 +25,7 @@ export function renderDiagnosis(d: Diagnosis): string[] {
 
 /** The final lines of `pve-clonebot clone`. */
 export function renderCloneResult(r: CloneResult): string[] {
-  if (!r.ok) return [`Clone failed: ${renderDiagnosis(r.diagnosis).join('\n')}`];
+  if (!r.ok) return renderDiagnosis(r.diagnosis);
   const parts = [`${r.mode} clone`, `boot disk ${r.bootDisk}`];
   if (r.storage !== undefined) parts.push(`storage ${r.storage}`);
   if (r.pool !== undefined) parts.push(`pool ${r.pool}`);

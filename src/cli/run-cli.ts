@@ -1,8 +1,9 @@
 import type { CliIo } from './cli-command.ts';
 import { EXIT } from './cli-command.ts';
+import { cliEnv } from './cli-env.ts';
 import { COMMANDS } from './commands.ts';
 
-/** Dispatches `argv` (without node and the script) to its command; resolves with the exit code. */
+/** Dispatches `argv` (without node and script) to its command, LOG_LEVEL `warn` unless set; resolves the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === '--help' || name === '-h') return runCli(['help'], io);
@@ -13,5 +14,5 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     );
     return EXIT.usage;
   }
-  return command.run(args, io);
+  return command.run(args, { ...io, env: cliEnv(io.env) });
 }

@@ -15,6 +15,16 @@ export interface CloneErrorClass {
   retry: 'new-vmid' | 'no';
 }
 
+/** Proxmox's texts for refused credentials (401 of the auth layer: token, ticket, CSRF token, login). */
+export const AUTH_FAILURE =
+  /authentication failure|No ticket|invalid (?:PVE ticket|token value|csrf token)|Authentication failed/i;
+
+/** What to check when Proxmox refuses the bot's credentials (a 401, not a missing privilege). */
+export const AUTH_ADVICE: readonly string[] = [
+  'check PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET (or PROXMOX_USERNAME and PROXMOX_PASSWORD)',
+  'check that the token exists (Datacenter → Permissions → API Tokens) and has not expired, and that its user is enabled',
+];
+
 type Rule = [RegExp, (m: RegExpExecArray, e: ApiErrorFacts) => CloneErrorClass];
 
 const no = (reason: FailureReason, summary: string, ...advice: string[]): CloneErrorClass => ({
@@ -99,6 +109,16 @@ const RULES: Rule[] = [
       ),
   ],
   [
+    // PVE says 500 `pool 'x' does not exist` or, from its permission layer, 403 `Permission check failed (pool …)`.
+    /pool '([^']+)' does not exist/,
+    (m) =>
+      no(
+        'invalid-request',
+        `Pool ${m[1]} does not exist in this cluster`,
+        'pick an existing pool (Datacenter → Permissions → Pools) or leave out `pool`; nothing was created',
+      ),
+  ],
+  [
     /snapshot '([^']+)' does not exist/,
     (m) =>
       no(
@@ -134,15 +154,7 @@ const RULES: Rule[] = [
         `grant ${m[2]} on ${m[1]} to the bot's API token (Datacenter → Permissions)`,
       ),
   ],
-  [
-    /authentication failure|No ticket|invalid (?:PVE ticket|token value|csrf token)|Authentication failed/i,
-    () =>
-      no(
-        'permission-denied',
-        "Proxmox rejected the bot's credentials",
-        'check PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET (or the username and password)',
-      ),
-  ],
+  [AUTH_FAILURE, () => no('permission-denied', "Proxmox rejected the bot's credentials", ...AUTH_ADVICE)],
 ];
 
 /** Classifies the error of a clone POST (the synchronous checks Proxmox makes before starting a task). */
@@ -160,6 +172,9 @@ export function classifyCloneError(e: ApiErrorFacts): CloneErrorClass {
       'correct the named parameter and try again',
     );
   }
+  if (e.status === 401) {
+    return no('permission-denied', `Proxmox rejected the bot's credentials: ${message(e)}`, ...AUTH_ADVICE);
+  }
   if (e.status === 403) {
     return no(
       'permission-denied',
@@ -174,9 +189,15 @@ export function classifyCloneError(e: ApiErrorFacts): CloneErrorClass {
       'check the node is online (Datacenter → Summary) and retry',
     );
   }
-  return no(
-    'clone-rejected',
-    `Proxmox refused the clone: ${e.message.trim() || `HTTP ${e.status ?? '?'}`}`,
-    'read the message above; nothing was created',
-  );
+  return no('clone-rejected', `Proxmox refused the clone: ${message(e)}`, ...rejectedAdvice(message(e)));
 }
+
+/** Advice for a refusal no rule knows: Proxmox's own words, that nothing was created, what to check. */
+export function rejectedAdvice(proxmoxMessage: string): string[] {
+  return [
+    `Proxmox said: "${proxmoxMessage}"; nothing was created`,
+    'check the request (template, node, storage, pool, target) against that message and try again',
+  ];
+}
+
+const message = (e: ApiErrorFacts) => e.message.trim() || `HTTP ${e.status ?? '?'}`;

@@ -1,5 +1,6 @@
 import type { StorageInfo, VmConfig } from '../proxmox/types.ts';
 import { describeDisk, inspectDisks } from './boot-disk.ts';
+import { condenseTaskLog } from './condense-task-log.ts';
 import type { DiagnosisEvidence } from './diagnosis-evidence.ts';
 import { explainFailure } from './explain-failure.ts';
 import { formatBytes } from './format.ts';
@@ -11,7 +12,8 @@ const SECRET_KEYS = /^(cipassword|sshkeys)$/i;
 
 /**
  * Builds the Diagnosis of a failed clone: the why first (summary), then advice a person can act on, then
- * the evidence (exit status, log tail ≤ 20 lines, the new VM's config or 'removed', template check, storage).
+ * the evidence (exit status, log tail ≤ 20 lines with progress runs condensed, the new VM's config or
+ * 'removed', template check, storage).
  */
 export function diagnose(e: DiagnosisEvidence): Diagnosis {
   const { summary, advice } = explainFailure(e);
@@ -29,9 +31,9 @@ export function diagnose(e: DiagnosisEvidence): Diagnosis {
   return d;
 }
 
-/** The last LOG_TAIL_LINES lines, without Proxmox's `no content` placeholder. */
+/** The last LOG_TAIL_LINES lines, progress runs condensed to their last line, without `no content`. */
 export function logTail(lines: readonly string[] | undefined): string[] {
-  return (lines ?? []).filter((l) => l !== 'no content').slice(-LOG_TAIL_LINES);
+  return condenseTaskLog((lines ?? []).filter((l) => l !== 'no content')).slice(-LOG_TAIL_LINES);
 }
 
 /** `boot disk scsi0 (local-lvm:base-112-disk-0, 32.0 GiB)` or what is missing. */

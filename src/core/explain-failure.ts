@@ -1,4 +1,5 @@
 import { inspectDisks } from './boot-disk.ts';
+import { AUTH_ADVICE, AUTH_FAILURE, rejectedAdvice } from './clone-error.ts';
 import type { DiagnosisEvidence } from './diagnosis-evidence.ts';
 import { formatDuration } from './format.ts';
 import { formatTemplateRef } from './template-ref.ts';
@@ -55,14 +56,14 @@ export function explainFailure(e: DiagnosisEvidence): { summary: string; advice:
     }
     case 'task-failed':
       return {
-        summary: `The Proxmox clone task failed: ${status}`,
+        summary: `Clone of ${tplText} failed: ${status}`,
         advice: [...taskFailedAdvice(e, status), ...removed],
       };
     case 'cancelled':
       return e.cancelledBeforeStart
-        ? { summary: 'The clone was cancelled before it started: nothing was created', advice: [] }
+        ? { summary: 'Clone cancelled before it started: nothing was created', advice: [] }
         : {
-            summary: `The clone of ${vm} was cancelled: Proxmox stopped the task (${status})`,
+            summary: `Clone of ${vm} cancelled: Proxmox stopped the task (${status})`,
             advice: removed.length ? removed : [`check that ${vm} is gone (Proxmox removes a stopped clone)`],
           };
     case 'clone-missing-disk':
@@ -115,17 +116,9 @@ export function explainFailure(e: DiagnosisEvidence): { summary: string; advice:
         advice: ['pick a storage that is enabled, active and holds Disk images on this node'],
       };
     case 'permission-denied':
-      return {
-        summary: `Proxmox denied the bot: ${status}`,
-        advice: [
-          "grant VM.Clone on the template, VM.Allocate and Datastore.AllocateSpace to the bot's token",
-        ],
-      };
+      return permissionAdvice(status);
     case 'clone-rejected':
-      return {
-        summary: `Proxmox refused the clone: ${status}`,
-        advice: ['nothing was created; read the message above'],
-      };
+      return { summary: `Proxmox refused the clone: ${status}`, advice: rejectedAdvice(status) };
     case 'proxmox-unreachable':
       return {
         summary: `Proxmox could not be reached: ${status}`,
@@ -137,6 +130,18 @@ export function explainFailure(e: DiagnosisEvidence): { summary: string; advice:
     case 'invalid-request':
       return { summary: e.message ?? 'The request is not valid', advice: [] };
   }
+}
+
+// A 401 (credentials refused) and a 403 (a privilege missing) need different fixes.
+function permissionAdvice(status: string): { summary: string; advice: string[] } {
+  if (AUTH_FAILURE.test(status) || /\bfailed: 401\b/.test(status)) {
+    return { summary: `Proxmox rejected the bot's credentials: ${status}`, advice: [...AUTH_ADVICE] };
+  }
+  const denied = /Permission check failed \(([^,]+), ([^)]+)\)/.exec(status);
+  const advice = denied
+    ? [`grant ${denied[2]} on ${denied[1]} to the bot's API token (Datacenter → Permissions)`]
+    : ["grant VM.Clone on the template, VM.Allocate and Datastore.AllocateSpace to the bot's token"];
+  return { summary: `Proxmox denied the bot: ${status}`, advice };
 }
 
 function missingDiskAdvice(e: DiagnosisEvidence, tpl: number | undefined): string[] {

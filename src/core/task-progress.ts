@@ -1,3 +1,4 @@
+import { condenseTaskLog } from './condense-task-log.ts';
 import { parseTaskLogLine } from './task-log-line.ts';
 
 /** How many task-log lines are kept for diagnostics. */
@@ -21,7 +22,7 @@ export interface TaskProgressState {
   percent?: number;
   bytesDone?: number;
   bytesTotal?: number;
-  /** The last LOG_TAIL_LINES lines. */
+  /** The last LOG_TAIL_LINES lines, each run of progress lines condensed to its last (condenseTaskLog). */
   lastLines: string[];
   /** Highest log line number (`n`) consumed, so re-read chunks are not counted twice. */
   lastLineNumber: number;
@@ -73,7 +74,8 @@ export function reduceTaskLog(state: TaskProgressState, lines: readonly TaskLogI
     }
   }
   if (next.diskCount !== undefined && next.diskIndex > next.diskCount) next.diskCount = next.diskIndex;
-  if (next.lastLines.length > LOG_TAIL_LINES) next.lastLines = next.lastLines.slice(-LOG_TAIL_LINES);
+  // Condensed before the cut, so the tail keeps context (disk starts) instead of 20 `transferred …` lines.
+  next.lastLines = condenseTaskLog(next.lastLines).slice(-LOG_TAIL_LINES);
   return next;
 }
 

@@ -69,19 +69,34 @@ async function cliInProcess(args: string[], envFor: Record<string, string> = env
   return { code, stdout: out.map((l) => `${l}\n`).join(''), stderr: err.map((l) => `${l}\n`).join('') };
 }
 
-function expectOneLine(run: Run, line: RegExp, args: string) {
+/** Exit 2, nothing on stdout; on stderr the why and, when the cluster refused the request, its first advice. */
+function expectInputError(run: Run, line: RegExp, args: string, advice?: string) {
   expect({ args, code: run.code, stdout: run.stdout }).toEqual({ args, code: 2, stdout: '' });
-  expect(lines(run.stderr), args).toHaveLength(1);
+  expect(lines(run.stderr), args).toHaveLength(advice === undefined ? 1 : 2);
   expect(lines(run.stderr)[0]).toMatch(line);
+  if (advice !== undefined) expect(lines(run.stderr)[1], args).toBe(`  ${advice}`);
 }
 
 describe('pve-clonebot clone', () => {
-  it('bad input gets one clear line each, exit 2, and nothing is created', async () => {
+  it('bad input gets one clear line each (and the advice when the cluster refused it), exit 2, nothing created', async () => {
     const vmsBefore = sim.vms().length;
     // Child processes for what needs the cluster (and one pure input error), run side by side.
-    const spawned: [string, RegExp][] = [
-      ['112 as test-clone on pve9', /^Node pve9 is not in the cluster \(nodes: pve1, pve2, pve3\)$/],
-      ['100 as test-clone on pve1', /^VM 100 on pve1 is not a template$/],
+    const spawned: [string, RegExp, string?][] = [
+      [
+        '112 as test-clone on pve9',
+        /^Node pve9 is not in the cluster \(nodes: pve1, pve2, pve3\)$/,
+        "use one of the cluster's node names",
+      ],
+      [
+        '100 as test-clone on pve1',
+        /^VM 100 on pve1 is not a template$/,
+        'give the VMID of a template; convert a VM with qm template only if that is intended',
+      ],
+      [
+        '112 as web-01 on pve1',
+        /^A VM named web-01 already exists \(VMID 100 on pve1\)$/,
+        'pick another name, or delete the old VM first if it is no longer needed',
+      ],
       ['112 as test_clone on pve1', /^'test_clone' is not a valid VM name: .*\(e\.g\. test-clone\)$/],
     ];
     const inProcess: [string, RegExp][] = [
@@ -93,11 +108,11 @@ describe('pve-clonebot clone', () => {
       cli(['clone', '113', 'as', 'from-broken', 'on', 'pve1']),
     ]);
     runs.forEach((run, i) => {
-      const [args, line] = spawned[i] as [string, RegExp];
-      expectOneLine(run, line, args);
+      const [args, line, advice] = spawned[i] as [string, RegExp, string?];
+      expectInputError(run, line, args, advice);
     });
     for (const [args, line] of inProcess)
-      expectOneLine(await cliInProcess(['clone', ...args.split(' ')]), line, args);
+      expectInputError(await cliInProcess(['clone', ...args.split(' ')]), line, args);
     // A broken template is a diagnosed failure (exit 1): the why first, then details, then advice.
     expect(failed.code).toBe(1);
     const out = lines(failed.stdout);
@@ -117,8 +132,32 @@ describe('pve-clonebot clone', () => {
     expect(run.stderr).not.toMatch(/SLACK/);
   });
 
-  it('clones, prints progress lines and the result, exit 0', async () => {
-    const run = await cli(['clone', '112', 'as', 'cli-clone', 'on', 'pve1', 'full', 'storage', 'local-lvm']);
+  it('a pool that does not exist fails when the clone starts: the pool named, what to do, nothing created', async () => {
+    const vmsBefore = sim.vms().length;
+    const run = await cli(['clone', '112', 'as', 'pool-clone', 'on', 'pve1', 'pool', 'nope']);
+    expect(run.code).toBe(1);
+    const out = lines(run.stdout);
+    const first = out.findIndex((l) => l.startsWith('Clone failed:'));
+    expect(out.slice(first)).toEqual([
+      'Clone failed: Pool nope does not exist in this cluster',
+      '  reason: invalid-request',
+      'What to do:',
+      '  - pick an existing pool (Datacenter → Permissions → Pools) or leave out `pool`; nothing was created',
+    ]);
+    expect(sim.vms().length).toBe(vmsBefore);
+  });
+
+  it('clones, prints progress lines and the result, exit 0; without LOG_LEVEL no log line repeats them', async () => {
+    const { LOG_LEVEL: _set, ...noLogLevel } = env;
+    const args = ['clone', '112', 'as', 'cli-clone', 'on', 'pve1', 'full', 'storage', 'local-lvm'];
+    const postsBefore = sim.requests.count('POST', '/nodes/pve1/qemu/112/clone');
+    const [run, verbose] = await Promise.all([
+      cli(args, noLogLevel),
+      cli(['clone', '112', 'as', 'cli-verbose', 'on', 'pve1'], { ...noLogLevel, LOG_LEVEL: 'info' }),
+    ]);
+    // An explicit LOG_LEVEL is honoured: the same progress then also goes to stderr as pino JSON.
+    expect(verbose.code).toBe(0);
+    expect(verbose.stderr).toMatch(/"level":30/);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const out = lines(run.stdout);
@@ -130,7 +169,8 @@ describe('pve-clonebot clone', () => {
     );
     const vmid = Number(/VM (\d+)/.exec(result ?? '')?.[1]);
     expect(sim.vm(vmid)?.config.name).toBe('cli-clone');
-    expect(sim.requests.count('POST', '/nodes/pve1/qemu/112/clone')).toBe(1);
+    // One POST per clone: neither run sent its clone twice.
+    expect(sim.requests.count('POST', '/nodes/pve1/qemu/112/clone')).toBe(postsBefore + 2);
   });
 
   it('help lists the commands', async () => {

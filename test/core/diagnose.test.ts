@@ -113,10 +113,90 @@ describe('diagnose', () => {
       newVmConfig: 'removed',
       request: request('112 as x on pve1 storage local-lvm'),
     });
-    expect(d.summary).toBe('The Proxmox clone task failed: lvcreate: Insufficient free space');
+    // The summary is its own headline: it says what failed, so no renderer has to prefix it.
+    expect(d.summary).toBe('Clone of template 112 failed: lvcreate: Insufficient free space');
     expect(d.advice[0]).toBe('free space on local-lvm or clone to another storage');
-    expect(d.taskLogTail).toHaveLength(20);
-    expect(d.taskLogTail?.at(-1)).toBe('TASK ERROR: clone failed: lvcreate: Insufficient free space');
+    expect(d.taskLogTail).toEqual([
+      'transferred 29.0 GiB of 32.0 GiB (87.00%)',
+      'TASK ERROR: clone failed: lvcreate: Insufficient free space',
+    ]);
+  });
+
+  it('keeps disk starts, errors and other lines in the tail; progress runs give only their last line', () => {
+    const log = [
+      'create full clone of drive efidisk0 (local-lvm:base-112-disk-1)',
+      'transferred 0.0 B of 4.0 MiB (0.00%)',
+      'transferred 4.0 MiB of 4.0 MiB (100.00%)',
+      'create full clone of drive scsi0 (local-lvm:base-112-disk-0)',
+      '  Logical volume "vm-200-disk-1" created.',
+      ...Array.from(
+        { length: 40 },
+        (_, i) => `transferred ${i}.0 GiB of 64.0 GiB (${(i * 1.5625).toFixed(2)}%)`,
+      ),
+      "TASK ERROR: clone failed: can't lock file '/var/lock/pve-manager/pve-storage-local-lvm' - got timeout",
+    ];
+    const d = diagnose({ reason: 'task-failed', taskLog: log });
+    expect(d.taskLogTail).toEqual([
+      'create full clone of drive efidisk0 (local-lvm:base-112-disk-1)',
+      'transferred 4.0 MiB of 4.0 MiB (100.00%)',
+      'create full clone of drive scsi0 (local-lvm:base-112-disk-0)',
+      '  Logical volume "vm-200-disk-1" created.',
+      'transferred 39.0 GiB of 64.0 GiB (60.94%)',
+      "TASK ERROR: clone failed: can't lock file '/var/lock/pve-manager/pve-storage-local-lvm' - got timeout",
+    ]);
+    // Still at most 20 lines when the other lines alone are more.
+    const chatty = Array.from({ length: 30 }, (_, i) => `line ${i}`);
+    expect(diagnose({ reason: 'task-failed', taskLog: chatty }).taskLogTail).toEqual(chatty.slice(-20));
+  });
+
+  it('words a cancel as its own headline', () => {
+    const d = diagnose({
+      reason: 'cancelled',
+      newVmid: 106,
+      taskExitStatus: 'clone failed: interrupted by signal',
+      newVmConfig: 'removed',
+    });
+    expect(d.summary).toBe('Clone of VM 106 cancelled: Proxmox stopped the task (interrupted by signal)');
+    expect(diagnose({ reason: 'cancelled', cancelledBeforeStart: true }).summary).toBe(
+      'Clone cancelled before it started: nothing was created',
+    );
+  });
+
+  it('tells a refused token (401) from a missing privilege (403)', () => {
+    const token = diagnose({
+      reason: 'permission-denied',
+      message:
+        'Proxmox GET /cluster/resources failed: 401 invalid token value! - Proxmox refused the API token: check PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET, and that the token is not expired',
+    });
+    expect(token.summary).toMatch(/^Proxmox rejected the bot's credentials: /);
+    expect(token.advice.join('\n')).toMatch(/PROXMOX_TOKEN_ID and PROXMOX_TOKEN_SECRET/);
+    expect(token.advice.join('\n')).toMatch(/token exists .* not expired/);
+    expect(token.advice.join('\n')).not.toMatch(/grant/);
+    // A ticket session's 401 (≥ PVE 9.1.5 wording) is credentials too.
+    expect(
+      diagnose({
+        reason: 'permission-denied',
+        message: 'Proxmox GET /nodes failed: 401 Authentication failed!',
+      }).advice[0],
+    ).toMatch(/PROXMOX_USERNAME and PROXMOX_PASSWORD/);
+
+    const privilege = diagnose({
+      reason: 'permission-denied',
+      message:
+        'Proxmox GET /nodes/pve1/qemu/401/config failed: 403 Permission check failed (/vms/401, VM.Audit)',
+    });
+    expect(privilege.summary).toMatch(/^Proxmox denied the bot: /);
+    expect(privilege.advice).toEqual([
+      "grant VM.Audit on /vms/401 to the bot's API token (Datacenter → Permissions)",
+    ]);
+  });
+
+  it('quotes Proxmox for a refusal it has no rule for, says nothing was created and what to check', () => {
+    const d = diagnose({ reason: 'clone-rejected', message: 'something new' });
+    expect(d.summary).toBe('Proxmox refused the clone: something new');
+    expect(d.advice[0]).toBe('Proxmox said: "something new"; nothing was created');
+    expect(d.advice[1]).toMatch(/^check the request/);
+    expect(d.advice.join(' ')).not.toMatch(/read the message above/);
   });
 
   it('explains a dead worker and a config lock timeout', () => {

@@ -110,6 +110,14 @@ describe('classifyCloneError', () => {
       /'storage' for a linked clone/,
     ],
     [{ status: 401, message: 'authentication failure' }, 'permission-denied', /credentials/],
+    [{ status: 401, message: 'invalid token value!' }, 'permission-denied', /credentials/],
+    [{ status: 401, message: '' }, 'permission-denied', /credentials: HTTP 401/],
+    [{ status: 500, message: "pool 'nope' does not exist" }, 'invalid-request', /^Pool nope does not exist/],
+    [
+      { status: 403, message: "Permission check failed (pool 'nope' does not exist)" },
+      'invalid-request',
+      /^Pool nope does not exist/,
+    ],
     [{ status: 401, message: 'Authentication failed!' }, 'permission-denied', /credentials/],
     [
       {

@@ -127,7 +127,9 @@ describe('reduceTaskLog', () => {
       bytesDone: 4 * GiB,
       bytesTotal: 32 * GiB,
     });
-    expect(s.lastLines).toHaveLength(9);
+    // The three progress lines of scsi0 so far are one line: the last.
+    expect(s.lastLines).toHaveLength(7);
+    expect(s.lastLines.at(-1)).toBe('transferred 4.0 GiB of 32.0 GiB (12.50%)');
     expect(s.end).toBeUndefined();
     s = reduceTaskLog(s, numbered.slice(9));
     expect(s.percent).toBe(100);
@@ -159,6 +161,18 @@ describe('reduceTaskLog', () => {
     );
     expect(many.lastLines).toHaveLength(LOG_TAIL_LINES);
     expect(many.lastLines.at(-1)).toBe('line 49');
+  });
+
+  it('condenses progress runs across chunks, so 20 lines of tail keep the disk starts', () => {
+    let s = reduceTaskLog(initialTaskProgress(1), ['create full clone of drive scsi0 (a:base-1-disk-0)']);
+    for (let i = 0; i < 30; i++) s = reduceTaskLog(s, [`transferred ${i}.0 GiB of 32.0 GiB (${i * 3}.00%)`]);
+    s = reduceTaskLog(s, ['TASK ERROR: clone failed: interrupted by signal']);
+    expect(s.lastLines).toEqual([
+      'create full clone of drive scsi0 (a:base-1-disk-0)',
+      'transferred 29.0 GiB of 32.0 GiB (87.00%)',
+      'TASK ERROR: clone failed: interrupted by signal',
+    ]);
+    expect(s.percent).toBe(87);
   });
 
   it('does not change the state it was given', () => {

@@ -177,6 +177,12 @@ describe('/metrics', () => {
       durationMs: 1500,
       diagnosis: { reason: 'template-missing-disk', summary: 'Template 113 has no boot disk', advice: [] },
     });
+    // A user's cancel is its own outcome: an alert on failures must not fire for it.
+    metrics.recordClone({
+      ok: false,
+      durationMs: 9000,
+      diagnosis: { reason: 'cancelled', summary: 'Clone of VM 106 cancelled', advice: [] },
+    });
     metrics.recordProxmoxCall({ method: 'GET', status: 200, ok: true });
     metrics.recordProxmoxCall({ method: 'post', status: 500, ok: false });
     metrics.recordProxmoxCall({ method: 'GET', ok: false });
@@ -194,6 +200,9 @@ describe('/metrics', () => {
     expect(text).toContain(
       'clonebot_clone_outcomes_total{outcome="failure",reason="template-missing-disk"} 1',
     );
+    expect(text).toContain('clonebot_clone_outcomes_total{outcome="cancelled",reason="cancelled"} 1');
+    expect(text).toContain('clonebot_clone_duration_seconds_count{outcome="cancelled"} 1');
+    expect(text).not.toMatch(/outcome="failure",reason="cancelled"/);
     expect(text).toContain('clonebot_queue_depth 7');
     expect(text).toContain('clonebot_proxmox_api_calls_total{method="GET",status_class="2xx"} 1');
     expect(text).toContain('clonebot_proxmox_api_errors_total{method="POST",status_class="5xx"} 1');

@@ -9,7 +9,7 @@ import type { CliIo } from '../cli-command.ts';
 import { EXIT } from '../cli-command.ts';
 import { renderCloneResult } from '../render-clone-result.ts';
 
-/** Pre-clone findings that mean the request itself is wrong: one line, exit 2, nothing created. */
+/** Pre-clone findings that mean the request itself is wrong: the why, its first advice, exit 2, nothing created. */
 const BAD_INPUT: readonly FailureReason[] = [
   'invalid-request',
   'unknown-node',
@@ -22,8 +22,8 @@ const BAD_INPUT: readonly FailureReason[] = [
 
 /**
  * Runs a parsed clone request: config (proxmox, clone, log sections only), Proxmox client, engine; a request
- * the cluster refuses before anything is created gets one line and exit 2; otherwise progress lines and the
- * result (exit 0 ok, 1 failed, 130 cancelled).
+ * the cluster refuses before anything is created gets one line and its advice, exit 2; otherwise progress
+ * lines and the result (exit 0 ok, 1 failed, 130 cancelled).
  */
 export async function executeClone(request: CloneRequest, io: CliIo): Promise<number> {
   let config: ReturnType<typeof loadConfig<'proxmox' | 'clone' | 'log'>>;
@@ -49,6 +49,9 @@ export async function executeClone(request: CloneRequest, io: CliIo): Promise<nu
     const pre = await engine.preflight(request);
     if (!pre.ok && BAD_INPUT.includes(pre.diagnosis.reason)) {
       io.err(pre.diagnosis.summary);
+      // The first advice only: the request is wrong, one fix is enough to act on.
+      const advice = pre.diagnosis.advice[0];
+      if (advice !== undefined) io.err(`  ${advice}`);
       return EXIT.usage;
     }
     const result = await engine.cloneVmFromTemplate(request, {
