@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { scaledClock, systemClock } from './clock.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { type FoundRedis, findRedis } from './demo/find-redis.ts';
+import { ancestorPids, watchAncestors } from './demo/watch-ancestors.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { type Services, startServices } from './main-services.ts';
 import { demoCluster, type ProxmoxSim, startProxmoxSim } from './sim/proxmox/index.ts';
@@ -16,19 +17,26 @@ import { type SlackSim, startSlackSim } from './sim/slack/index.ts';
  * `npm run demo`: the whole bot on one laptop with no Slack workspace and no cluster. A Proxmox simulator
  * (demo cluster, time sped up so a 32 GiB clone takes about half a minute), Redis, the bot and a worker in
  * this process, and the Slack sandbox page where a person types `/clone …` and clicks Approve.
+ *
+ * Only the simulated cluster runs fast. The bot keeps wall-clock time, like a real bot beside a fast
+ * cluster: the times it shows (requests, expiry, health checks, App Home) read right, and elapsed / ETA in
+ * progress are the seconds the person watching waits. Hence the short progress interval by default.
  */
+
+/** How often a demo clone's progress message is edited, in real seconds (production default: 30). */
+export const DEMO_PROGRESS_INTERVAL_SECONDS = 3;
 
 /** Knobs of the demo; `npm run demo` reads them from the environment, the browser test passes its own. */
 export interface DemoOptions {
   /** Port of the sandbox page (and fake Slack); 0 picks a free one. */
   port?: number;
   host?: string;
-  /** How much faster than real time the cluster runs (and the bot's clocks with it). */
+  /** How much faster than real time the simulated cluster runs; the bot keeps real time. */
   timeScale?: number;
   /** A Redis URL known to work; otherwise one is found (see findRedis). */
   redisUrl?: string;
   logger?: Logger;
-  /** Extra variables for the bot's configuration (e.g. PROGRESS_INTERVAL_SECONDS). */
+  /** Extra variables for the bot's configuration (e.g. PROGRESS_INTERVAL_SECONDS, default 3 here). */
   env?: Record<string, string | undefined>;
 }
 
@@ -39,6 +47,8 @@ export interface Demo {
   proxmox: ProxmoxSim;
   services: Services;
   redis: FoundRedis;
+  /** How often progress messages are edited, in real milliseconds. */
+  progressIntervalMs: number;
   stop(): Promise<void>;
 }
 
@@ -56,7 +66,7 @@ async function deleteKeys(url: string, prefix: string): Promise<void> {
 /** Starts the Proxmox simulator, Redis, the bot with its worker, and the Slack sandbox. */
 export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const scale = options.timeScale ?? 5;
-  const clock = scale === 1 ? systemClock : scaledClock(scale);
+  const clusterClock = scale === 1 ? systemClock : scaledClock(scale);
   const logger = options.logger ?? createLogger('warn');
   // Slack keeps real time: trigger_ids expire after 3 real seconds and message times read right.
   const slack = await startSlackSim({
@@ -78,7 +88,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   };
   try {
     const proxmox = await startProxmoxSim({
-      clock,
+      clock: clusterClock,
       cluster: demoCluster(),
       logger: logger.child({ component: 'proxmox-sim' }),
     });
@@ -104,6 +114,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
         CLONE_APPROVERS: 'S0APPROVERS',
         REDIS_URL: redis.url,
         LOG_LEVEL: 'warn',
+        PROGRESS_INTERVAL_SECONDS: String(DEMO_PROGRESS_INTERVAL_SECONDS),
         ...options.env,
       },
       ['proxmox', 'clone', 'slack', 'redis', 'log'],
@@ -111,13 +122,15 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
     const services = await startServices(config, {
       mode: 'all',
       logger,
-      clock,
+      // Real time, not the cluster's: see the file comment.
+      clock: systemClock,
       prefix,
       identity: { botId: slack.botId, botUserId: slack.botUserId },
     });
     cleanups.push(() => services.stop({ drainTimeoutMs: 2000 }));
     slack.setAppUrl(`http://127.0.0.1:${services.port}/slack/events`);
-    return { sandboxUrl: slack.url, slack, proxmox, services, redis, stop };
+    const progressIntervalMs = config.clone.progressIntervalMs;
+    return { sandboxUrl: slack.url, slack, proxmox, services, redis, progressIntervalMs, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -132,11 +145,12 @@ async function main(): Promise<void> {
     if (!Number.isFinite(n) || n < 0) throw new ConfigError([`${name} must be a number (got '${raw}')`]);
     return n;
   };
+  const scale = number('DEMO_TIME_SCALE', 5) || 1;
   const passThrough = ['PROGRESS_INTERVAL_SECONDS', 'CLONE_TIMEOUT_SECONDS', 'CLONE_CONCURRENCY_PER_NODE'];
   const demo = await startDemo({
     port: number('DEMO_PORT', 3000),
     host: env.DEMO_HOST || '127.0.0.1',
-    timeScale: number('DEMO_TIME_SCALE', 5) || 1,
+    timeScale: scale,
     logger: createLogger(env.LOG_LEVEL || 'warn'),
     ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
     env: {
@@ -149,14 +163,13 @@ async function main(): Promise<void> {
   out();
   out(`  Slack sandbox   ${demo.sandboxUrl}   <- open this in a browser`);
   out(`  Bot             http://127.0.0.1:${demo.services.port}/slack/events  (/healthz, /metrics)`);
-  out(
-    `  Proxmox sim     ${demo.proxmox.url}  (pve1, pve2, pve3; time x${number('DEMO_TIME_SCALE', 5) || 1})`,
-  );
+  out(`  Proxmox sim     ${demo.proxmox.url}  (pve1, pve2, pve3; cluster time x${scale}, the bot's real)`);
+  out(`  Progress        every ${demo.progressIntervalMs / 1000} s  (PROGRESS_INTERVAL_SECONDS)`);
   out(`  Redis           ${demo.redis.url}  (${demo.redis.source})`);
   out();
   out('Try it: as Riley (requester) type  /clone 112 as demo-vm on pve1');
   out('        then switch to Alex (approver) and click Approve. /clone help lists the rest.');
-  out('Ctrl+C stops everything.');
+  out('Ctrl+C (or SIGTERM, or the end of the npm/shell that started it) stops everything.');
   let stopping = false;
   const shutdown = () => {
     if (stopping) process.exit(1);
@@ -169,6 +182,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  watchAncestors(ancestorPids(), shutdown);
 }
 
 // Run only as a script (`tsx src/demo.ts`), not when a test imports startDemo.

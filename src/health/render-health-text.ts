@@ -1,5 +1,6 @@
 import { describeHealthSummary } from '../core/health-summary.ts';
 import type { Finding, HealthReport, NodeHealth } from '../core/health-types.ts';
+import { nodeHealthView, templateName } from './node-health-view.ts';
 
 const LABEL = { error: 'ERROR', warning: 'WARN ', info: 'note ' } as const;
 
@@ -18,22 +19,12 @@ function nodeLines(n: NodeHealth): string[] {
       ...n.findings.flatMap((f) => [`        fix: ${f.fix}`]),
     ];
   }
-  const broken = n.templates.filter((t) => !t.healthy);
-  const lines = [
-    `${n.node}${id}: ${n.templates.length} template${n.templates.length === 1 ? '' : 's'}, ${broken.length} with problems`,
-  ];
-  lines.push(...n.findings.flatMap(findingLines));
-  for (const t of n.templates) {
-    const order = [...t.findings].sort((a, b) => rank(a) - rank(b));
-    lines.push(...order.flatMap(findingLines));
-  }
-  const healthy = n.templates.filter((t) => t.healthy);
-  if (healthy.length > 0)
-    lines.push(`  ok    ${healthy.map((t) => (t.name ? `${t.vmid} ${t.name}` : String(t.vmid))).join(', ')}`);
+  const v = nodeHealthView(n);
+  const lines = [`${n.node}${id}: ${v.title}`, ...v.problems.flatMap(findingLines)];
+  if (v.healthy.length > 0) lines.push(`  ok    ${v.healthy.map(templateName).join(', ')}`);
+  lines.push(...v.notes.flatMap(findingLines));
   return lines;
 }
-
-const rank = (f: Finding) => ({ error: 0, warning: 1, info: 2 })[f.severity];
 
 /** `pve-clonebot health`: the summary, a section per node with each problem and its fix, then notes. */
 export function renderHealthText(report: HealthReport): string[] {

@@ -27,6 +27,7 @@ export async function publishHome(
     const view = renderHomeView({
       recent,
       now,
+      viewerId: userId,
       ...(pending !== undefined ? { pending } : {}),
       ...(approver === 'unknown' ? { approverUnknown: true } : {}),
       ...(notice !== undefined ? { notice } : {}),

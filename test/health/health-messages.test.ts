@@ -149,3 +149,65 @@ describe('health report renderers', () => {
     expect(capped.every((m) => m.blocks.length <= 50)).toBe(true);
   });
 });
+
+describe('health node sections read consistently', () => {
+  // pve1: 9105 (base 5) fine, 112 fine but outside the scheme, 113 outside the scheme with its disk unused;
+  // pve2: a copy of base 5, but no copy of base 0; pve3: copies of bases 5 and 0.
+  const { scsi0: _drop, ...noDisk } = tpl(113).config;
+  const report = evaluateTemplateHealth(
+    {
+      nodeIds: new Map([
+        ['pve1', 1],
+        ['pve2', 2],
+        ['pve3', 3],
+      ]),
+      thresholds: { lockStuckMs: 3_600_000 },
+      nodes: [
+        {
+          node: 'pve1',
+          online: true,
+          storages: [storage],
+          templates: [
+            tpl(9105),
+            tpl(112),
+            { vmid: 113, name: 'tpl-113', config: { ...noDisk, unused0: 'local-lvm:base-113-disk-0' } },
+          ],
+        },
+        { node: 'pve2', online: true, storages: [storage], templates: [tpl(9205)] },
+        { node: 'pve3', online: true, storages: [storage], templates: [tpl(9305), tpl(9300)] },
+      ],
+    },
+    NOW,
+  );
+  const slack = renderHealthReport(report)
+    .flatMap((m) => m.blocks)
+    .map((b) => (b.type === 'section' ? (b.text?.text ?? '') : ''))
+    .filter((t) => t.startsWith('*pve'));
+  const cli = renderHealthText(report);
+
+  it('counts node-level problems in the node headline', () => {
+    const pve2 = slack.find((t) => t.startsWith('*pve2*')) as string;
+    expect(pve2.split('\n')[0]).toBe(
+      '*pve2* · node id 2 · :warning: 1 template healthy; 1 node-level problem',
+    );
+    expect(pve2).toContain('base 0');
+    expect(cli).toContain('pve2 (node id 2): 1 template healthy; 1 node-level problem');
+    expect(cli.join('\n')).not.toMatch(/0 with problems|\b1 templates\b/);
+    expect(slack.join('\n')).not.toMatch(/0 with problems|\b1 templates\b/);
+  });
+
+  it('lists healthy templates the same way on every node, a note under a healthy one', () => {
+    for (const text of slack) expect(text).toMatch(/:white_check_mark: healthy: \d/);
+    const pve1 = (slack.find((t) => t.startsWith('*pve1*')) as string).split('\n');
+    expect(pve1[0]).toBe('*pve1* · node id 1 · :x: 3 templates, 1 with problems; 1 node-level problem');
+    const healthyAt = pve1.findIndex((l) => l.startsWith(':white_check_mark: healthy: '));
+    expect(pve1[healthyAt]).toBe(':white_check_mark: healthy: 112 tpl-112, 9105 tpl-9105');
+    // 112's note follows the healthy list; 113's "outside the scheme" note is dropped beside its error.
+    const notes = pve1.slice(healthyAt + 1).filter((l) => l.includes(':information_source:'));
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toContain('template 112 on pve1 is outside the node-specific scheme');
+    expect(pve1.join('\n')).not.toContain('template 113 on pve1 is outside');
+    expect(pve1.join('\n')).toContain(':x: template 113');
+    expect(cli.filter((l) => l.includes('outside the node-specific scheme'))).toHaveLength(1);
+  });
+});

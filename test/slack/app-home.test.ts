@@ -94,24 +94,39 @@ describe('App Home through the real Bolt app', () => {
     expect(harness.sim.calls('views.publish').every((c) => c.result.ok === true)).toBe(true);
   });
 
-  it('a refused click in the Home tab is told at the top of the tab; nothing changes', async () => {
+  it("lists an approver's own request without Approve/Deny", async () => {
     const harness = await start();
     const own = await request(harness, 'web-own', 'U0APPROVER');
+    const other = await request(harness, 'web-other');
     await harness.sim.openAppHome('U0APPROVER');
-    const view = await home(harness, 'U0APPROVER', (t) => t.includes(`home-decision-${own.id}`));
-    await decide(harness, view, own.id, SLACK_IDS.approve);
-    await home(harness, 'U0APPROVER', (t) => t.includes('You cannot approve your own request'));
-    expect((await harness.store.get(own.id))?.status).toBe('pending');
+    const view = await home(harness, 'U0APPROVER', (t) => t.includes(`home-decision-${other.id}`));
+    const text = JSON.stringify(view.view);
+    expect(text).not.toContain(`home-decision-${own.id}`);
+    expect(text).toContain('*Your request* for 112 → web-own on pve1');
+    expect(text).toContain(`/clone cancel ${own.id}`);
+  });
+
+  it('a refused click in the Home tab is told at the top of the tab; nothing changes', async () => {
+    const harness = await start();
+    const gone = await request(harness, 'web-gone');
+    const other = await request(harness, 'web-other');
+    await harness.sim.openAppHome('U0APPROVER');
+    const view = await home(harness, 'U0APPROVER', (t) => t.includes(`home-decision-${gone.id}`));
+    // The tab is stale: the requester withdrew the request meanwhile.
+    expect((await harness.store.cancel(gone.id, 'U0REQUESTER')).ok).toBe(true);
+    await decide(harness, view, gone.id, SLACK_IDS.approve);
+    await home(harness, 'U0APPROVER', (t) => t.includes('That request was cancelled by <@U0REQUESTER>'));
+    expect((await harness.store.get(gone.id))?.status).toBe('cancelled');
 
     // Slack cannot list the approver group now (and the last list is over 60 s old): the click says so.
-    const latest = await home(harness, 'U0APPROVER', () => true);
+    const latest = await home(harness, 'U0APPROVER', (t) => t.includes(`home-decision-${other.id}`));
     clock.advance(61_000);
     harness.sim.injectFault('usergroups.users.list', { type: 'http', status: 500 }, 2);
-    await decide(harness, latest, own.id, SLACK_IDS.deny);
+    await decide(harness, latest, other.id, SLACK_IDS.deny);
     await home(harness, 'U0APPROVER', (t) => t.includes(APPROVERS_UNKNOWN.slice(0, 40)));
-    expect((await harness.store.get(own.id))?.status).toBe('pending');
+    expect((await harness.store.get(other.id))?.status).toBe('pending');
     expect(harness.sim.calls('chat.postEphemeral')).toEqual([]);
-    expect(harness.sim.message(CH, own.parent.ts)?.updates).toBe(0);
+    expect(harness.sim.message(CH, other.parent.ts)?.updates).toBe(0);
   });
 
   it('ignores the Messages tab', async () => {

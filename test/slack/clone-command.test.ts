@@ -51,8 +51,12 @@ describe('/clone <request>', () => {
       h?.sim.ephemerals('U0REQUESTER').find((e) => e.source === 'response_url'),
     );
     expect(reply.text).toContain("Node 'pve9' does not exist");
-    expect(JSON.stringify(reply.blocks)).toContain('Usage:');
-    expect(h.sim.ephemerals('U0REQUESTER')[0]?.text).toContain('Checking');
+    // Typed right, just not possible: no usage line. The answer replaces the "Checking…" ack.
+    expect(JSON.stringify(reply.blocks)).not.toContain('Usage:');
+    expect(h.sim.ephemerals('U0REQUESTER')).toHaveLength(1);
+    expect(h.sim.ephemerals('U0REQUESTER')[0]?.text).not.toContain('Checking');
+    const acked = h.sim.responses();
+    expect(acked.map((p) => (p.body as { replace_original?: unknown }).replace_original)).toEqual([true]);
     expect(await h.store.listRecent(10)).toEqual([]);
     expect(await h.jobIds()).toEqual([]);
   });

@@ -111,7 +111,14 @@ export class AppClient {
           ...blocks,
         });
       } else {
-        messages.postEphemeral({ channel: channel.id, user: user.id, text, source: 'ack', ...blocks });
+        const shown = messages.postEphemeral({
+          channel: channel.id,
+          user: user.id,
+          text,
+          source: 'ack',
+          ...blocks,
+        });
+        this.responseUrls.attach(responseUrl, shown.ts);
       }
     }
     return { ...response, triggerId };

@@ -112,8 +112,13 @@ export class MessageStore {
     return this.ephemeralList.find((e) => e.user === user && e.ts === ts);
   }
 
-  replaceEphemeral(ephemeral: SimEphemeral, change: { text: string; blocks?: Json[] }): void {
+  /** Replaces an ephemeral's content; `source` then says where the new content came from. */
+  replaceEphemeral(
+    ephemeral: SimEphemeral,
+    change: { text: string; blocks?: Json[]; source?: SimEphemeral['source'] },
+  ): void {
     ephemeral.text = change.text;
+    if (change.source !== undefined) ephemeral.source = change.source;
     if (change.blocks === undefined) delete ephemeral.blocks;
     else ephemeral.blocks = change.blocks;
     this.emit({ kind: 'ephemeral', ephemeral });

@@ -48,6 +48,15 @@ export class ResponseUrls {
     return `${this.deps.url()}/response/${id}`;
   }
 
+  /**
+   * Ties a slash command's response_url to the ephemeral message its ack body showed: like Slack, a later
+   * post with `replace_original` replaces that message instead of adding another.
+   */
+  attach(url: string, messageTs: string): void {
+    const entry = this.entries.get(url.slice(url.lastIndexOf('/') + 1));
+    if (entry && entry.messageTs === undefined) Object.assign(entry, { messageTs, ephemeral: true });
+  }
+
   /** Every post received, oldest first. */
   all(): ResponseUrlPost[] {
     return [...this.posts];
@@ -99,7 +108,7 @@ export class ResponseUrls {
     const text = content.text ?? '';
     const replace = body.replace_original === true || body.replace_original === 'true';
     if (replace && original && 'source' in original) {
-      messages.replaceEphemeral(original, { text, ...(blocks ? { blocks } : {}) });
+      messages.replaceEphemeral(original, { text, source: 'response_url', ...(blocks ? { blocks } : {}) });
     } else if (replace && original && !('source' in original)) {
       messages.update(original, { text, blocks: blocks ?? [] }, this.deps.botUserId);
     } else if (body.response_type === 'in_channel') {

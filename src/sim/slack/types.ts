@@ -48,6 +48,7 @@ export interface SimEphemeral {
   text: string;
   blocks?: Json[];
   threadTs?: string;
+  /** Where its current content came from (an ack replaced through the response_url says 'response_url'). */
   source: 'chat.postEphemeral' | 'ack' | 'response_url' | 'slackbot';
 }
 

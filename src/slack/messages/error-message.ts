@@ -2,7 +2,14 @@ import { CLONE_USAGE } from '../../core/parse-clone-command.ts';
 import { escapeMrkdwn, SLACK_LIMITS, truncate } from './slack-limits.ts';
 import type { SlackMessage } from './slack-message.ts';
 
-/** The ephemeral answer to a request that cannot go ahead: what was wrong, a hint, and the usage line. */
+function section(text: string): SlackMessage['blocks'][number] {
+  return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, SLACK_LIMITS.sectionText) } };
+}
+
+/**
+ * The ephemeral answer to a command typed wrong (a syntax error): what was wrong, a hint, and the usage line.
+ * `error` and `hint` are plain text: escaped here, in the blocks and in the notification text alike.
+ */
 export function renderCommandError(error: string, hint?: string, usage: string = CLONE_USAGE): SlackMessage {
   const lines = [`:warning: ${escapeMrkdwn(truncate(error, 1500))}`];
   if (hint !== undefined && hint !== '' && !hint.startsWith('Usage:'))
@@ -13,13 +20,21 @@ export function renderCommandError(error: string, hint?: string, usage: string =
     `Usage: \`${escapeMrkdwn(usage)}\`${extra ? ` ${escapeMrkdwn(extra)}` : ''} · \`/clone help\` for more`,
   );
   return {
-    text: truncate(`${error} — usage: ${usage}`, SLACK_LIMITS.sectionText),
-    blocks: [
-      {
-        type: 'section',
-        text: { type: 'mrkdwn', text: truncate(lines.join('\n'), SLACK_LIMITS.sectionText) },
-      },
-    ],
+    text: truncate(escapeMrkdwn(`${error} — usage: ${usage}`), SLACK_LIMITS.sectionText),
+    blocks: [section(lines.join('\n'))],
+  };
+}
+
+/**
+ * The ephemeral answer to a well-formed request that cannot go ahead (template broken, name or VMID taken,
+ * bad storage): what was wrong and a hint, without the usage line the person did not need.
+ */
+export function renderRefusal(error: string, hint?: string): SlackMessage {
+  const lines = [`:warning: ${escapeMrkdwn(truncate(error, 1500))}`];
+  if (hint !== undefined && hint !== '') lines.push(escapeMrkdwn(truncate(hint, 1000)));
+  return {
+    text: truncate(escapeMrkdwn(hint ? `${error} ${hint}` : error), SLACK_LIMITS.sectionText),
+    blocks: [section(lines.join('\n'))],
   };
 }
 

@@ -1,12 +1,12 @@
 import type { KnownBlock } from '@slack/types';
 import { describeHealthSummary } from '../../core/health-summary.ts';
 import type { Finding, HealthReport, NodeHealth } from '../../core/health-types.ts';
+import { nodeHealthView, templateName } from '../../health/node-health-view.ts';
 import { context, packSections, splitIntoMessages } from './health-message-parts.ts';
 import { escapeMrkdwn } from './slack-limits.ts';
 import type { SlackMessage } from './slack-message.ts';
 
 const ICON = { error: ':x:', warning: ':warning:', info: ':information_source:' } as const;
-const rank = (f: Finding) => ({ error: 0, warning: 1, info: 2 })[f.severity];
 
 /** One problem with its fix as a mrkdwn entry (info findings without the fix). */
 export function findingEntry(f: Finding): string {
@@ -22,23 +22,14 @@ function nodeBlocks(n: NodeHealth): KnownBlock[] {
       ...n.findings.map((f) => `→ _${escapeMrkdwn(f.fix)}_`),
     ]);
   }
-  const broken = n.templates.filter((t) => !t.healthy).length;
-  const healthy = n.templates.filter((t) => t.healthy);
-  const title =
-    broken === 0 && n.findings.every((f) => f.severity === 'info')
-      ? `*${escapeMrkdwn(n.node)}*${id} · :white_check_mark: ${n.templates.length} template${n.templates.length === 1 ? '' : 's'} healthy`
-      : `*${escapeMrkdwn(n.node)}*${id} · ${n.templates.length} templates, ${broken} with problems`;
-  const entries = [
-    ...n.findings.map(findingEntry),
-    ...n.templates.flatMap((t) => [...t.findings].sort((a, b) => rank(a) - rank(b)).map(findingEntry)),
-  ];
-  if (healthy.length > 0 && broken > 0)
-    entries.push(`:white_check_mark: healthy: ${healthy.map((t) => t.vmid).join(', ')}`);
-  if (broken === 0 && healthy.length > 0)
-    entries.unshift(
-      healthy.map((t) => (t.name ? `${t.vmid} ${escapeMrkdwn(t.name)}` : String(t.vmid))).join(', '),
-    );
-  return packSections(title, entries);
+  const v = nodeHealthView(n);
+  const icon = v.clean ? ':white_check_mark:' : ICON[v.worst ?? 'warning'];
+  const entries = v.problems.map(findingEntry);
+  // The same healthy line on every node; a healthy template's notes right under it.
+  if (v.healthy.length > 0)
+    entries.push(`:white_check_mark: healthy: ${escapeMrkdwn(v.healthy.map(templateName).join(', '))}`);
+  entries.push(...v.notes.map((f) => `        ${findingEntry(f)}`));
+  return packSections(`*${escapeMrkdwn(n.node)}*${id} · ${icon} ${v.title}`, entries);
 }
 
 /**

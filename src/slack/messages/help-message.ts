@@ -10,6 +10,15 @@ export interface SubcommandHelp {
   description: string;
 }
 
+/** `24 hours`, `2 days`, `90 minutes`: an approval TTL is set in round units, so say it that way. */
+export function approvalTtl(ms: number): string {
+  const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (ms >= 2 * 86_400_000 && ms % 86_400_000 === 0) return unit(ms / 86_400_000, 'day');
+  if (ms >= 3_600_000 && ms % 3_600_000 === 0) return unit(ms / 3_600_000, 'hour');
+  if (ms >= 60_000 && ms % 60_000 === 0) return unit(ms / 60_000, 'minute');
+  return formatDuration(ms);
+}
+
 /** `/clone help`: the grammar with examples, the subcommands, and how approval works here. */
 export function renderHelp(opts: {
   subcommands: readonly SubcommandHelp[];
@@ -17,7 +26,7 @@ export function renderHelp(opts: {
   approvalTtlMs: number;
 }): SlackMessage {
   const approval = opts.requireApproval
-    ? `Requests wait for an approver (someone else than you) to click *Approve*; undecided requests expire after ${formatDuration(opts.approvalTtlMs)}.`
+    ? `Requests wait for an approver (someone else than you) to click *Approve*; undecided requests expire after ${approvalTtl(opts.approvalTtlMs)}.`
     : 'Requests are queued at once (no approval required in this workspace).';
   const subs = opts.subcommands.map((s) => `• \`${escapeMrkdwn(s.usage)}\` — ${escapeMrkdwn(s.description)}`);
   const blocks: KnownBlock[] = [

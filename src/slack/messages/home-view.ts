@@ -16,6 +16,8 @@ export interface HomeViewInput {
   notice?: string;
   /** When the view was built (clock ms). */
   now: number;
+  /** Whose tab this is: their own pending requests get no Approve/Deny (approving your own is refused). */
+  viewerId?: string;
 }
 
 const STATUS: Record<RequestStatus, string> = {
@@ -51,12 +53,16 @@ function recentLine(record: CloneRequestRecord): string {
   return `${STATUS[record.status]}${vm} · ${what(record)} · ${slackDate(record.createdAt)} · \`${record.id}\``;
 }
 
-function pendingBlocks(record: CloneRequestRecord): KnownBlock[] {
+function pendingBlocks(record: CloneRequestRecord, viewerId: string | undefined): KnownBlock[] {
   const mode = record.request.mode === 'full' ? 'full clone' : 'linked clone';
+  const asked = `asked ${slackDate(record.createdAt)}, expires ${slackDate(record.expiresAt)} · \`${record.id}\``;
+  if (record.requester.userId === viewerId)
+    return [
+      section(`*Your request* for ${what(record)} (${mode}) · ${asked}`),
+      context(`Another approver decides; \`/clone cancel ${record.id}\` withdraws it.`),
+    ];
   return [
-    section(
-      `<@${record.requester.userId}> asks for ${what(record)} (${mode}) · asked ${slackDate(record.createdAt)}, expires ${slackDate(record.expiresAt)} · \`${record.id}\``,
-    ),
+    section(`<@${record.requester.userId}> asks for ${what(record)} (${mode}) · ${asked}`),
     {
       type: 'actions',
       block_id: `home-decision-${record.id}`,
@@ -105,7 +111,7 @@ export function renderHomeView(input: HomeViewInput): HomeView {
     // Two blocks per request; two kept back for the "more" line and the footer.
     const room = Math.floor((SLACK_LIMITS.blocksPerModal - blocks.length - 2) / 2);
     const shown = input.pending.slice(0, room);
-    for (const record of shown) blocks.push(...pendingBlocks(record));
+    for (const record of shown) blocks.push(...pendingBlocks(record, input.viewerId));
     const more = input.pending.length - shown.length;
     if (more > 0)
       blocks.push(context(`…and ${more} more: decide the oldest first, or use the channel messages.`));

@@ -1,4 +1,5 @@
 import type { KnownBlock, SectionBlock } from '@slack/types';
+import { failureHeadline } from '../../core/failure-headline.ts';
 import { formatDuration } from '../../core/format.ts';
 import type { CloneFailure, CloneSuccess } from '../../core/types.ts';
 import type { CloneRequestRecord } from '../../requests/types.ts';
@@ -65,6 +66,30 @@ export function renderSuccessMessage(
 }
 
 /**
+ * The reply to a clone someone cancelled: who, what Proxmox did, and a VM left behind if any. Short: the
+ * person asked for it, so no advice or evidence.
+ */
+function renderCancelledMessage(
+  record: CloneRequestRecord,
+  result: CloneFailure,
+  by: string,
+  proxmoxUiUrl: string,
+): SlackMessage {
+  const d = result.diagnosis;
+  const vm = result.vmid !== undefined ? `VM ${result.vmid}` : 'the new VM';
+  const what =
+    result.upid === undefined && d.taskExitStatus === undefined
+      ? 'before the clone started: nothing was created'
+      : `Proxmox stopped the task${d.newVmConfig === 'removed' ? `; ${vm} was removed` : ''}`;
+  const blocks: KnownBlock[] = [
+    section(`:heavy_multiplication_x: *Cancelled by <@${by}>*: ${escapeMrkdwn(what)}`),
+  ];
+  if (d.leftover)
+    blocks.push(...renderLeftoverBlocks(record, d.leftover, proxmoxVmUrl(proxmoxUiUrl, d.leftover.vmid)));
+  return { text: `${record.request.name}: cancelled by <@${by}>: ${what}`, blocks };
+}
+
+/**
  * The failure reply: the why first, then what to do, then the evidence (exit status, task log tail, the new
  * VM's config) in trimmed code blocks; names a VM left behind, with a button for approvers to delete it.
  */
@@ -75,19 +100,20 @@ export function renderFailureMessage(
 ): SlackMessage {
   const d = result.diagnosis;
   const cancelled = d.reason === 'cancelled';
+  if (cancelled && record.cancelledBy !== undefined)
+    return renderCancelledMessage(record, result, record.cancelledBy, proxmoxUiUrl);
+  const headline = failureHeadline(d);
   const blocks: KnownBlock[] = [
     section(
-      `${cancelled ? ':heavy_multiplication_x:' : ':x:'} <@${record.requester.userId}> *Clone ${
-        cancelled ? 'cancelled' : 'failed'
-      }: ${escapeMrkdwn(truncate(d.summary, 2000))}*`,
+      `${cancelled ? ':heavy_multiplication_x:' : ':x:'} <@${record.requester.userId}> *${escapeMrkdwn(truncate(headline, 2000))}*`,
     ),
   ];
   if (d.advice.length > 0) {
     const advice = d.advice.slice(0, 10).map((a) => `• ${escapeMrkdwn(truncate(a, 500))}`);
     blocks.push(section(`*What to do*\n${advice.join('\n')}`));
   }
+  // No reason code (`clone-rejected`): the headline says why in words.
   const facts = fields([
-    ['Reason', `\`${d.reason}\``],
     [
       'Task exit status',
       d.taskExitStatus !== undefined ? escapeMrkdwn(truncate(d.taskExitStatus, 1000)) : undefined,
@@ -118,10 +144,7 @@ export function renderFailureMessage(
     blocks.push(section(head + codeBlock(lines, SLACK_LIMITS.sectionText - head.length)));
   }
   return {
-    text: truncate(
-      `Clone of ${record.request.name} ${cancelled ? 'cancelled' : 'failed'}: ${d.summary}`,
-      3000,
-    ),
+    text: truncate(`${record.request.name}: ${headline}`, 3000),
     blocks,
   };
 }

@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { formatDuration } from '../../../src/core/format.ts';
 import { CLONE_USAGE } from '../../../src/core/parse-clone-command.ts';
 import { checkMessageBlocks, checkView } from '../../../src/sim/slack/block-limits.ts';
 import { renderCloneModal } from '../../../src/slack/messages/clone-modal.ts';
 import { renderDenyModal } from '../../../src/slack/messages/deny-modal.ts';
-import { renderCommandError, renderNotice } from '../../../src/slack/messages/error-message.ts';
-import { renderHelp } from '../../../src/slack/messages/help-message.ts';
+import {
+  renderCommandError,
+  renderNotice,
+  renderRefusal,
+} from '../../../src/slack/messages/error-message.ts';
+import { approvalTtl, renderHelp } from '../../../src/slack/messages/help-message.ts';
 import { codeBlock, truncate } from '../../../src/slack/messages/slack-limits.ts';
 import { renderRecentRequests, renderRequestStatus } from '../../../src/slack/messages/status-message.ts';
 import { sampleProgress, sampleRecord } from '../fixtures.ts';
@@ -18,6 +23,26 @@ describe('help, errors and status', () => {
     });
     expect(m).toMatchSnapshot();
     expect(m.text).toContain(CLONE_USAGE);
+    expect(JSON.stringify(m.blocks)).toContain('undecided requests expire after 24 hours.');
+    expect([
+      approvalTtl(3_600_000),
+      approvalTtl(172_800_000),
+      approvalTtl(5_400_000),
+      approvalTtl(90_500),
+    ]).toEqual(['1 hour', '2 days', '90 minutes', formatDuration(90_500)]);
+  });
+
+  it('a refusal of a well-formed request has no usage line; every text escapes what the user typed', () => {
+    const m = renderRefusal("A VM named 'web-1' already exists (VM 104 on pve1).", 'Pick another name.');
+    expect(JSON.stringify(m)).not.toContain('Usage');
+    expect(m.text).toBe("A VM named 'web-1' already exists (VM 104 on pve1). Pick another name.");
+    const typed = renderCommandError("'<!channel>' is not a valid VM name");
+    const refused = renderRefusal("'<!channel>' is not a valid VM name", '<@U0BOSS> & co');
+    for (const x of [typed, refused]) {
+      expect(JSON.stringify(x)).not.toMatch(/<!channel>|<@U0BOSS>/);
+      expect(x.text).toContain('&lt;!channel&gt;');
+    }
+    expect(refused.text).toContain('&lt;@U0BOSS&gt; &amp; co');
   });
 
   it('an error says what was wrong and ends with the usage line once', () => {
@@ -25,6 +50,7 @@ describe('help, errors and status', () => {
     expect(m).toMatchSnapshot();
     const text = JSON.stringify(m.blocks);
     expect(text.match(/Usage:/g)?.length).toBe(1);
+    expect(m.text).toContain("Missing 'as &lt;name&gt;'");
     expect(checkMessageBlocks(renderCommandError('x'.repeat(10_000), 'y'.repeat(10_000)).blocks)).toEqual([]);
   });
 

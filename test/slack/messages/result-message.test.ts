@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { CloneFailure } from '../../../src/core/types.ts';
 import { checkMessageBlocks } from '../../../src/sim/slack/block-limits.ts';
 import {
   proxmoxVmUrl,
@@ -74,5 +75,63 @@ describe('result messages', () => {
     const m = renderFailureMessage(record, f, ui);
     expect(m.text).toContain('cancelled');
     expect(JSON.stringify(m.blocks)).toContain('Clone cancelled');
+  });
+
+  it('uses a summary that already says "failed" as the headline, without a code for the reason', () => {
+    const m = renderFailureMessage(record, sampleFailure(), ui);
+    const first = m.blocks[0];
+    const headline = first?.type === 'section' ? (first.text?.text ?? '') : '';
+    expect(headline).toContain('*Clone of template 112 failed: can');
+    expect(headline).not.toContain('Clone failed:');
+    expect(m.text).not.toContain('Clone failed:');
+    const text = JSON.stringify(m.blocks);
+    expect(text).not.toContain('storage-lock-timeout');
+    expect(text).not.toContain('*Reason*');
+  });
+
+  it("answers a person's own cancel in one line: who, what Proxmox did", () => {
+    const f = sampleFailure();
+    f.vmid = 106;
+    f.upid = 'UPID:pve1:00001234:00005678:6650A0B0:qmclone:112:clonebot@pve!bot:';
+    f.diagnosis = {
+      reason: 'cancelled',
+      summary: 'Clone of VM 106 cancelled: Proxmox stopped the task (interrupted by signal)',
+      advice: ['Proxmox removed the partial VM: nothing to clean up'],
+      taskExitStatus: 'interrupted by signal',
+      taskLogTail: ['TASK ERROR: interrupted by signal'],
+      newVmConfig: 'removed',
+    };
+    const cancelled = sampleRecord({ status: 'cancelled', cancelledBy: 'U0REQUESTER' });
+    const m = renderFailureMessage(cancelled, f, ui);
+    expect(m.blocks).toHaveLength(1);
+    const first = m.blocks[0];
+    expect(first?.type === 'section' && first.text?.text).toBe(
+      ':heavy_multiplication_x: *Cancelled by <@U0REQUESTER>*: Proxmox stopped the task; VM 106 was removed',
+    );
+    expect(m.text).toContain('cancelled by <@U0REQUESTER>');
+
+    // A VM left behind is still named, with its delete button.
+    f.diagnosis = { ...f.diagnosis, newVmConfig: { name: 'x' }, leftover: { vmid: 106, node: 'pve1' } };
+    const left = renderFailureMessage(cancelled, f, ui);
+    expect(left.blocks.length).toBeGreaterThan(1);
+    expect(JSON.stringify(left.blocks)).toContain('VM 106 was left behind on pve1');
+    expect(JSON.stringify(left.blocks)).not.toContain('What to do');
+    expect(checkMessageBlocks(left.blocks)).toEqual([]);
+  });
+
+  it('says a cancel before the clone started created nothing', () => {
+    const f: CloneFailure = {
+      ok: false,
+      durationMs: 10,
+      diagnosis: {
+        reason: 'cancelled',
+        summary: 'Clone cancelled before it started: nothing was created',
+        advice: [],
+      },
+    };
+    const m = renderFailureMessage(sampleRecord({ status: 'cancelled', cancelledBy: 'U0APPROVER' }), f, ui);
+    expect(JSON.stringify(m.blocks)).toContain(
+      '*Cancelled by <@U0APPROVER>*: before the clone started: nothing was created',
+    );
   });
 });

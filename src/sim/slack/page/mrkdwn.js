@@ -41,6 +41,10 @@ const EMOJI = {
   link: '🔗',
   question: '❓',
   heavy_minus_sign: '➖',
+  heavy_multiplication_x: '✖️',
+  stethoscope: '🩺',
+  alarm_clock: '⏰',
+  rotating_light: '🚨',
 };
 
 const decode = (s) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');

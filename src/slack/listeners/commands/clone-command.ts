@@ -1,7 +1,8 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { parseCloneCommand } from '../../../core/parse-clone-command.ts';
-import { renderCommandError, renderNotice } from '../../messages/error-message.ts';
+import { renderCommandError, renderNotice, renderRefusal } from '../../messages/error-message.ts';
 import { requestSummary } from '../../messages/request-fields.ts';
+import { escapeMrkdwn } from '../../messages/slack-limits.ts';
 import type { SlackMessage } from '../../messages/slack-message.ts';
 import type { SlackServices } from '../../slack-services.ts';
 import { submitRequest } from '../../submit-request.ts';
@@ -17,8 +18,10 @@ export function cloneCommand(s: SlackServices) {
   return async ({ command, ack, respond, client }: Args): Promise<void> => {
     const text = command.text.trim();
     const log = s.logger.child({ user: command.user_id, channel: command.channel_id });
+    // After the "Checking…" ack, the answer replaces it rather than stacking under it.
+    let checking = false;
     const reply = async (m: SlackMessage) => {
-      await respond({ response_type: 'ephemeral', replace_original: false, ...m });
+      await respond({ response_type: 'ephemeral', replace_original: checking, ...m });
     };
     try {
       if (text === '') {
@@ -46,8 +49,9 @@ export function cloneCommand(s: SlackServices) {
       }
       await ack({
         response_type: 'ephemeral',
-        text: `:hourglass_flowing_sand: Checking \`/clone ${text}\`…`,
+        text: `:hourglass_flowing_sand: Checking \`/clone ${escapeMrkdwn(text)}\`…`,
       });
+      checking = true;
       const outcome = await submitRequest(s, {
         request: parsed.request,
         text,
@@ -56,7 +60,7 @@ export function cloneCommand(s: SlackServices) {
         channelId: command.channel_id,
       });
       if (!outcome.ok) {
-        await reply(renderCommandError(outcome.error, outcome.hint));
+        await reply(renderRefusal(outcome.error, outcome.hint));
         return;
       }
       const what = `\`${outcome.record.id}\` (${requestSummary(outcome.record)})`;

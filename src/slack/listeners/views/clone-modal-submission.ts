@@ -3,7 +3,7 @@ import type { PreflightResult } from '../../../clone/types.ts';
 import { isValidDnsName, suggestDnsName } from '../../../core/dns-name.ts';
 import { parseCloneCommand } from '../../../core/parse-clone-command.ts';
 import { parseCloneModalMetadata } from '../../messages/clone-modal.ts';
-import { renderCommandError, renderNotice } from '../../messages/error-message.ts';
+import { renderNotice, renderRefusal } from '../../messages/error-message.ts';
 import { requestSummary } from '../../messages/request-fields.ts';
 import { SLACK_IDS } from '../../slack-ids.ts';
 import type { SlackServices } from '../../slack-services.ts';
@@ -100,7 +100,7 @@ export function cloneModalSubmission(s: SlackServices) {
         { request: parsed.request, text, userId, userName: body.user.name, channelId: meta.channelId },
         preflight,
       );
-      if (!outcome.ok) await tell(renderCommandError(outcome.error, outcome.hint));
+      if (!outcome.ok) await tell(renderRefusal(outcome.error, outcome.hint));
       else
         await tell(
           renderNotice(
