@@ -1,7 +1,7 @@
 import type { HomeView, KnownBlock } from '@slack/types';
 import type { CloneRequestRecord, RequestStatus } from '../../requests/types.ts';
-import { SLACK_IDS } from '../slack-ids.ts';
 import { slackDate, templateLabel } from './request-fields.ts';
+import { decisionButtons } from './request-message.ts';
 import { escapeMrkdwn, SLACK_LIMITS, truncate } from './slack-limits.ts';
 
 /** What the Home tab shows one user; `pending` is undefined for non-approvers (or when that is unknown). */
@@ -63,26 +63,7 @@ function pendingBlocks(record: CloneRequestRecord, viewerId: string | undefined)
     ];
   return [
     section(`<@${record.requester.userId}> asks for ${what(record)} (${mode}) · ${asked}`),
-    {
-      type: 'actions',
-      block_id: `home-decision-${record.id}`,
-      elements: [
-        {
-          type: 'button',
-          action_id: SLACK_IDS.approve,
-          text: { type: 'plain_text', text: 'Approve' },
-          style: 'primary',
-          value: record.id,
-        },
-        {
-          type: 'button',
-          action_id: SLACK_IDS.deny,
-          text: { type: 'plain_text', text: 'Deny' },
-          style: 'danger',
-          value: record.id,
-        },
-      ],
-    },
+    decisionButtons(record.id, `home-decision-${record.id}`),
   ];
 }
 

@@ -1,4 +1,4 @@
-import type { KnownBlock } from '@slack/types';
+import type { ActionsBlock, KnownBlock } from '@slack/types';
 import type { CloneRequestRecord } from '../../requests/types.ts';
 import { SLACK_IDS } from '../slack-ids.ts';
 import { requestFields, requestSummary, slackDate } from './request-fields.ts';
@@ -60,26 +60,7 @@ export function renderRequestMessage(record: CloneRequestRecord): SlackMessage {
     },
   ];
   if (record.status === 'pending') {
-    blocks.push({
-      type: 'actions',
-      block_id: 'decision',
-      elements: [
-        {
-          type: 'button',
-          action_id: SLACK_IDS.approve,
-          text: { type: 'plain_text', text: 'Approve' },
-          style: 'primary',
-          value: record.id,
-        },
-        {
-          type: 'button',
-          action_id: SLACK_IDS.deny,
-          text: { type: 'plain_text', text: 'Deny' },
-          style: 'danger',
-          value: record.id,
-        },
-      ],
-    });
+    blocks.push(decisionButtons(record.id, 'decision'));
   }
   blocks.push({
     type: 'context',
@@ -88,5 +69,29 @@ export function renderRequestMessage(record: CloneRequestRecord): SlackMessage {
   return {
     text: `Clone request ${record.id} by <@${record.requester.userId}>: ${requestSummary(record)} — ${record.status}`,
     blocks,
+  };
+}
+
+/** The Approve / Deny buttons of a pending request; they carry only its id (the request lives in Redis). */
+export function decisionButtons(requestId: string, blockId: string): ActionsBlock {
+  return {
+    type: 'actions',
+    block_id: blockId,
+    elements: [
+      {
+        type: 'button',
+        action_id: SLACK_IDS.approve,
+        text: { type: 'plain_text', text: 'Approve' },
+        style: 'primary',
+        value: requestId,
+      },
+      {
+        type: 'button',
+        action_id: SLACK_IDS.deny,
+        text: { type: 'plain_text', text: 'Deny' },
+        style: 'danger',
+        value: requestId,
+      },
+    ],
   };
 }
