@@ -1,11 +1,9 @@
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
 import type { CliIo } from '../cli/cli-command.ts';
+import { openProxmox } from '../cli/open-proxmox.ts';
 import { systemClock } from '../clock.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import type { HealthReport } from '../core/health-types.ts';
-import { createLogger } from '../logger.ts';
-import { createProxmoxClient, insecureTlsWarning } from '../proxmox/index.ts';
 import { createRedisKnownTemplates, memoryKnownTemplates } from './known-templates-store.ts';
 import { createRedisLockSinceStore, memoryLockSinceStore } from './lock-since-store.ts';
 import { renderHealthText } from './render-health-text.ts';
@@ -47,16 +45,12 @@ export async function runHealthCli(args: HealthCliArgs, io: CliIo): Promise<numb
     io.err(error.message);
     return HEALTH_EXIT.usage;
   }
-  const logger = createLogger(config.log.level, pino.destination({ fd: 2, sync: true }));
-  const warning = insecureTlsWarning(config.proxmox);
-  if (warning) logger.warn(warning);
-  let proxmox: ReturnType<typeof createProxmoxClient>;
-  try {
-    proxmox = createProxmoxClient(config.proxmox, { logger, clock: systemClock });
-  } catch (error) {
-    io.err(error instanceof Error ? error.message : String(error));
+  const opened = openProxmox(config);
+  if (!opened.ok) {
+    io.err(opened.message);
     return HEALTH_EXIT.usage;
   }
+  const { logger, client: proxmox } = opened;
   const redis =
     redisUrl === undefined
       ? undefined

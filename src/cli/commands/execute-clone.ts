@@ -1,12 +1,10 @@
-import { pino } from 'pino';
 import { systemClock } from '../../clock.ts';
 import { createCloneEngine } from '../../clone/create-clone-engine.ts';
 import { ConfigError, loadConfig } from '../../config.ts';
 import type { CloneRequest, FailureReason } from '../../core/types.ts';
-import { createLogger } from '../../logger.ts';
-import { createProxmoxClient, insecureTlsWarning } from '../../proxmox/index.ts';
 import type { CliIo } from '../cli-command.ts';
 import { EXIT } from '../cli-command.ts';
+import { openProxmox } from '../open-proxmox.ts';
 import { renderCloneResult } from '../render-clone-result.ts';
 
 /** Pre-clone findings that mean the request itself is wrong: the why, its first advice, exit 2, nothing created. */
@@ -34,16 +32,12 @@ export async function executeClone(request: CloneRequest, io: CliIo): Promise<nu
     io.err(error.message);
     return EXIT.usage;
   }
-  const logger = createLogger(config.log.level, pino.destination({ fd: 2, sync: true }));
-  const warning = insecureTlsWarning(config.proxmox);
-  if (warning) logger.warn(warning);
-  let client: ReturnType<typeof createProxmoxClient>;
-  try {
-    client = createProxmoxClient(config.proxmox, { logger, clock: systemClock });
-  } catch (error) {
-    io.err(error instanceof Error ? error.message : String(error));
+  const opened = openProxmox(config);
+  if (!opened.ok) {
+    io.err(opened.message);
     return EXIT.usage;
   }
+  const { logger, client } = opened;
   const engine = createCloneEngine({ proxmox: client, clock: systemClock, logger, config: config.clone });
   try {
     const pre = await engine.preflight(request);
