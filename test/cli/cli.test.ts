@@ -151,9 +151,13 @@ describe('pve-clonebot clone', () => {
     const { LOG_LEVEL: _set, ...noLogLevel } = env;
     const args = ['clone', '112', 'as', 'cli-clone', 'on', 'pve1', 'full', 'storage', 'local-lvm'];
     const postsBefore = sim.requests.count('POST', '/nodes/pve1/qemu/112/clone');
+    // The two run side by side: the second names its VMID, so they never race for the same nextid.
     const [run, verbose] = await Promise.all([
       cli(args, noLogLevel),
-      cli(['clone', '112', 'as', 'cli-verbose', 'on', 'pve1'], { ...noLogLevel, LOG_LEVEL: 'info' }),
+      cli(['clone', '112', 'as', 'cli-verbose', 'on', 'pve1', 'vmid', '150'], {
+        ...noLogLevel,
+        LOG_LEVEL: 'info',
+      }),
     ]);
     // An explicit LOG_LEVEL is honoured: the same progress then also goes to stderr as pino JSON.
     expect(verbose.code).toBe(0);
