@@ -11,6 +11,7 @@ import { createSlackHealthPublisher, type HealthPublisher } from './health/healt
 import { healthSubcommand } from './health/health-subcommand.ts';
 import { createCloneQueue } from './jobs/clone-queue.ts';
 import { type CloneWorker, createCloneWorker } from './jobs/clone-worker.ts';
+import { startApprovedReconciler } from './jobs/start-approved-reconciler.ts';
 import { startRedeliverySweeper } from './jobs/start-redelivery-sweeper.ts';
 import type { CloneNotifier } from './jobs/types.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -131,6 +132,14 @@ export async function startServices(
   });
   const queue = createCloneQueue(redis, prefix !== undefined ? { prefix } : {});
   metrics.setQueueDepthSource(() => queue.depth());
+  // An approval whose process died before it queued the job is queued here (at start, then every minute).
+  const stopReconciler = startApprovedReconciler({
+    store,
+    queue,
+    clock,
+    logger: logger.child({ component: 'requests' }),
+    intervalMs: 60_000,
+  });
   // Health-check timeouts are real time: a sped-up clock (demo, tests) would shrink them to nothing.
   const routes = createOpsRoutes({
     metrics,
@@ -279,6 +288,7 @@ export async function startServices(
     async stop(stopOptions = {}) {
       stopSweeper?.();
       stopRedelivery?.();
+      stopReconciler();
       // Stop taking work first; the app still answers clicks while the worker drains.
       await worker?.close(
         stopOptions.drainTimeoutMs !== undefined ? { drainTimeoutMs: stopOptions.drainTimeoutMs } : {},

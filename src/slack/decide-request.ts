@@ -3,6 +3,7 @@ import type { CloneRequestRecord, RequestStatus, TransitionResult } from '../req
 import { slackDate } from './messages/request-fields.ts';
 import { escapeMrkdwn } from './messages/slack-limits.ts';
 import type { SlackServices } from './slack-services.ts';
+import { syncRequestMessage } from './sync-request-message.ts';
 import { updateRequestMessage } from './update-request-message.ts';
 
 /** A decision either changed the request (record is the new state) or changed nothing and says why. */
@@ -79,7 +80,7 @@ export async function checkDecider(
   return { ok: true, record };
 }
 
-/** Approves a pending request (atomically: of two clicks at once, one wins), updates its message, queues it. */
+/** Approves a pending request (atomically: of two clicks at once, one wins), queues it, then updates its message. */
 export async function approveRequest(s: SlackServices, id: string, userId: string): Promise<DecisionOutcome> {
   const check = await checkDecider(s, id, userId, 'approve');
   if (!check.ok) return check;
@@ -94,19 +95,22 @@ export async function approveRequest(s: SlackServices, id: string, userId: strin
     if (t.record?.status === 'expired') await updateRequestMessage(s.client, t.record, s.logger);
     return { ok: false, message: whyUnchanged(t) };
   }
-  // The message first: the worker's "cloning" edit must land after this one, not be overwritten by it.
-  await updateRequestMessage(s.client, t.record, s.logger);
+  // The job first (job id = request id, so a second enqueue is a no-op): a restart after this point
+  // cannot strand the request as approved with no job. The message edit follows in the background, since
+  // on a 429 it can retry for minutes and the click's answer must not wait for it.
   try {
     await s.queue.enqueue(id);
   } catch (err) {
     return rollBackApproval(s, t.record, userId, err);
   }
+  void syncRequestMessage(s.client, s.store, t.record, s.logger);
   return { ok: true, record: t.record };
 }
 
 /**
  * The request was approved but could not be queued: without a job it would sit "approved" forever. Puts it
- * back to pending (atomically, only if still approved) with its buttons, so a click can approve it again.
+ * back to pending (atomically, only if still approved), so a click on its buttons (never taken off: the message
+ * is edited only after the job is queued) can approve it again.
  */
 async function rollBackApproval(
   s: SlackServices,
@@ -122,7 +126,6 @@ async function rollBackApproval(
     return { ok: false, message: `The clone queue failed, and meanwhile: ${whyUnchanged(back)}` };
   }
   audit(s, { requestId: id, actor: userId }, 'approval rolled back: could not queue the clone');
-  await updateRequestMessage(s.client, back.record, s.logger);
   return {
     ok: false,
     message:

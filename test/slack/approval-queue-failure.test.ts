@@ -49,12 +49,11 @@ describe('an approval whose job cannot be queued', () => {
     expect(queue.calls()).toBe(1);
     expect((await harness.store.get(id))?.status).toBe('pending');
     expect(await harness.jobIds()).toEqual([]);
-    // The message was edited to "approved" and back: it offers the buttons again.
-    const back = await harness.sim.waitUntil(() => {
-      const m = harness.sim.message(CH, parent.ts);
-      return m && m.updates >= 2 && JSON.stringify(m.blocks).includes('clone_approve') ? m : undefined;
-    });
-    expect(JSON.stringify(back.blocks)).toContain('clone_deny');
+    // The job is queued before the message is edited, so a refused enqueue never took the buttons off.
+    const untouched = harness.sim.message(CH, parent.ts);
+    expect(untouched?.updates).toBe(0);
+    expect(JSON.stringify(untouched?.blocks)).toContain('clone_approve');
+    expect(JSON.stringify(untouched?.blocks)).toContain('clone_deny');
 
     await harness.sim.clickButton({
       userId: 'U0BOSS',
@@ -65,6 +64,10 @@ describe('an approval whose job cannot be queued', () => {
     await waitFor(async () => (await harness.jobIds()).includes(id), 'the job');
     expect((await harness.store.get(id))?.status).toBe('approved');
     expect(harness.sim.ephemerals('U0BOSS')).toHaveLength(1);
+    await harness.sim.waitUntil(() => {
+      const m = harness.sim.message(CH, parent.ts);
+      return m && m.updates >= 1 && !JSON.stringify(m.blocks).includes('clone_approve') ? m : undefined;
+    });
   });
 });
 
