@@ -29,13 +29,19 @@ export function explainFailure(e: DiagnosisEvidence): { summary: string; advice:
       };
     case 'storage-lock-timeout': {
       const storage =
-        /pve-storage-([^']+)'/.exec(e.taskExitStatus ?? '')?.[1] ??
+        /(?:pve-storage-|cfs-lock 'storage-)([^']+)'/.exec(e.taskExitStatus ?? '')?.[1] ??
         e.storage?.storage ??
         e.request?.storage ??
         'the storage';
+      // Proxmox holds the storage lock only while it creates a volume, so this means allocation on that
+      // storage was slow (thick LVM, a busy Ceph or NFS server), not that too many clones were copying.
       return {
-        summary: `Too many full clones on storage ${storage} at once: Proxmox timed out waiting for the storage lock`,
-        advice: ['retry, and keep CLONE_CONCURRENCY_PER_NODE at 2 or lower', ...removed],
+        summary: `Proxmox timed out waiting for the lock of storage ${storage} while creating the new disk: other disk creations on it were slow`,
+        advice: [
+          'try again in a minute or two: this is temporary',
+          `if it keeps happening, check what is creating or deleting disks on ${storage} (backups, other clones, a slow storage server)`,
+          ...removed,
+        ],
       };
     }
     case 'timeout': {

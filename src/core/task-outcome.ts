@@ -28,9 +28,10 @@ export function classifyTaskExit(exitstatus: string): TaskOutcome {
   const warn = /^WARNINGS: (\d+)$/.exec(status);
   if (warn) return { ok: true, warnings: Number(warn[1]) };
   const message = status.replace(/^clone failed: /, '');
-  const storageLock = /can't lock file '\/var\/lock\/pve-manager\/pve-storage-([^']+)' - got timeout/.exec(
-    status,
-  );
+  // Node-local storage: a lock file; shared storage: a pmxcfs lock (pve-storage Plugin.pm cluster_lock_storage).
+  const storageLock =
+    /can't lock file '\/var\/lock\/pve-manager\/pve-storage-([^']+)' - got timeout/.exec(status) ??
+    /cfs-lock 'storage-([^']+)' error: got lock request timeout/.exec(status);
   if (storageLock) {
     return {
       ok: false,

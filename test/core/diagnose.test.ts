@@ -54,7 +54,13 @@ describe('diagnose', () => {
     expect(v.advice[0]).toContain('qm set 9105 --virtio0 ceph:vm-9105-disk-0');
   });
 
-  it('explains a storage lock timeout with the concurrency advice', () => {
+  it('names the shared storage of a cluster-lock timeout', () => {
+    const exit = "clone failed: cfs-lock 'storage-ceph' error: got lock request timeout";
+    const d = diagnose({ reason: 'storage-lock-timeout', taskExitStatus: exit, newVmid: 204 });
+    expect(d.summary).toContain('lock of storage ceph');
+  });
+
+  it('explains a storage lock timeout as slow disk creation, to retry later (not as too many clones)', () => {
     const exit = "clone failed: can't lock file '/var/lock/pve-manager/pve-storage-local-lvm' - got timeout";
     const d = diagnose({
       reason: 'storage-lock-timeout',
@@ -65,10 +71,11 @@ describe('diagnose', () => {
       taskLog: ['create full clone of drive scsi0 (local-lvm:base-9100-disk-0)', `TASK ERROR: ${exit}`],
     });
     expect(d.summary).toBe(
-      'Too many full clones on storage local-lvm at once: Proxmox timed out waiting for the storage lock',
+      'Proxmox timed out waiting for the lock of storage local-lvm while creating the new disk: other disk creations on it were slow',
     );
     expect(d.advice).toEqual([
-      'retry, and keep CLONE_CONCURRENCY_PER_NODE at 2 or lower',
+      'try again in a minute or two: this is temporary',
+      'if it keeps happening, check what is creating or deleting disks on local-lvm (backups, other clones, a slow storage server)',
       'Proxmox removed the partial VM: nothing to clean up',
     ]);
     expect(d.taskExitStatus).toBe(exit);

@@ -24,6 +24,19 @@ describe('classifyTaskExit', () => {
     });
   });
 
+  it('recognises the shared-storage wording of a storage lock timeout (pmxcfs cfs_lock_storage)', () => {
+    expect(classifyTaskExit("clone failed: cfs-lock 'storage-ceph' error: got lock request timeout")).toEqual(
+      {
+        ok: false,
+        kind: 'storage-lock-timeout',
+        reason: 'storage-lock-timeout',
+        message: "cfs-lock 'storage-ceph' error: got lock request timeout",
+        storage: 'ceph',
+        retry: 'later',
+      },
+    );
+  });
+
   it('recognises a VMID clash, a stop and a dead worker', () => {
     expect(
       classifyTaskExit(

@@ -12,29 +12,49 @@ export interface CloneWorkerContext {
   locks: StorageLocks;
   copyBytesPerSecond: number;
   storageLockTimeoutMs: number;
+  /** How long creating one volume takes while holding the storage lock (simulated ms). */
+  storageAllocMs: number;
   /** Aborted when the simulator closes. */
   closing: AbortSignal;
 }
 
-/** Takes the storage lock for a full copy, or fails like Proxmox: `can't lock file … - got timeout`. */
-export async function lockStorage(
+/**
+ * Allocates one new volume under the storage lock, as `PVE::Storage::vdisk_alloc` / `vdisk_clone` do
+ * (pve-storage `src/PVE/Storage.pm`, via `cluster_lock_storage` in `src/PVE/Storage/Plugin.pm`): the lock is
+ * exclusive and held only while the volume is created, never during the copy. A node-local storage's lock is a
+ * file (`lock_file`, 10 s: `can't lock file '/var/lock/pve-manager/pve-storage-<id>' - got timeout`); a shared
+ * storage's is a cluster lock (`cfs_lock_storage`: `cfs-lock 'storage-<id>' error: got lock request timeout`).
+ * So parallel clones to one storage only time out when allocation itself is slow.
+ */
+export async function allocateLocked(
   ctx: CloneWorkerContext,
   plan: ClonePlan,
   storage: string,
   forced: Extract<CloneFault, { kind: 'lock-timeout' }> | undefined,
   signal: AbortSignal,
-): Promise<() => void> {
-  const message = `can't lock file '/var/lock/pve-manager/pve-storage-${storage}' - got timeout`;
+  allocate: () => void,
+): Promise<void> {
+  const shared = ctx.state.storages.get(storage)?.shared === true;
+  const message = shared
+    ? `cfs-lock 'storage-${storage}' error: got lock request timeout`
+    : `can't lock file '/var/lock/pve-manager/pve-storage-${storage}' - got timeout`;
   if (forced && (forced.storage === undefined || forced.storage === storage)) {
     await ctx.clock.sleep(ctx.storageLockTimeoutMs, signal);
     throw new Error(message);
   }
-  const key = ctx.state.storages.get(storage)?.shared ? storage : `${storage}@${plan.node}`;
+  const key = shared ? storage : `${storage}@${plan.node}`;
+  let release: () => void;
   try {
-    return await ctx.locks.acquire(key, ctx.storageLockTimeoutMs, signal);
+    release = await ctx.locks.acquire(key, ctx.storageLockTimeoutMs, signal);
   } catch (err) {
     if (err instanceof LockTimeoutError) throw new Error(message);
     throw err;
+  }
+  try {
+    await ctx.clock.sleep(ctx.storageAllocMs, signal);
+    allocate();
+  } finally {
+    release();
   }
 }
 

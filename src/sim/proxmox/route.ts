@@ -14,6 +14,7 @@ export interface SimContext {
   locks: StorageLocks;
   copyBytesPerSecond: number;
   storageLockTimeoutMs: number;
+  storageAllocMs: number;
   closing: AbortSignal;
   /** The node the API is reached on (`local: 1`). */
   apiNode?: string;

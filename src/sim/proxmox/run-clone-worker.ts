@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ClonePlan } from './check-clone-request.ts';
-import { type CloneWorkerContext, copyWithProgress, lockStorage } from './copy-disk.ts';
+import { allocateLocked, type CloneWorkerContext, copyWithProgress } from './copy-disk.ts';
 import { drivesToCopy, formatDrive, isDriveKey, isUnusedKey, type SimDrive } from './drives.ts';
 import { progressLine } from './format-bytes.ts';
 import type { CloneFault } from './sim-faults.ts';
@@ -60,7 +60,7 @@ function newVolname(
 
 /**
  * Runs a qmclone worker the way qemu-server does: stub config `lock: clone` → each disk in lexical key
- * order (log line, storage lock for full copies, progress lines, config grows) → full config with the
+ * order (log line, new volume created under the storage lock, copy with progress lines, config grows) → full config with the
  * lock → lock removed → move to target / add to pool → `TASK OK`. On failure frees the new volumes,
  * removes the config and ends `TASK ERROR: clone failed: …`; a killed task leaves its stub behind.
  */
@@ -99,12 +99,20 @@ export async function runCloneWorker(
         full && !d.cloudinit && plan.storage !== undefined ? plan.storage : (d.storage as string);
       log(`create ${full ? 'full' : 'linked'} clone of drive ${d.key} (${d.volid})`);
       const withProgress = copiesWithProgress(plan, d);
-      let release: (() => void) | undefined;
-      if (withProgress) release = await lockStorage(ctx, plan, storage, fault('lock-timeout'), signal);
-      try {
+      {
         const volname = newVolname(ctx, plan, d, storage, full);
-        state.allocVolume(storage, plan.node, volname, d.size);
-        newVolumes.push([storage, volname]);
+        // Every new volume (full or linked) is created under the storage lock; the copy runs outside it.
+        await allocateLocked(
+          ctx,
+          plan,
+          storage,
+          withProgress ? fault('lock-timeout') : undefined,
+          signal,
+          () => {
+            state.allocVolume(storage, plan.node, volname, d.size);
+            newVolumes.push([storage, volname]);
+          },
+        );
         if (state.storages.get(storage)?.type.startsWith('lvm'))
           log(`  Logical volume "${volname.split('/').pop()}" created.`);
         if (fault('hang') && (withProgress || !drives.some((x) => copiesWithProgress(plan, x)))) {
@@ -118,8 +126,6 @@ export async function runCloneWorker(
         newconf[d.key] = formatDrive(d, `${storage}:${volname}`);
         vm.config = { ...newconf };
         state.vmChanged(vm.vmid);
-      } finally {
-        release?.();
       }
     }
     // With no disk copied with progress (a linked clone), an injected failure hits after the disks.

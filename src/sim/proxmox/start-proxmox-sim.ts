@@ -80,9 +80,11 @@ export async function startProxmoxSim(options: ProxmoxSimOptions = {}): Promise<
     state,
     faults,
     clock,
-    locks: new StorageLocks(clock, options.storageLockConcurrency ?? 2),
+    // The storage lock is exclusive (a flock, or a pmxcfs lock for shared storage); see copy-disk.ts.
+    locks: new StorageLocks(clock, options.storageLockConcurrency ?? 1),
     copyBytesPerSecond: options.copyBytesPerSecond ?? 200 * MiB,
     storageLockTimeoutMs: options.storageLockTimeoutMs ?? 10_000,
+    storageAllocMs: options.storageAllocMs ?? 100,
     closing: closing.signal,
   };
   if (options.apiNode !== undefined) ctx.apiNode = options.apiNode;

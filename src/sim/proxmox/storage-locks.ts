@@ -4,8 +4,9 @@ import type { Clock } from '../../clock.ts';
 export class LockTimeoutError extends Error {}
 
 /**
- * The per-storage lock (`/var/lock/pve-manager/pve-storage-<id>`) that full copies hold while they copy.
- * Up to `concurrency` holders at once; the next one waits `timeoutMs` of simulated time, then times out.
+ * The per-storage lock (`/var/lock/pve-manager/pve-storage-<id>`, or pmxcfs's `storage-<id>` for shared
+ * storage) that volume allocation holds. Up to `concurrency` holders at once (Proxmox: 1); the next one waits
+ * `timeoutMs` of simulated time, then times out.
  */
 export class StorageLocks {
   private readonly holders = new Map<string, number>();

@@ -72,8 +72,13 @@ export interface ProxmoxSimOptions {
   resourceLagMs?: number;
   /** How long a clone waits for a storage lock before `got timeout` (real: 10 s). */
   storageLockTimeoutMs?: number;
-  /** How many full copies may hold one storage's lock at once before the next one waits. */
+  /** How many may hold one storage's lock at once (real: 1, it is exclusive). */
   storageLockConcurrency?: number;
+  /**
+   * How long creating one new volume takes under the storage lock (default 100 ms; thick LVM, Ceph under load
+   * or a slow NFS server take seconds). Only slow allocation makes parallel clones time out on the lock.
+   */
+  storageAllocMs?: number;
   /** Full-copy speed in bytes per simulated second (default 200 MiB/s). */
   copyBytesPerSecond?: number;
   /** Ticket lifetime (real: 2 h). */
