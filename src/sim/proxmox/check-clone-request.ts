@@ -22,8 +22,8 @@ export interface ClonePlan {
 
 const CLONE_SCHEMA: Record<string, ParamSchema> = {
   node: { type: 'string', format: 'pve-node' },
-  vmid: { type: 'integer', minimum: 100, maximum: 999_999_999 },
-  newid: { type: 'integer', minimum: 100, maximum: 999_999_999 },
+  vmid: { type: 'integer', format: 'pve-vmid', minimum: 100, maximum: 999_999_999 },
+  newid: { type: 'integer', format: 'pve-vmid', minimum: 100, maximum: 999_999_999 },
   name: { type: 'string', optional: true, format: 'dns-name' },
   description: { type: 'string', optional: true, maxLength: 8192 },
   pool: { type: 'string', optional: true, format: 'pve-poolid' },

@@ -6,7 +6,7 @@ export interface ParamSchema {
   optional?: boolean;
   minimum?: number;
   maximum?: number;
-  format?: 'dns-name' | 'pve-node' | 'pve-storage-id' | 'pve-poolid' | 'pve-configid';
+  format?: 'dns-name' | 'pve-node' | 'pve-storage-id' | 'pve-poolid' | 'pve-configid' | 'pve-vmid';
   enum?: string[];
   maxLength?: number;
 }
@@ -21,10 +21,14 @@ const FORMATS: Record<NonNullable<ParamSchema['format']>, [RegExp, (v: string) =
   'pve-storage-id': [/^[a-z][a-z0-9\-_.]*[a-z0-9]$/i, (v) => `storage ID '${v}' contains illegal characters`],
   'pve-poolid': [/^[A-Za-z0-9_\-/]+$/, (v) => `pool name '${v}' contains illegal characters`],
   'pve-configid': [/^[a-z][a-z0-9_]+$/i, (v) => `invalid configuration ID '${v}'`],
+  // pve-common JSONSchema.pm pve_verify_vmid; checked before minimum/maximum, so 99 fails as a format.
+  'pve-vmid': [/^[1-9][0-9]{2,8}$/, () => 'value does not look like a valid VM ID'],
 };
 
-const BOOL_TRUE = ['1', 'true', 'yes', 'on'];
-const BOOL_FALSE = ['0', 'false', 'no', 'off'];
+// pve-common src/PVE/JSONSchema.pm check_type: the `true|yes|on` / `false|no|off` spellings are commented out
+// there; a form value must be exactly 1 or 0.
+const BOOL_TRUE = ['1'];
+const BOOL_FALSE = ['0'];
 
 /** Parsed parameters: integers as numbers, booleans as booleans, the rest as strings. */
 export type ParsedParams = Record<string, string | number | boolean>;
@@ -56,15 +60,16 @@ export function validateParams(
         continue;
       }
       const n = Number(raw);
-      if (s.minimum !== undefined && n < s.minimum)
+      if (s.format !== undefined && !FORMATS[s.format][0].test(raw))
+        errors[key] = `invalid format - ${FORMATS[s.format][1](raw)}\n`;
+      else if (s.minimum !== undefined && n < s.minimum)
         errors[key] = `value must have a minimum value of ${s.minimum}`;
       else if (s.maximum !== undefined && n > s.maximum)
         errors[key] = `value must have a maximum value of ${s.maximum}`;
       else out[key] = n;
     } else if (s.type === 'boolean') {
-      const v = raw.toLowerCase();
-      if (BOOL_TRUE.includes(v)) out[key] = true;
-      else if (BOOL_FALSE.includes(v)) out[key] = false;
+      if (BOOL_TRUE.includes(raw)) out[key] = true;
+      else if (BOOL_FALSE.includes(raw)) out[key] = false;
       else errors[key] = `type check ('boolean') failed - got '${raw}'`;
     } else if (s.enum && !s.enum.includes(raw)) {
       errors[key] = `value '${raw}' does not have a value in the enumeration '${s.enum.join(', ')}'`;

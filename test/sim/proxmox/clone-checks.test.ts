@@ -35,11 +35,16 @@ describe('parameter verification (400)', () => {
     expect((await clone('pve1', 112, { name: 'x' })).json.errors).toEqual({
       newid: 'property is missing and it is not optional',
     });
+    // pve-vmid's format (pve-common JSONSchema.pm pve_verify_vmid) is checked before the range.
     expect((await clone('pve1', 112, { newid: 99 })).json.errors).toEqual({
-      newid: 'value must have a minimum value of 100',
+      newid: 'invalid format - value does not look like a valid VM ID\n',
     });
     expect((await clone('pve1', 112, { newid: 1_000_000_000 })).json.errors).toEqual({
-      newid: 'value must have a maximum value of 999999999',
+      newid: 'invalid format - value does not look like a valid VM ID\n',
+    });
+    // Only 0 and 1 are booleans (JSONSchema.pm check_type has true/yes/on commented out).
+    expect((await clone('pve1', 112, { newid: 200, full: 'true' })).json.errors).toEqual({
+      full: "type check ('boolean') failed - got 'true'",
     });
     expect((await clone('pve1', 112, { newid: 200, full: 'maybe', colour: 'red' })).json.errors).toEqual({
       full: "type check ('boolean') failed - got 'maybe'",

@@ -228,10 +228,15 @@ describe('locks and parallel clones', () => {
   test('slow allocation makes the next clone on that storage time out, in node-local and shared wording', async () => {
     // Allocation longer than the 10 s lock wait: the second clone to each storage cannot get the lock. A shared
     // storage (ceph) has one lock for the whole cluster, a node-local one (local-lvm) one per node.
-    const sim = await start({ storageAllocMs: 15_000 });
+    // The second of each pair is sent once the first is creating its first volume (holding the lock for 150 s
+    // of simulated time, half a real second), so it always meets the held lock.
+    const sim = await start({ storageAllocMs: 150_000 });
+    const creating = (upid: string) =>
+      waitFor(() => sim.task(upid)?.log.find((l) => l.startsWith('create ')));
     const a = await clone(sim, 'pve1', 112, { newid: 220, full: 1 });
-    const b = await clone(sim, 'pve1', 112, { newid: 221, full: 1 });
     const c = await clone(sim, 'pve1', 9100, { newid: 222, full: 1 });
+    await Promise.all([creating(a), creating(c)]);
+    const b = await clone(sim, 'pve1', 112, { newid: 221, full: 1 });
     const d = await clone(sim, 'pve2', 9200, { newid: 223, full: 1 });
     const e = await clone(sim, 'pve2', 9205, { newid: 224, full: 1 });
     const results = await Promise.all([a, b, c, d, e].map((u) => stopped(sim, u)));
