@@ -152,6 +152,27 @@ describe('loadConfig', () => {
     );
   });
 
+  it('never shows the password of a malformed Redis or Proxmox URL in the error', () => {
+    for (const url of [
+      'redis://:s3cr3t-pw@host:6379/db0',
+      'redis://default:s3cr3t-pw@host:6379/x',
+      'http://user:s3cr3t-pw@host:6379',
+      'redis://user:s3cr3t-pw@host:port',
+      'rediss://:s3cr3t-pw@[bad',
+      'redis://u:s3cr3t-pw/with@slash@host:6379/x',
+    ]) {
+      const problem = problemsOf(() => loadConfig({ REDIS_URL: url }, ['redis']))[0] as string;
+      expect(problem).toMatch(/REDIS_URL must look like/);
+      expect(problem).not.toContain('s3cr3t-pw');
+      expect(problem).toContain('***@');
+    }
+    const problems = problemsOf(() =>
+      loadConfig({ ...proxmoxEnv, PROXMOX_URL: 'http://root:s3cr3t-pw@pve1:8006' }, ['proxmox']),
+    );
+    expect(problems.join('\n')).not.toContain('s3cr3t-pw');
+    expect(problems.join('\n')).toMatch(/PROXMOX_URL must use https/);
+  });
+
   it('validates the health schedule', () => {
     const { health } = loadConfig({ HEALTH_REPORT_TZ: 'Europe/Berlin' }, ['health']);
     expect(health.cron).toBe('0 8 * * *');

@@ -39,3 +39,16 @@ export const optionalText = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+/**
+ * A URL as it may be shown in an error: its user-info (`user:password@`) replaced by `***@`. Works on text
+ * that is not a valid URL too, since the error is exactly the case where parsing failed, and a config error
+ * ends up in logs and terminals.
+ */
+export function redactUrl(text: string): string {
+  // Up to the last @: a password may itself hold '/', '?' or '@' when typed unencoded. Hiding too much is fine.
+  return text.replace(
+    /^([a-z][a-z0-9+.-]*:\/\/)?.*@/is,
+    (_m, scheme: string | undefined) => `${scheme ?? ''}***@`,
+  );
+}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bool, int, optionalText } from './env-values.ts';
+import { bool, int, optionalText, redactUrl } from './env-values.ts';
 
 /** How pve-clonebot authenticates to Proxmox: an API token (preferred) or a user with renewed tickets. */
 export type ProxmoxAuth =
@@ -14,20 +14,23 @@ const proxmoxUrl = z
     try {
       url = new URL(v.trim());
     } catch {
-      ctx.addIssue({ code: 'custom', message: `PROXMOX_URL must look like https://host:8006 (got '${v}')` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `PROXMOX_URL must look like https://host:8006 (got '${redactUrl(v)}')`,
+      });
       return z.NEVER;
     }
     if (url.protocol !== 'https:') {
       ctx.addIssue({
         code: 'custom',
-        message: `PROXMOX_URL must use https:// (Proxmox serves its API over TLS only; got '${v}')`,
+        message: `PROXMOX_URL must use https:// (Proxmox serves its API over TLS only; got '${redactUrl(v)}')`,
       });
       return z.NEVER;
     }
     if (url.pathname !== '/' && url.pathname !== '/api2/json' && url.pathname !== '/api2/json/') {
       ctx.addIssue({
         code: 'custom',
-        message: `PROXMOX_URL must be the server's address without a path, e.g. https://host:8006 (got '${v}')`,
+        message: `PROXMOX_URL must be the server's address without a path, e.g. https://host:8006 (got '${redactUrl(v)}')`,
       });
       return z.NEVER;
     }

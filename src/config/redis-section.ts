@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redactUrl } from './env-values.ts';
 
 /** REDIS_URL, which may name a database. */
 export const redisSection = z.object({
@@ -15,7 +16,7 @@ export const redisSection = z.object({
       } catch {
         ctx.addIssue({
           code: 'custom',
-          message: `REDIS_URL must look like redis://host:6379 or redis://host:6379/15 (got '${s}')`,
+          message: `REDIS_URL must look like redis://host:6379 or redis://host:6379/15 (got '${redactUrl(s)}')`,
         });
         return z.NEVER;
       }
