@@ -127,17 +127,17 @@ function parseOptions(rest: string[]): { mode?: 'full' | 'linked'; fields: Field
     }
     const value = rest[i + 1];
     i += 1;
-    const checked = checkValue(word, value);
+    const checked = checkCloneOption(word, value);
     if (typeof checked === 'string') return { error: checked };
     Object.assign(fields, checked);
   }
-  if (mode === 'linked' && fields.storage !== undefined) {
-    return {
-      error: `'storage' is not allowed for linked clones: Proxmox refuses it (a linked clone stays on the template's storage); drop 'storage ${fields.storage}' or ask for 'full'`,
-    };
-  }
+  if (mode === 'linked' && fields.storage !== undefined) return { error: linkedWithStorage(fields.storage) };
   return mode === undefined ? { fields } : { mode, fields };
 }
+
+/** Why `linked` and `storage S` do not go together. */
+export const linkedWithStorage = (storage: string) =>
+  `'storage' is not allowed for linked clones: Proxmox refuses it (a linked clone stays on the template's storage); drop 'storage ${storage}' or ask for 'full'`;
 
 const EXAMPLES: Record<string, string> = {
   storage: 'storage local-lvm',
@@ -146,7 +146,11 @@ const EXAMPLES: Record<string, string> = {
   target: 'target pve2',
 };
 
-function checkValue(
+/**
+ * Checks one option's value (`storage local-lvm`, `pool lab`, ...): the field it sets, or one line saying what
+ * is wrong. Shared with the `/clone` form, which checks each field on its own rather than joining them.
+ */
+export function checkCloneOption(
   word: 'storage' | 'pool' | 'vmid' | 'target',
   value: string | undefined,
 ): Fields | string {

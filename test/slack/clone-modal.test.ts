@@ -90,4 +90,16 @@ describe('/clone alone opens the form', () => {
     expect(record.text).toBe('112 as web-3 on pve1 linked pool lab');
     expect(h.sim.views(U)).toEqual([]);
   });
+
+  it('a form field cannot add options: "lab vmid 4242" in the pool field is a field error, nothing stored', async () => {
+    h = await startSlackAppHarness();
+    const view = await openForm(h);
+    const res = await h.sim.submitView({
+      userId: U,
+      viewId: view.id,
+      values: form('112', 'web-4', { pool: { value: 'lab vmid 4242' } }),
+    });
+    expect(res.errors?.pool).toMatch(/not a valid pool id/);
+    expect(await h.store.listRecent(10)).toEqual([]);
+  });
 });

@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, BlockStaticSelectAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { isValidNodeName } from '../../../core/dns-name.ts';
 import { parseCloneModalMetadata, renderCloneModal } from '../../messages/clone-modal.ts';
 import type { SlackServices } from '../../slack-services.ts';
 
@@ -13,6 +14,22 @@ export function modalNodeAction(s: SlackServices) {
     const node = action.selected_option?.value;
     if (!view || !meta || node === undefined) return;
     const nodes = meta.nodes ?? [node];
+    // The value becomes a Proxmox path segment (/nodes/{node}/qemu): only a node the form offered, and only
+    // a node name (one DNS label), so '..', '/' or '?' can never reach a path.
+    if (!isValidNodeName(node) || !nodes.includes(node)) {
+      s.logger.warn({ node: node.slice(0, 80) }, 'the /clone form sent a node it did not offer; ignored');
+      await client.views
+        .update({
+          view_id: view.id,
+          view: renderCloneModal({
+            channelId: meta.channelId,
+            nodes,
+            notice: ':warning: That is not one of the online nodes listed. Pick a node from the list.',
+          }),
+        })
+        .catch(() => undefined);
+      return;
+    }
     let hash: string | undefined = view.hash;
     const update = async (v: ReturnType<typeof renderCloneModal>) => {
       const res = await client.views.update({ view_id: view.id, ...(hash ? { hash } : {}), view: v });

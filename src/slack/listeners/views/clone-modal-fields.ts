@@ -37,25 +37,6 @@ export function readCloneModal(view: ViewOutput, fallbackNode?: string): CloneMo
   return out;
 }
 
-/** The command text the form stands for, so it goes through the same parser as a typed `/clone`. */
-export function cloneModalText(
-  input: Required<Pick<CloneModalInput, 'node' | 'template' | 'name'>> & CloneModalInput,
-) {
-  const parts = [input.template, 'as', input.name, 'on', input.node, input.mode];
-  if (input.storage !== undefined) parts.push('storage', input.storage);
-  if (input.pool !== undefined) parts.push('pool', input.pool);
-  return parts.join(' ');
-}
-
-/** Which form field a parser error belongs to (by the word it names). */
-export function fieldForParseError(error: string): string {
-  if (/storage/i.test(error)) return SLACK_IDS.modalStorageBlock;
-  if (/pool/i.test(error)) return SLACK_IDS.modalPoolBlock;
-  if (/name/i.test(error) && !/node name/i.test(error)) return SLACK_IDS.modalNameBlock;
-  if (/node/i.test(error)) return SLACK_IDS.modalNodeBlock;
-  return SLACK_IDS.modalTemplateBlock;
-}
-
 /** Which form field a preflight failure belongs to. */
 export function fieldForReason(reason: FailureReason): string {
   switch (reason) {

@@ -1,16 +1,25 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { PreflightResult } from '../../../clone/types.ts';
-import { isValidDnsName, suggestDnsName } from '../../../core/dns-name.ts';
-import { parseCloneCommand } from '../../../core/parse-clone-command.ts';
+import { type CloneFieldName, cloneRequestFromFields } from '../../../core/clone-request-from-fields.ts';
+import { formatCloneRequest } from '../../../core/parse-clone-command.ts';
 import { parseCloneModalMetadata } from '../../messages/clone-modal.ts';
 import { renderNotice, renderRefusal } from '../../messages/error-message.ts';
 import { requestSummary } from '../../messages/request-fields.ts';
 import { SLACK_IDS } from '../../slack-ids.ts';
 import type { SlackServices } from '../../slack-services.ts';
 import { mayRequest, REQUESTERS_UNKNOWN, submitRequest } from '../../submit-request.ts';
-import { cloneModalText, fieldForParseError, fieldForReason, readCloneModal } from './clone-modal-fields.ts';
+import { fieldForReason, readCloneModal } from './clone-modal-fields.ts';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
+
+const BLOCKS: Record<CloneFieldName, string> = {
+  node: SLACK_IDS.modalNodeBlock,
+  template: SLACK_IDS.modalTemplateBlock,
+  name: SLACK_IDS.modalNameBlock,
+  storage: SLACK_IDS.modalStorageBlock,
+  pool: SLACK_IDS.modalPoolBlock,
+};
+const blockOf = (field: string) => BLOCKS[field as CloneFieldName] ?? SLACK_IDS.modalTemplateBlock;
 
 /**
  * Slack wants the ack within 3 s of sending the submission: everything before ack() (the requester check and
@@ -42,35 +51,27 @@ export function cloneModalSubmission(s: SlackServices) {
     const meta = parseCloneModalMetadata(view.private_metadata);
     const input = readCloneModal(view, meta?.node);
     const userId = body.user.id;
+    // Built from the fields themselves, each checked on its own: never joined into text and parsed again,
+    // where a field holding "lab vmid 4242" would add an option. The node must also be one the form offered.
+    const built = cloneRequestFromFields(input);
     const errors: Record<string, string> = {};
+    if (!built.ok) {
+      for (const [field, error] of Object.entries(built.errors)) errors[blockOf(field)] = error.slice(0, 300);
+    }
     // No template input means the node's templates were never shown: the error goes on the node picker.
-    if (!meta || input.node === undefined || input.template === undefined) {
+    if (!meta || input.template === undefined) {
       errors[SLACK_IDS.modalNodeBlock] = 'Pick a node, then one of its templates.';
+      delete errors[SLACK_IDS.modalTemplateBlock];
+    } else if (input.node !== undefined && meta.nodes !== undefined && !meta.nodes.includes(input.node)) {
+      errors[SLACK_IDS.modalNodeBlock] =
+        'That node is not one of the online nodes listed: pick one from the list.';
     }
-    if (input.name === undefined) errors[SLACK_IDS.modalNameBlock] = 'Give the new VM a name.';
-    else if (!isValidDnsName(input.name)) {
-      errors[SLACK_IDS.modalNameBlock] =
-        `Not a valid DNS name: use letters, digits and hyphens, e.g. ${suggestDnsName(input.name)}`;
-    }
-    if (
-      !meta ||
-      input.node === undefined ||
-      input.template === undefined ||
-      input.name === undefined ||
-      Object.keys(errors).length > 0
-    ) {
+    if (!meta || !built.ok || Object.keys(errors).length > 0) {
       await ack({ response_action: 'errors', errors });
       return;
     }
-    const text = cloneModalText({ ...input, node: input.node, template: input.template, name: input.name });
-    const parsed = parseCloneCommand(text);
-    if (!parsed.ok) {
-      await ack({
-        response_action: 'errors',
-        errors: { [fieldForParseError(parsed.error)]: parsed.error.slice(0, 300) },
-      });
-      return;
-    }
+    const parsed = built;
+    const text = formatCloneRequest(parsed.request);
     // Late (a slow or rate-limited group lookup): close the form; submitRequest checks again and answers.
     const allowed = await byDeadline(mayRequest(s, userId, meta.channelId), ackBy);
     if (allowed === 'no' || allowed === 'unknown') {
