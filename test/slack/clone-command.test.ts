@@ -9,10 +9,10 @@ afterEach(async () => {
 });
 
 /** Types `/clone text` as `user` and waits for the answer posted to the command's response_url. */
-async function ask(harness: SlackAppHarness, user: string, text: string) {
+async function ask(harness: SlackAppHarness, user: string, text: string, channelId = CH) {
   const replies = () => harness.sim.ephemerals(user).filter((e) => e.source === 'response_url');
   const before = replies().length;
-  await harness.sim.slashCommand({ userId: user, channelId: CH, text });
+  await harness.sim.slashCommand({ userId: user, channelId, text });
   const reply = await harness.sim.waitUntil(() => replies()[before]);
   return `${reply.text} ${JSON.stringify(reply.blocks ?? [])}`;
 }
@@ -153,5 +153,19 @@ describe('/clone help, status, cancel', () => {
     expect(JSON.stringify(edited?.blocks)).not.toContain('clone_approve');
     expect(await ask(h, 'U0REQUESTER', `status ${id}`)).toContain('Cancelled');
     expect(await ask(h, 'U0REQUESTER', `cancel ${id}`)).toContain('was cancelled by');
+  });
+
+  it('status <id> shows a request only to its requester, an approver, or in the channel it was made in', async () => {
+    h = await startSlackAppHarness();
+    const SECRET = 'C0SECRET';
+    await ask(h, 'U0REQUESTER', '112 as web-private on pve1', SECRET);
+    const [record] = await h.store.listRecent(1);
+    const id = record?.id as string;
+    const refused = await ask(h, 'U0STRANGER', `status ${id}`);
+    expect(refused).not.toContain('web-private');
+    expect(refused).toContain('only shown to its requester, approvers, and in the channel it was made in');
+    expect(await ask(h, 'U0STRANGER', `status ${id}`, SECRET)).toContain('web-private');
+    expect(await ask(h, 'U0REQUESTER', `status ${id}`)).toContain('web-private');
+    expect(await ask(h, 'U0BOSS', `status ${id}`)).toContain('web-private');
   });
 });

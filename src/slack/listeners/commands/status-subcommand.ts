@@ -1,5 +1,5 @@
 import { isRequestId } from '../../../requests/request-id.ts';
-import { renderCommandError } from '../../messages/error-message.ts';
+import { renderCommandError, renderRefusal } from '../../messages/error-message.ts';
 import { renderRecentRequests, renderRequestStatus } from '../../messages/status-message.ts';
 import type { CloneSubcommand } from './subcommand-types.ts';
 
@@ -24,6 +24,21 @@ export const statusSubcommand: CloneSubcommand = {
           `There is no request \`${id}\`.`,
           'Request ids look like cr-abcd2345.',
           this.usage,
+        ),
+      );
+      return;
+    }
+    // A request made in a private channel or DM must not be readable by anyone who learns its id. Simplest safe
+    // rule: its requester, an approver, or someone asking in the same channel (who can see its message anyway).
+    const visible =
+      record.requester.userId === ctx.userId ||
+      record.channelId === ctx.channelId ||
+      (await ctx.services.membership.check(ctx.services.config.approvers, ctx.userId)) === 'yes';
+    if (!visible) {
+      await ctx.respond(
+        renderRefusal(
+          `Request \`${id}\` is not shown to you: a request is only shown to its requester, approvers, and in the channel it was made in.`,
+          `Ask in the channel where it was made, or ask its requester. \`/clone status\` alone lists your own requests.`,
         ),
       );
       return;
