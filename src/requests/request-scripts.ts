@@ -38,6 +38,12 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX') == false then return 0 end
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
 redis.call('ZADD', KEYS[4], ARGV[3], ARGV[2])
+for i, limit in ipairs({ARGV[4], ARGV[5]}) do
+  local key = KEYS[i + 2]
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', '(' .. ARGV[6])
+  redis.call('ZREMRANGEBYRANK', key, 0, -tonumber(limit) - 1)
+end
+redis.call('PEXPIRE', KEYS[4], ARGV[7])
 return 1
 `;
 
@@ -103,9 +109,19 @@ export interface CreateArgs {
   json: string;
   id: string;
   score: number;
+  /** The recent index keeps this many newest ids; the user's index keeps `userLimit`. */
+  recentLimit: number;
+  userLimit: number;
+  /** Index members scored (created) before this are dropped: no record of theirs can still exist. */
+  pruneBefore: number;
+  /** The user's index expires after this long without a new request (ms). */
+  userKeyTtlMs: number;
 }
 
-/** Stores a new record and its index entries at once; false when the id already exists. */
+/**
+ * Stores a new record and its index entries at once, trimming the recent and per-user indexes in the same
+ * script (they were unbounded); false when the id already exists.
+ */
 export async function createRecord(redis: Redis, a: CreateArgs): Promise<boolean> {
   const r = await redis.eval(
     CREATE,
@@ -117,6 +133,10 @@ export async function createRecord(redis: Redis, a: CreateArgs): Promise<boolean
     a.json,
     a.id,
     a.score,
+    a.recentLimit,
+    a.userLimit,
+    a.pruneBefore,
+    a.userKeyTtlMs,
   );
   return r === 1;
 }

@@ -21,6 +21,12 @@ export interface RequestStoreOptions {
   approvalTtlMs?: number;
   /** How long a finished (terminal) record is kept (default 30 days). */
   terminalTtlMs?: number;
+  /**
+   * Newest ids kept in the recent index (default 1000) and in each user's index (default 100: App Home and
+   * `/clone status` show 10). Older records stay readable by id until their own TTL.
+   */
+  recentLimit?: number;
+  userRecentLimit?: number;
   /** Audit log: one line per created request and per status change. */
   logger?: Logger;
 }
@@ -39,6 +45,11 @@ export function createRequestStore(redis: Redis, options: RequestStoreOptions): 
   const approvalTtlMs = options.approvalTtlMs ?? DAY_MS;
   const terminalTtlS = Math.ceil((options.terminalTtlMs ?? 30 * DAY_MS) / 1000);
   const isTerminal = (s: RequestStatus) => TERMINAL_STATUSES.includes(s);
+  const recentLimit = options.recentLimit ?? 1000;
+  const userRecentLimit = options.userRecentLimit ?? 100;
+  // No record outlives this from its creation: a decision within the approval TTL, then the terminal TTL
+  // (plus a day for the clone itself). Index entries older than that point at nothing.
+  const indexLifeMs = (ttl: number) => Math.max(ttl, approvalTtlMs) + terminalTtlS * 1000 + DAY_MS;
 
   const read = async (id: string): Promise<{ raw: string; record: CloneRequestRecord } | undefined> => {
     const raw = await redis.get(keys.record(id));
@@ -128,6 +139,10 @@ export function createRequestStore(redis: Redis, options: RequestStoreOptions): 
           json: JSON.stringify(record),
           id: record.id,
           score: now,
+          recentLimit,
+          userLimit: userRecentLimit,
+          pruneBefore: now - indexLifeMs(record.expiresAt - now),
+          userKeyTtlMs: indexLifeMs(record.expiresAt - now),
         });
         if (!created) continue; // 40-bit id collision: draw again
         audit(record, 'new', record.requester.userId);

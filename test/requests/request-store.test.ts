@@ -184,4 +184,30 @@ describe('request store', () => {
     expect(await store.listRecent(5)).toEqual([]);
     expect(await redis.zcard(`${prefix}req:recent`)).toBe(0);
   });
+
+  it('bounds the recent and per-user indexes: newest kept (enough for App Home and /clone status), old ones dropped', async () => {
+    const bounded = createRequestStore(redis, {
+      prefix,
+      clock,
+      approvalTtlMs: 60_000,
+      terminalTtlMs: 10 * 86_400_000,
+      recentLimit: 5,
+      userRecentLimit: 3,
+    });
+    const made: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      clock.advance(1000);
+      made.push((await bounded.create(input())).id);
+    }
+    await bounded.create(input({ requester: { userId: 'U222' } }));
+    expect(await redis.zcard(`${prefix}req:recent`)).toBe(5);
+    expect(await redis.zcard(`${prefix}req:user:U111`)).toBe(3);
+    expect((await bounded.listByUser('U111', 10)).map((r) => r.id)).toEqual(made.slice(-3).reverse());
+    // Entries older than any record can live are dropped as well, and an idle user's index expires.
+    clock.advance(20 * 86_400_000);
+    await bounded.create(input({ requester: { userId: 'U333' } }));
+    expect(await redis.zcard(`${prefix}req:recent`)).toBe(1);
+    const ttl = await redis.pttl(`${prefix}req:user:U222`);
+    expect(ttl).toBeGreaterThan(0);
+  });
 });
