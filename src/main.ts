@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { type ServiceMode, startServices } from './main-services.ts';
+import { SHUTDOWN_DRAIN_MS } from './shutdown-drain.ts';
 
 /**
  * The composition root for the long-running processes: `npm start` (bot + worker), `npm run start:bot`
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'draining');
     services
-      .stop({ drainTimeoutMs: 25_000 })
+      .stop({ drainTimeoutMs: SHUTDOWN_DRAIN_MS })
       .then(() => process.exit(0))
       .catch((err: unknown) => {
         logger.error({ err }, 'shutdown failed');

@@ -4,6 +4,7 @@ import draft07 from 'ajv/dist/refs/json-schema-draft-07.json' with { type: 'json
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { parse, parseDocument } from 'yaml';
+import { SHUTDOWN_DRAIN_MS, STOP_GRACE_SECONDS } from '../../src/shutdown-drain.ts';
 
 const root = new URL('../../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
@@ -49,6 +50,15 @@ describe('docker-compose.yml', () => {
     const wrongType = structuredClone(compose);
     (wrongType.services.redis as Service).healthcheck = { test: ['CMD', 'redis-cli', 'ping'], retries: true };
     expect(validate(wrongType)).toBe(false);
+  });
+
+  it('gives workers the stop grace the code drains for, plus time to shut down, as the docs say', () => {
+    expect(worker.stop_grace_period).toBe(`${STOP_GRACE_SECONDS}s`);
+    expect(SHUTDOWN_DRAIN_MS + 10_000).toBeLessThanOrEqual(STOP_GRACE_SECONDS * 1000);
+    expect(read('src/main.ts')).toContain('drainTimeoutMs: SHUTDOWN_DRAIN_MS');
+    const ops = read('docs/operations.md');
+    expect(ops).toContain(`drains running clones for up to ${SHUTDOWN_DRAIN_MS / 1000} s`);
+    expect(ops).toContain(`\`stop_grace_period\` (${STOP_GRACE_SECONDS} s)`);
   });
 
   it('has exactly redis, bot and worker', () => {
