@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.ts';
+import { explainInternalError } from '../core/explain-internal-error.ts';
 import type { CloneFailure } from '../core/types.ts';
 import type { Logger } from '../logger.ts';
 import type { RequestStore } from '../requests/types.ts';
@@ -22,13 +23,15 @@ export async function failExhaustedJob(
   if (record.result !== undefined) {
     if (!record.resultDelivered) {
       logger.error(
-        { requestId, err: error.message, attempts },
+        { requestId, err: redactUrls(error.message), attempts },
         'the result of this request could not be delivered to Slack after every retry; the re-delivery sweep will try again',
       );
     }
     return;
   }
   if (record.status !== 'approved' && record.status !== 'cloning') return;
+  // The raw error goes to the log (its URL user-info hidden); the channel gets a plain sentence.
+  logger.error({ requestId, err: redactUrls(error.message), attempts }, 'the clone job gave up');
   const cp = record.checkpoint;
   const started = cp?.upid !== undefined;
   const advice = started
@@ -45,7 +48,7 @@ export async function failExhaustedJob(
     durationMs: record.startedAt !== undefined ? deps.clock.now() - record.startedAt : 0,
     diagnosis: {
       reason: 'proxmox-unreachable',
-      summary: `The clone job gave up after ${attempts} attempts: ${error.message}`,
+      summary: `The clone job gave up after ${attempts} attempts: ${explainInternalError(error.message)}.`,
       advice,
       ...(started && cp?.newVmid !== undefined
         ? { leftover: { vmid: cp.newVmid, node: cp.templateNode ?? record.request.node } }
@@ -67,3 +70,6 @@ export async function failExhaustedJob(
     );
   }
 }
+
+/** `scheme://user:password@host` → `scheme://***@host` anywhere in a message. */
+const redactUrls = (text: string) => text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/@]*@/gi, '$1***@');
