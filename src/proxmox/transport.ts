@@ -4,7 +4,7 @@ import type { Clock } from '../clock.ts';
 import type { ProxmoxConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { type AuthSession, createAuthSession } from './auth-session.ts';
-import { isRetryableRead, ProxmoxApiError, ProxmoxAuthError } from './errors.ts';
+import { isRetryableRead, ProxmoxApiError, ProxmoxAuthError, ProxmoxError } from './errors.ts';
 import { createLogin } from './login.ts';
 import { encodeParams, errorsOf, messageOf } from './read-answer.ts';
 import { type FetchFn, type HttpAnswer, sendRequest } from './send-request.ts';
@@ -54,6 +54,31 @@ export interface ProxmoxTransport extends ApiRequestable {
 }
 
 const PREFIX = '/api2/json';
+
+/**
+ * Ids from users (a node, a storage) end up as path segments. URL resolution turns a '.' or '..' segment
+ * (also written %2e) into another path, and a '?', '#' or '/' inside one changes the query or the path: such
+ * a request could reach a different API call, so it is refused before it is sent. Our own segments (names,
+ * VMIDs, UPIDs with ':', '@', '!' and %-escapes) all pass.
+ */
+function checkPathSegments(method: string, path: string): void {
+  for (const raw of path.split('/').slice(1)) {
+    let seg: string;
+    try {
+      seg = decodeURIComponent(raw);
+    } catch {
+      seg = '..';
+    }
+    if (raw === '' || seg === '.' || seg === '..' || /[/?#\\\s]/.test(seg) || /[?#\\\s]/.test(raw)) {
+      const shown = JSON.stringify(raw.slice(0, 60));
+      throw new ProxmoxError(
+        `refused ${method} ${path.slice(0, 200)}: ${shown} is not a plain path segment`,
+        method,
+        path,
+      );
+    }
+  }
+}
 
 /** Creates the transport: auth, timeouts, typed errors, GET retries with backoff, request events. */
 export function createTransport(o: TransportOptions): ProxmoxTransport {
@@ -150,6 +175,7 @@ export function createTransport(o: TransportOptions): ProxmoxTransport {
     template = path,
   ): Promise<ApiResult<T>> {
     const m = method.toUpperCase();
+    checkPathSegments(m, path);
     const attempts = m === 'GET' ? Math.max(1, o.retry.attempts) : 1;
     for (let attempt = 1; ; attempt++) {
       try {

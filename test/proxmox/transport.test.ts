@@ -71,6 +71,25 @@ describe('transport', () => {
     ]);
   });
 
+  it('never sends a path whose id segment came in as "..", "?" or "/": refused before any request', async () => {
+    makeClient();
+    fake.handle = () => ok(CONFIG);
+    for (const node of [
+      '..',
+      '.',
+      '%2e%2e',
+      '../cluster',
+      'pve1?x=1',
+      'pve1#x',
+      'pve1/qemu',
+      'pve1%2Fqemu',
+    ]) {
+      await expect(client.getVmConfig(node, 9000)).rejects.toThrow(/not a plain path segment/);
+      await expect(client.listStorages(node)).rejects.toThrow(/not a plain path segment/);
+    }
+    expect(fake.requests).toEqual([]);
+  });
+
   it.each(['application/json', 'application/json; charset=utf-8', 'application/json;charset=UTF-8'])(
     'accepts the JSON content type %s',
     async (contentType) => {
