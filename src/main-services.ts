@@ -185,8 +185,11 @@ export async function startServices(
         perMinute: 40,
       }),
     });
+    // Every optional method passed through too: without findStarted a resumed job never adopts the progress
+    // reply a dead worker posted (issue 9).
     const notifier: CloneNotifier = {
       started: (r) => inner.started(r),
+      ...(inner.findStarted !== undefined ? { findStarted: inner.findStarted.bind(inner) } : {}),
       progress: (r, p) => inner.progress(r, p),
       async finished(r, result) {
         await inner.finished(r, result);
