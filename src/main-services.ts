@@ -34,7 +34,7 @@ export type ServiceMode = 'all' | 'bot' | 'worker';
 
 /** The configuration startServices reads (the Slack section: in worker mode only the token and API URL). */
 export type ServicesConfig = Pick<Config, 'proxmox' | 'clone' | 'slack' | 'redis' | 'log'> &
-  Partial<Pick<Config, 'health'>>;
+  Partial<Pick<Config, 'health' | 'worker'>>;
 
 /** Knobs for tests and the demo; production uses the defaults. */
 export interface StartServicesOptions {
@@ -100,6 +100,7 @@ export async function startServices(
   const mode = options.mode ?? 'all';
   // Health settings all have defaults; callers without a health section get them.
   const healthConfig = config.health ?? loadConfig({}, ['health']).health;
+  const workerConfig = config.worker ?? loadConfig({}, ['worker']).worker;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.log.level);
   const prefix = options.prefix;
@@ -204,6 +205,7 @@ export async function startServices(
       clock,
       logger,
       concurrencyPerNode: config.clone.concurrencyPerNode,
+      concurrency: workerConfig.concurrency,
       ...(prefix !== undefined ? { prefix } : {}),
       ...(options.worker ?? {}),
     });

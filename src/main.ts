@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const mode: ServiceMode = arg ?? 'all';
   // A worker receives no Slack requests and decides no approvals: it skips the bot's checks (signing secret,
   // approvers) and needs only the token and API URL of the Slack section.
-  const sections = ['proxmox', 'clone', 'slack', 'redis', 'log', 'health'] as const;
+  const sections = ['proxmox', 'clone', 'slack', 'redis', 'log', 'health', 'worker'] as const;
   let config: ReturnType<typeof loadConfig<(typeof sections)[number]>>;
   try {
     config = loadConfig(process.env, mode === 'worker' ? sections : [...sections, 'slackBot']);
