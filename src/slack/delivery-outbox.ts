@@ -133,25 +133,35 @@ export function createDeliveryOutbox(deps: DeliveryOutboxDeps): DeliveryOutbox {
   };
 
   const progressEdit = async (id: string): Promise<DeliveryOutcome> => {
-    const record = await store.get(id);
-    // The final job owns the reply once a result is saved; reading the record here, while active, is what
-    // keeps a late edit from overwriting the final state (the final job waits for an active edit to end).
-    if (record?.progressTs === undefined || record.result !== undefined) return 'skipped';
-    const room = await Promise.resolve(budget.tryTake()).catch(() => false);
-    if (!room) return 'skipped';
-    try {
-      await client.chat.update({
-        channel: record.channelId,
-        ts: record.progressTs,
-        ...renderProgressMessage(record, record.lastProgress),
-      });
-      return 'delivered';
-    } catch (err) {
-      const f = classifySlackError(err);
-      pauseBudget(f);
-      logger.debug({ requestId: id, failure: f }, 'progress edit skipped');
-      return 'skipped';
+    let outcome: DeliveryOutcome = 'skipped';
+    let sent: string | undefined;
+    // Ticks that came while an edit was in flight found this job active and added nothing: they are in the
+    // record, so one more edit (the newest) follows when the progress changed meanwhile.
+    for (let round = 0; round < 3; round++) {
+      const record = await store.get(id);
+      // The final job owns the reply once a result is saved; reading the record here, while active, is what
+      // keeps a late edit from overwriting the final state (the final job waits for an active edit to end).
+      if (record?.progressTs === undefined || record.result !== undefined) return outcome;
+      const shown = JSON.stringify(record.lastProgress ?? null);
+      if (shown === sent) return outcome;
+      const room = await Promise.resolve(budget.tryTake()).catch(() => false);
+      if (!room) return outcome;
+      try {
+        await client.chat.update({
+          channel: record.channelId,
+          ts: record.progressTs,
+          ...renderProgressMessage(record, record.lastProgress),
+        });
+        sent = shown;
+        outcome = 'delivered';
+      } catch (err) {
+        const f = classifySlackError(err);
+        pauseBudget(f);
+        logger.debug({ requestId: id, failure: f }, 'progress edit skipped');
+        return outcome;
+      }
     }
+    return outcome;
   };
 
   const editParent = async (record: CloneRequestRecord): Promise<SlackFailure | undefined> => {
