@@ -69,6 +69,8 @@ export interface DeliveryOutbox {
 }
 
 const PRIORITY: Record<DeliveryKind, number> = { final: 1, parent: 5, progress: 10 };
+/** How long a request-message edit waits for room in the budget before asking again (real ms). */
+const PARENT_WAIT_MS = 3000;
 const jobId = (kind: DeliveryKind, requestId: string) => `${kind}-${requestId}`;
 
 /**
@@ -164,9 +166,9 @@ export function createDeliveryOutbox(deps: DeliveryOutboxDeps): DeliveryOutbox {
     return outcome;
   };
 
-  const editParent = async (record: CloneRequestRecord): Promise<SlackFailure | undefined> => {
+  const editParent = async (record: CloneRequestRecord, forced = true): Promise<SlackFailure | undefined> => {
     if (record.messageTs === undefined) return undefined;
-    force();
+    if (forced) force();
     try {
       await client.chat.update({
         channel: record.channelId,
@@ -183,7 +185,10 @@ export function createDeliveryOutbox(deps: DeliveryOutboxDeps): DeliveryOutbox {
   const parentJob = async (job: Job<DeliveryJobData>, token?: string): Promise<DeliveryOutcome> => {
     const record = await store.get(job.data.requestId);
     if (!record || record.result !== undefined) return 'skipped'; // the final job edits it then
-    const f = await editParent(record);
+    // Optional (the progress reply says the same): it waits for room in the budget rather than meet a 429.
+    const room = await Promise.resolve(budget.tryTake()).catch(() => true);
+    if (!room) return waitRetryAfter(job, token, PARENT_WAIT_MS);
+    const f = await editParent(record, false);
     if (f === undefined) return 'delivered';
     if (f.kind === 'rate-limited') {
       pauseBudget(f);
@@ -196,10 +201,12 @@ export function createDeliveryOutbox(deps: DeliveryOutboxDeps): DeliveryOutbox {
 
   const finalJob = async (job: Job<DeliveryJobData>, token?: string): Promise<DeliveryOutcome> => {
     const id = job.data.requestId;
-    // A progress edit in flight could land after ours and show a running clone forever: let it end first.
-    const progress = await queue.getJob(jobId('progress', id));
-    if (progress !== undefined) {
-      const removed = await progress.remove().then(
+    // A progress or request-message edit in flight could land after ours and show a running clone forever:
+    // a waiting one is dropped, an active one is let end first.
+    for (const kind of ['progress', 'parent'] as const) {
+      const earlier = await queue.getJob(jobId(kind, id));
+      if (earlier === undefined) continue;
+      const removed = await earlier.remove().then(
         () => true,
         () => false, // active (locked): it cannot be removed
       );
