@@ -5,6 +5,7 @@ import { logSection } from './config/log-section.ts';
 import { type ProxmoxAuth, proxmoxSection } from './config/proxmox-section.ts';
 import { redisSection } from './config/redis-section.ts';
 import { slackBotSection, slackSection } from './config/slack-section.ts';
+import { workerSection } from './config/worker-section.ts';
 
 export type { ProxmoxAuth };
 
@@ -23,6 +24,7 @@ export const configSchema = {
   redis: redisSection,
   health: healthSection,
   log: logSection,
+  worker: workerSection,
 } as const;
 
 export type Section = keyof typeof configSchema;
@@ -47,6 +49,8 @@ export interface Config {
     lockStuckMs: number;
   };
   log: { level: z.output<typeof logSection>['LOG_LEVEL'] };
+  /** The clone worker process. */
+  worker: { concurrency: number };
 }
 export type ProxmoxConfig = Config['proxmox'];
 export type CloneConfig = Config['clone'];
@@ -108,6 +112,9 @@ export function loadConfig<S extends Section>(
           checkIntervalMs: (v.HEALTH_CHECK_INTERVAL_MINUTES as number) * 60_000,
           lockStuckMs: (v.HEALTH_LOCK_STUCK_MINUTES as number) * 60_000,
         };
+        break;
+      case 'worker':
+        out.worker = { concurrency: v.WORKER_CONCURRENCY as number };
         break;
       case 'log':
         out.log = { level: v.LOG_LEVEL as Config['log']['level'] };

@@ -26,8 +26,8 @@ import type { RequestStore } from './requests/types.ts';
 import { boltLogger } from './slack/bolt-logger.ts';
 import { type BotIdentity, createSlackApp } from './slack/create-slack-app.ts';
 import type { CloneSubcommand } from './slack/listeners/commands/subcommand-types.ts';
+import { createDeliveryOutbox, type DeliveryOutbox } from './slack/delivery-outbox.ts';
 import { createSharedTokenBucket } from './slack/shared-token-bucket.ts';
-import { createSlackNotifier } from './slack/slack-notifier.ts';
 import { startExpirySweeper } from './slack/start-expiry-sweeper.ts';
 
 /** Which parts run in this process: `all` (npm start), `bot` (Slack app only) or `worker` (clone worker only). */
@@ -35,7 +35,7 @@ export type ServiceMode = 'all' | 'bot' | 'worker';
 
 /** The configuration startServices reads (the Slack section: in worker mode only the token and API URL). */
 export type ServicesConfig = Pick<Config, 'proxmox' | 'clone' | 'slack' | 'redis' | 'log'> &
-  Partial<Pick<Config, 'health'>>;
+  Partial<Pick<Config, 'health' | 'worker'>>;
 
 /** Knobs for tests and the demo; production uses the defaults. */
 export interface StartServicesOptions {
@@ -101,6 +101,7 @@ export async function startServices(
   const mode = options.mode ?? 'all';
   // Health settings all have defaults; callers without a health section get them.
   const healthConfig = config.health ?? loadConfig({}, ['health']).health;
+  const workerConfig = config.worker ?? loadConfig({}, ['worker']).worker;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.log.level);
   const prefix = options.prefix;
@@ -156,6 +157,7 @@ export async function startServices(
   const proxmoxUiUrl = config.proxmox.url;
 
   let worker: CloneWorker | undefined;
+  let outbox: DeliveryOutbox | undefined;
   let stopRedelivery: (() => void) | undefined;
   let healthWorker: HealthWorker | undefined;
   if (workerRedis) {
@@ -175,17 +177,17 @@ export async function startServices(
       cloneConfig: config.clone,
       ...(prefix !== undefined ? { prefix } : {}),
     });
-    const inner = createSlackNotifier({
-      client: new WebClient(config.slack.botToken, slack),
-      progressClient: new WebClient(config.slack.botToken, {
+    // Slack effects of clones go through the delivery outbox (its own queue): a clone job ends when its
+    // outcome is saved, whatever Slack answers. The outbox waits Retry-After itself, so its client neither
+    // retries nor queues rate-limited calls.
+    outbox = createDeliveryOutbox({
+      connection: workerRedis,
+      store,
+      client: new WebClient(config.slack.botToken, {
         ...slack,
         rejectRateLimitedCalls: true,
         retryConfig: { retries: 0 },
       }),
-      store,
-      clock,
-      logger,
-      proxmoxUiUrl,
       // One chat.update budget for all workers: Slack's ~50/min is per workspace, not per process.
       budget: createSharedTokenBucket({
         redis,
@@ -193,13 +195,23 @@ export async function startServices(
         capacity: 10,
         perMinute: 40,
       }),
+      clock,
+      logger,
+      proxmoxUiUrl,
+      ...(prefix !== undefined ? { prefix } : {}),
+      onDelivery: (kind, outcome) => metrics.recordDelivery(kind, outcome),
     });
+    const inner = outbox.notifier;
+    // Every optional method passed through too: without findStarted a resumed job never adopts the progress
+    // reply a dead worker posted (issue 9).
     const notifier: CloneNotifier = {
       started: (r) => inner.started(r),
+      ...(inner.findStarted !== undefined ? { findStarted: inner.findStarted.bind(inner) } : {}),
       progress: (r, p) => inner.progress(r, p),
       async finished(r, result) {
-        await inner.finished(r, result);
+        const handed = await inner.finished(r, result);
         metrics.recordClone(result);
+        return handed;
       },
     };
     worker = await createCloneWorker({
@@ -210,6 +222,7 @@ export async function startServices(
       clock,
       logger,
       concurrencyPerNode: config.clone.concurrencyPerNode,
+      concurrency: workerConfig.concurrency,
       ...(prefix !== undefined ? { prefix } : {}),
       ...(options.worker ?? {}),
     });
@@ -293,6 +306,8 @@ export async function startServices(
       await worker?.close(
         stopOptions.drainTimeoutMs !== undefined ? { drainTimeoutMs: stopOptions.drainTimeoutMs } : {},
       );
+      // After the clone worker: the results its last jobs handed over are in Redis, delivered by any worker.
+      await outbox?.close();
       await healthWorker?.close();
       await app?.stop().catch((err: unknown) => logger.warn({ err: String(err) }, 'app stop failed'));
       await opsServer?.close().catch(() => undefined);

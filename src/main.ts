@@ -4,19 +4,20 @@ import { type ServiceMode, startServices } from './main-services.ts';
 import { SHUTDOWN_DRAIN_MS } from './shutdown-drain.ts';
 
 /**
- * The composition root for the long-running processes: `npm start` (bot + worker), `npm run start:bot`
+ * The composition root for the long-running processes, run compiled (`node dist/main.js`; `npm start` builds
+ * first): bot + worker, `npm run start:bot`
  * (arg `bot`), `npm run start:worker` (arg `worker`). SIGTERM/SIGINT drain the worker, stop the app, quit Redis.
  */
 async function main(): Promise<void> {
   const arg = process.argv[2];
   if (arg !== undefined && arg !== 'bot' && arg !== 'worker') {
-    process.stderr.write(`usage: tsx src/main.ts [bot|worker] (got '${arg}')\n`);
+    process.stderr.write(`usage: node dist/main.js [bot|worker] (got '${arg}')\n`);
     process.exit(2);
   }
   const mode: ServiceMode = arg ?? 'all';
   // A worker receives no Slack requests and decides no approvals: it skips the bot's checks (signing secret,
   // approvers) and needs only the token and API URL of the Slack section.
-  const sections = ['proxmox', 'clone', 'slack', 'redis', 'log', 'health'] as const;
+  const sections = ['proxmox', 'clone', 'slack', 'redis', 'log', 'health', 'worker'] as const;
   let config: ReturnType<typeof loadConfig<(typeof sections)[number]>>;
   try {
     config = loadConfig(process.env, mode === 'worker' ? sections : [...sections, 'slackBot']);

@@ -27,6 +27,9 @@ export interface Metrics {
   recordProxmoxCall(event: ProxmoxCallEvent): void;
   /** Counts one Slack Web API call; `error` set (e.g. `ratelimited`, `invalid_blocks`) counts an error too. */
   recordSlackCall(method: string, error?: string): void;
+  /** Slack deliveries (the outbox): final replies, request-message and progress edits, by how they ended. */
+  readonly deliveries: Counter<'kind' | 'outcome'>;
+  recordDelivery(kind: string, outcome: string): void;
   /** Sets (or replaces) what the queue depth gauge reads at scrape time. */
   setQueueDepthSource(source: QueueDepthSource): void;
 }
@@ -105,8 +108,19 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registers: [registry],
   });
 
+  const deliveries = new Counter({
+    name: 'clonebot_slack_deliveries_total',
+    help: 'Slack deliveries by kind (final, parent, progress) and outcome (delivered, fallback, skipped, retried, abandoned)',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [registry],
+  });
+
   return {
     registry,
+    deliveries,
+    recordDelivery(kind, outcome) {
+      deliveries.inc({ kind, outcome });
+    },
     cloneDuration,
     cloneOutcomes,
     queueDepth,

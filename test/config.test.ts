@@ -92,6 +92,13 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads WORKER_CONCURRENCY (default 200) and refuses one out of range with its bounds', () => {
+    expect(loadConfig({}, ['worker']).worker).toEqual({ concurrency: 200 });
+    expect(loadConfig({ WORKER_CONCURRENCY: '1000' }, ['worker']).worker).toEqual({ concurrency: 1000 });
+    const problems = problemsOf(() => loadConfig({ WORKER_CONCURRENCY: '0' }, ['worker']));
+    expect(problems).toEqual(["WORKER_CONCURRENCY must be a whole number from 1 to 5000 (got '0')"]);
+  });
+
   it('names malformed numbers and node id lists', () => {
     const problems = problemsOf(() =>
       loadConfig({ CLONE_TIMEOUT_SECONDS: 'soon', TEMPLATE_NODE_IDS: 'pve1:1' }, ['clone']),

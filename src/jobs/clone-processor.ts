@@ -41,7 +41,10 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
 
   const deliver = async (record: CloneRequestRecord): Promise<CloneJobOutcome> => {
     if (record.result === undefined) return 'skipped';
-    await notifier.finished(record, record.result); // throws → the job retries, delivery only
+    // throws → the job retries the hand-over, never the clone
+    const handed = await notifier.finished(record, record.result);
+    // An outbox took it: it saves the delivery and audits it; the job ends without waiting on Slack.
+    if (handed === 'queued') return 'delivered';
     await store.update(record.id, { resultDelivered: true });
     logger.info(
       {
@@ -81,7 +84,7 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
     const onProgress = (progress: CloneProgress) => {
       // Saving the tick reads the record anyway: its status is the backstop for a cancel message this process
       // missed (pub/sub is fire-and-forget), checked once per progress interval during the long copy.
-      void store.update(id, { lastProgress: progress }).then(
+      const saving = store.update(id, { lastProgress: progress }).then(
         (saved) => {
           if (saved?.status === 'cancelled' && !controller.signal.aborted) {
             logger.info({ requestId: id }, 'request found cancelled: stopping the clone');
@@ -91,8 +94,9 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
         (err: unknown) => logger.warn({ err, requestId: id }, 'could not save progress'),
       );
       if (tick) return; // the notifier is still busy with the previous tick: skip, the next one carries news
-      tick = notifier
-        .progress(notified, progress)
+      // After the save: an outbox renders the progress saved in the record when its edit goes out.
+      tick = saving
+        .then(() => notifier.progress(notified, progress))
         .catch((err: unknown) => logger.warn({ err, requestId: id }, 'progress update failed'))
         .finally(() => {
           tick = undefined;
@@ -153,7 +157,8 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
       });
     }
     if (typeof final === 'string') return final;
-    // The slot is free before delivery: a Slack outage must not hold up other clones on the node.
+    // The slot is free before delivery: a Slack outage must not hold up other clones on the node. With the
+    // outbox, delivery is only a hand-over: the job ends once the outcome is saved and queued.
     await deliver(final);
     return final.status as CloneJobOutcome;
   };

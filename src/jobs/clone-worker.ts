@@ -21,7 +21,7 @@ export interface CloneWorkerDeps {
   logger: Logger;
   /** Clones at once per Proxmox node, across every worker process sharing this Redis. */
   concurrencyPerNode: number;
-  /** Jobs this process works on at once (most of them wait on Proxmox). Default 8. */
+  /** Jobs this process works on at once (each is a wait on Proxmox; WORKER_CONCURRENCY). Default 200. */
   concurrency?: number;
   prefix?: string;
   name?: string;
@@ -94,7 +94,7 @@ export async function createCloneWorker(deps: CloneWorkerDeps): Promise<CloneWor
   const worker = new Worker<CloneJobData, CloneJobOutcome>(deps.name ?? CLONE_QUEUE_NAME, processor, {
     connection: deps.connection,
     prefix: bullPrefix(prefix),
-    concurrency: deps.concurrency ?? 8,
+    concurrency: deps.concurrency ?? 200,
     lockDuration: deps.lockDurationMs ?? 30_000,
     stalledInterval: deps.stalledIntervalMs ?? 30_000,
     // A job may be orphaned by several dying workers in a row; each time it must resume, not fail.

@@ -61,8 +61,9 @@ export async function failExhaustedJob(
   const t = await store.transition(requestId, ['approved', 'cloning'], 'failed', { result }, 'worker');
   if (!t.ok) return;
   try {
-    await deps.notifier.finished(t.record, result);
-    await store.update(requestId, { resultDelivered: true });
+    if ((await deps.notifier.finished(t.record, result)) !== 'queued') {
+      await store.update(requestId, { resultDelivered: true });
+    }
   } catch (err) {
     logger.error(
       { requestId, err },

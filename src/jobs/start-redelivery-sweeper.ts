@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
-import type { RequestStore } from '../requests/types.ts';
+import type { CloneRequestRecord, RequestStore } from '../requests/types.ts';
 import type { CloneNotifier, CloneQueue } from './types.ts';
 
 /** What the re-delivery sweeper needs (times in clock ms). */
@@ -17,6 +17,9 @@ export interface RedeliveryDeps {
   minAgeMs?: number;
 }
 
+const PAGE = 100;
+const MAX_PAGES = 100;
+
 // While the job is in one of these states it still owns the delivery (it retries it with backoff).
 const JOB_GONE = new Set(['failed', 'completed', 'unknown']);
 
@@ -29,14 +32,27 @@ export async function redeliverResults(deps: RedeliveryDeps): Promise<number> {
   const { store, logger } = deps;
   const before = deps.clock.now() - (deps.minAgeMs ?? 600_000);
   let delivered = 0;
-  for (const record of await store.listUndelivered(before)) {
+  // Every undelivered result, a page at a time: one page of entries still owned by their jobs must not
+  // hide the rest (given-up deliveries leave the index, so it holds only results still being delivered).
+  const candidates: CloneRequestRecord[] = [];
+  for (let offset = 0; offset < MAX_PAGES * PAGE; offset += PAGE) {
+    const page = await store.listUndelivered(before, PAGE, offset);
+    candidates.push(...page);
+    // The index holds only undelivered results (the store unindexes the rest atomically): a short page is the last.
+    if (page.length < PAGE) break;
+  }
+  for (const record of candidates) {
     const id = record.id;
     if (!JOB_GONE.has(await deps.queue.jobState(id))) continue;
     if (!(await store.claimDelivery(id, before))) continue; // another worker has it
     const fresh = await store.get(id);
     if (fresh?.result === undefined || fresh.resultDelivered) continue;
     try {
-      await deps.notifier.finished(fresh, fresh.result);
+      if ((await deps.notifier.finished(fresh, fresh.result)) === 'queued') {
+        delivered += 1;
+        logger.info({ requestId: id }, `request ${id}: result handed to the outbox again`);
+        continue;
+      }
       await store.update(id, { resultDelivered: true });
       delivered += 1;
       logger.info(

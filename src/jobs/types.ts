@@ -18,8 +18,13 @@ export interface CloneNotifier {
    * Must never throw for a rate limit.
    */
   progress(record: CloneRequestRecord, progress: CloneProgress): Promise<boolean>;
-  /** The final result: must be delivered; throw on failure so the job retries delivery (never the clone). */
-  finished(record: CloneRequestRecord, result: CloneResult): Promise<void>;
+  /**
+   * The final result: must be delivered; throw on failure so the job retries the hand-over (never the clone).
+   * Resolves once delivered, or `'queued'` once a durable outbox has taken it: the outbox then records the
+   * delivery (`resultDelivered`) itself, and the clone job ends without waiting on Slack.
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: implementations that deliver directly are plain async functions
+  finished(record: CloneRequestRecord, result: CloneResult): Promise<void | 'queued'>;
 }
 
 /** Enqueues approved requests; job id = request id, so a request is never queued (or cloned) twice. */

@@ -71,7 +71,8 @@ export function createRequestStore(redis: Redis, options: RequestStoreOptions): 
       // Indexed in the same script as the write, so a result can never be saved without the re-delivery
       // sweeper being able to find it.
       undeliveredKey: keys.undelivered,
-      undelivered: next.result !== undefined && next.resultDelivered !== true,
+      undelivered:
+        next.result !== undefined && next.resultDelivered !== true && next.deliveryAbandoned === undefined,
       now: clock.now(),
     });
 
@@ -194,10 +195,12 @@ export function createRequestStore(redis: Redis, options: RequestStoreOptions): 
     async listByUser(userId, limit) {
       return list(keys.byUser(userId), await redis.zrevrange(keys.byUser(userId), 0, limit - 1));
     },
-    async listUndelivered(before, limit = 100) {
-      const ids = await redis.zrangebyscore(keys.undelivered, '-inf', before, 'LIMIT', 0, limit);
+    async listUndelivered(before, limit = 100, offset = 0) {
+      const ids = await redis.zrangebyscore(keys.undelivered, '-inf', before, 'LIMIT', offset, limit);
       const records = await list(keys.undelivered, ids);
-      return records.filter((r) => r.result !== undefined && r.resultDelivered !== true);
+      return records.filter(
+        (r) => r.result !== undefined && r.resultDelivered !== true && r.deliveryAbandoned === undefined,
+      );
     },
     async claimDelivery(id, before) {
       return claimUndelivered(redis, keys.undelivered, id, before, clock.now());

@@ -48,8 +48,17 @@ export interface CloneRequestRecord {
   checkpoint?: CloneCheckpoint;
   lastProgress?: CloneProgress;
   result?: CloneResult;
-  /** True once the final reply was posted in the thread. */
+  /** True once the final reply was posted (in the thread, or where the fallback put it). */
   resultDelivered?: boolean;
+  /** Where and as what the final reply was posted (saved with `resultDelivered`). */
+  resultTs?: { channel: string; ts: string };
+  /**
+   * Saved just before each post of the final reply: the place tried. A delivery that finds it without
+   * `resultDelivered` knows the reply may exist there (a crash after Slack answered) and looks before posting.
+   */
+  resultPosting?: { channel: string; threadTs?: string };
+  /** The final reply could not be delivered anywhere after every try (audited): no more sweeps. */
+  deliveryAbandoned?: { at: number; reason: string };
   /** When a worker moved the request to 'cloning' (set atomically with that status). */
   startedAt?: number;
   /** True once notifier.started posted the progress reply, so a resumed job does not post it again. */
@@ -77,6 +86,9 @@ export type RecordPatch = Partial<
     | 'lastProgress'
     | 'result'
     | 'resultDelivered'
+    | 'resultTs'
+    | 'resultPosting'
+    | 'deliveryAbandoned'
     | 'startedAt'
     | 'startNotified'
     | 'startPosting'
@@ -133,9 +145,10 @@ export interface RequestStore {
   listByUser(userId: string, limit: number): Promise<CloneRequestRecord[]>;
   /**
    * Records with a saved result not yet delivered, whose result was saved (or last claimed for delivery)
-   * at or before `before` (clock ms); oldest first, at most `limit` (default 100).
+   * at or before `before` (clock ms); oldest first, at most `limit` (default 100), skipping the `offset`
+   * oldest index entries (paging).
    */
-  listUndelivered(before: number, limit?: number): Promise<CloneRequestRecord[]>;
+  listUndelivered(before: number, limit?: number, offset?: number): Promise<CloneRequestRecord[]>;
   /**
    * Atomically claims the delivery of an undelivered result for the next sweep period: true for exactly one
    * caller, provided the result is still undelivered and was not saved or claimed after `before`.

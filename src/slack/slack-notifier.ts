@@ -31,14 +31,14 @@ export interface SlackNotifierDeps {
  * The status the request message shows once the result is known: the stored one (the worker records a clone
  * that ended despite a late cancel as done or failed); a success is always done, since its VM exists.
  */
-function finalStatus(record: CloneRequestRecord, result: CloneResult): RequestStatus {
+export function finalStatus(record: CloneRequestRecord, result: CloneResult): RequestStatus {
   if (result.ok) return 'done';
   if (record.status === 'failed' || record.status === 'cancelled') return record.status;
   return result.diagnosis.reason === 'cancelled' ? 'cancelled' : 'failed';
 }
 
 /** The result reply, saying so when a cancel came too late to stop the clone. */
-function resultMessage(record: CloneRequestRecord, result: CloneResult, proxmoxUiUrl: string) {
+export function resultMessage(record: CloneRequestRecord, result: CloneResult, proxmoxUiUrl: string) {
   const message = result.ok
     ? renderSuccessMessage(record, result, proxmoxUiUrl)
     : renderFailureMessage(record, result, proxmoxUiUrl);

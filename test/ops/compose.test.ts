@@ -91,8 +91,8 @@ describe('docker-compose.yml', () => {
 
   it('runs the same modes as the npm scripts', () => {
     const scripts = JSON.parse(read('package.json')).scripts as Record<string, string>;
-    expect(scripts['start:bot']).toBe(`tsx src/main.ts ${bot.command?.[2]}`);
-    expect(scripts['start:worker']).toBe(`tsx src/main.ts ${worker.command?.[2]}`);
+    expect(scripts['start:bot']).toBe(`node dist/main.js ${bot.command?.[2]}`);
+    expect(scripts['start:worker']).toBe(`node dist/main.js ${worker.command?.[2]}`);
   });
 
   it('lets `--scale worker=N` start many workers: no container_name, no host port', () => {

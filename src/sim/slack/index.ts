@@ -127,6 +127,7 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
     views: (user, includeClosed) => views.forUser(user, includeClosed),
     responses: () => responseUrls.all(),
     injectFault: (method, fault, times) => faults.inject(method, fault, times),
+    pendingFaults: (method) => faults.pending(method),
     setRateLimit: (method, perMinute) => faults.setRateLimit(method, perMinute),
     addUser: (user) => void directory.addUser(user),
     addChannel: (channel) => void directory.addChannel(channel),

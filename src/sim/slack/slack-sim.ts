@@ -51,6 +51,8 @@ export interface SlackSim {
 
   /** The next `times` (1) calls of `method` meet `fault`. */
   injectFault(method: string, fault: SlackFault, times?: number): void;
+  /** Faults queued for `method` not yet met by a call (0: a delayed call has arrived and is being held). */
+  pendingFaults(method: string): number;
   /** Slack's real per-minute limit for `method` (Clock time), e.g. ('chat.update', 50); undefined turns it off. */
   setRateLimit(method: string, perMinute: number | undefined): void;
 

@@ -46,6 +46,26 @@ describe('slack sim Web API', () => {
     ).rejects.toMatchObject({ data: { error: 'thread_not_found' } });
   });
 
+  it('answers conversations.history with top-level messages, newest first, metadata only when asked', async () => {
+    const metadata = { event_type: 'clone_result', event_payload: { request_id: 'cr-1' } };
+    const a = await client.chat.postMessage({ channel: 'C0CLONES', text: 'a', metadata });
+    await client.chat.postMessage({ channel: 'C0CLONES', text: 'in thread', thread_ts: a.ts as string });
+    await client.chat.postMessage({ channel: 'C0CLONES', text: 'b' });
+    const all = await client.conversations.history({ channel: 'C0CLONES' });
+    expect(all.messages?.map((m) => m.text)).toEqual(['b', 'a']);
+    expect(all.messages?.[1]?.metadata).toBeUndefined();
+    const withMeta = await client.conversations.history({ channel: 'C0CLONES', include_all_metadata: true });
+    expect(withMeta.messages?.[1]?.metadata).toEqual(metadata);
+    const first = await client.conversations.history({ channel: 'C0CLONES', limit: 1 });
+    expect(first.has_more).toBe(true);
+    const cursor = first.response_metadata?.next_cursor as string;
+    const next = await client.conversations.history({ channel: 'C0CLONES', limit: 1, cursor });
+    expect(next.messages?.map((m) => m.text)).toEqual(['a']);
+    await expect(client.conversations.history({ channel: 'C0NOPE' })).rejects.toMatchObject({
+      data: { error: 'channel_not_found' },
+    });
+  });
+
   it('answers conversations.replies with the parent and its replies, paged by cursor', async () => {
     const parent = await client.chat.postMessage({ channel: 'C0CLONES', text: 'parent' });
     const ts = parent.ts as string;
