@@ -110,6 +110,10 @@ const resultReplies = (channel: string, threadTs?: string) =>
     (m) => (m.metadata as { event_type?: string } | undefined)?.event_type === RESULT_EVENT_TYPE,
   );
 
+// The outcome is reported just after the record is saved: wait for it rather than race it.
+const sawEvent = (kind: string, outcome: string) => () =>
+  events.some((e) => e.kind === kind && e.outcome === outcome);
+
 const delivered = (id: string) => async () => (await store.get(id))?.resultDelivered === true;
 
 describe('the delivery outbox', () => {
@@ -128,7 +132,7 @@ describe('the delivery outbox', () => {
     expect(sim.calls('chat.postMessage').filter((c) => c.status === 429)).toHaveLength(2);
     // The request message shows the outcome too.
     expect(JSON.stringify(sim.message(CH, record.messageTs as string)?.blocks)).toContain('web-1');
-    expect(events).toContainEqual({ kind: 'final', outcome: 'delivered' });
+    await until('the final delivered event', sawEvent('final', 'delivered'));
     expect(await outbox.pending()).toBe(0);
     expect(await store.listUndelivered(clock.now())).toEqual([]);
   });
@@ -171,6 +175,7 @@ describe('the delivery outbox', () => {
     const dm = `D${REQUESTER.slice(1)}`;
     expect(resultReplies(dm)).toHaveLength(1);
     expect((await store.get(b.id))?.resultTs?.channel).toBe(dm);
+    await until('both fallback events', () => events.filter((e) => e.outcome === 'fallback').length >= 2);
     expect(events.filter((e) => e.outcome === 'fallback')).toHaveLength(2);
     expect(logLines.some((l) => l.audit === true && String(l.msg).includes('(dm)'))).toBe(true);
   });
@@ -190,7 +195,7 @@ describe('the delivery outbox', () => {
     expect(saved?.deliveryAbandoned?.reason).toContain('is_archived');
     expect(saved?.deliveryAbandoned?.reason).toContain('user_not_found');
     expect(sim.calls('chat.postMessage')).toHaveLength(2 + 1); // the fixture's 2 posts, then 1 try
-    expect(events).toContainEqual({ kind: 'final', outcome: 'abandoned' });
+    await until('the final abandoned event', sawEvent('final', 'abandoned'));
     expect(logLines.some((l) => l.audit === true && l.requestId === record.id && l.level === 50)).toBe(true);
     expect(await store.listUndelivered(clock.now())).toEqual([]);
   });
@@ -205,7 +210,7 @@ describe('the delivery outbox', () => {
       async () => (await store.get(record.id))?.deliveryAbandoned !== undefined,
     );
     expect(sim.calls('chat.postMessage').filter((c) => c.status === 503)).toHaveLength(3);
-    expect(events).toContainEqual({ kind: 'final', outcome: 'abandoned' });
+    await until('the final abandoned event', sawEvent('final', 'abandoned'));
     await until('the audit record', () =>
       logLines.some((l) => l.audit === true && String(l.msg).includes('after 3 tries')),
     );
@@ -266,7 +271,7 @@ describe('the delivery outbox', () => {
     await until('the result', delivered(record.id));
     expect(resultReplies(CH, record.messageTs)).toHaveLength(1);
     await until('the queue to drain', async () => (await outbox.pending()) === 0);
-    expect(events).toContainEqual({ kind: 'progress', outcome: 'skipped' });
+    await until('the progress skipped event', sawEvent('progress', 'skipped'));
     expect(sim.calls('chat.update').filter((u) => u.args.ts === running.progressTs)).toHaveLength(0);
   });
 });
