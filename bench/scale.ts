@@ -149,7 +149,7 @@ async function follow(): Promise<void> {
       maxRunning = Math.max(maxRunning, runningClones(s).length);
     }, 250);
     const t0 = Date.now();
-    await s.submit(n);
+    const ids = await s.submit(n);
     // Until every clone runs (or the worker follows no more: today's fixed concurrency), then 15 s more.
     let last = -1;
     let stableSince = Date.now();
@@ -187,6 +187,16 @@ async function follow(): Promise<void> {
     console.log(
       `  task-log reads: ${perClone.reduce((a, b) => a + b, 0)} for ${logs.size} clones, max ${Math.max(0, ...perClone)} per clone in ${windowMs / 30_000} progress intervals`,
     );
+    // The requests not being followed at measurement, by status: a clone the worker never started says why here.
+    const statuses = new Map<string, number>();
+    for (const id of ids) {
+      const r = await s.store.get(id);
+      const why = r?.result && !r.result.ok ? ` (${r.result.diagnosis.summary.slice(0, 100)})` : '';
+      const key = r ? `${r.status}${why}` : 'missing';
+      if (r?.status !== 'cloning') statuses.set(key, (statuses.get(key) ?? 0) + 1);
+    }
+    if (statuses.size > 0)
+      console.log(`  not followed: ${[...statuses].map(([k, v]) => `${v} ${k}`).join(', ')}`);
   } finally {
     await s.close();
   }
