@@ -9,7 +9,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { type FoundRedis, findRedis } from './demo/find-redis.ts';
 import { ancestorPids, watchAncestors } from './demo/watch-ancestors.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { type Services, startServices } from './main-services.ts';
+import { type Services, startServices } from './services/start-services.ts';
 import { demoCluster, type ProxmoxSim, startProxmoxSim } from './sim/proxmox/index.ts';
 import { type SlackSim, startSlackSim } from './sim/slack/index.ts';
 

@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
-import { type ServiceMode, startServices } from './main-services.ts';
+import { type ServiceMode, startServices } from './services/start-services.ts';
 import { SHUTDOWN_DRAIN_MS } from './shutdown-drain.ts';
 
 /**

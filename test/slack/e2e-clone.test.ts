@@ -32,7 +32,7 @@ describe('e2e: /clone → approve → progress → result', () => {
     expect(textOf(result)).toContain('<@U0REQUESTER>');
     expect(w.pve.vm(vmid)?.config.name).toBe('e2e-web');
     expect(w.clonePosts()).toBe(1);
-    // The worker's progress edits drew on the budget shared through Redis (main-services' wiring).
+    // The worker's progress edits drew on the budget shared through Redis (the services' wiring).
     expect(await w.redis.hget(`${w.prefix}slack:chat-update-budget`, 'tokens')).toMatch(/^-?\d/);
     const done = await w.slack.waitUntil(() =>
       textOf(w?.slack.message(CH, parent.ts)).includes('Done') ? true : undefined,

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { type Clock, scaledClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
-import { type Services, startServices } from '../../src/main-services.ts';
+import { type Services, startServices } from '../../src/services/start-services.ts';
 import { type ProxmoxSim, startProxmoxSim } from '../../src/sim/proxmox/index.ts';
 import { type SimMessage, type SlackSim, startSlackSim } from '../../src/sim/slack/index.ts';
 import { connect, deleteKeys, freshPrefix } from '../requests/redis-fixture.ts';

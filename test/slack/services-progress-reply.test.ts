@@ -7,7 +7,7 @@ import { scaledClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import { bullPrefix, CLONE_QUEUE_NAME } from '../../src/jobs/clone-queue.ts';
 import { createLogger } from '../../src/logger.ts';
-import { type Services, startServices } from '../../src/main-services.ts';
+import { type Services, startServices } from '../../src/services/start-services.ts';
 import { startProxmoxSim } from '../../src/sim/proxmox/index.ts';
 import { type SlackSim, startSlackSim } from '../../src/sim/slack/index.ts';
 import { connect, deleteKeys, freshPrefix } from '../requests/redis-fixture.ts';

@@ -1,0 +1,99 @@
+import { WebClient } from '@slack/web-api';
+import type { Redis } from 'ioredis';
+import { createHealthWorker, type HealthWorker } from '../health/create-health-worker.ts';
+import { createSlackHealthPublisher, type HealthPublisher } from '../health/health-publisher.ts';
+import { type CloneWorker, createCloneWorker } from '../jobs/clone-worker.ts';
+import { startRedeliverySweeper } from '../jobs/start-redelivery-sweeper.ts';
+import { DEFAULT_PREFIX } from '../requests/request-keys.ts';
+import { boltLogger } from '../slack/bolt-logger.ts';
+import { createDeliveryOutbox, type DeliveryOutbox } from '../slack/delivery-outbox.ts';
+import { createSharedTokenBucket } from '../slack/shared-token-bucket.ts';
+import type { Adapters } from './create-adapters.ts';
+import { productionNotifier } from './production-notifier.ts';
+import type { ServicesConfig, StartServicesOptions } from './services-types.ts';
+
+/** What the worker side runs; stopped in this order by stopServices. */
+export interface WorkerParts {
+  worker: CloneWorker;
+  outbox: DeliveryOutbox;
+  healthWorker: HealthWorker;
+  stopRedelivery: () => void;
+}
+
+/** The worker side: health worker, delivery outbox, clone worker and the redelivery sweeper. */
+export async function startWorker(
+  config: ServicesConfig,
+  adapters: Adapters,
+  workerRedis: Redis,
+  options: StartServicesOptions,
+): Promise<WorkerParts> {
+  const { clock, logger, prefix, store, queue, redis, metrics } = adapters;
+  const slack = {
+    slackApiUrl: config.slack.apiUrl,
+    logger: boltLogger(logger),
+    fetch: adapters.slackFetch,
+  };
+  // Without a channel the health worker still runs: it removes schedules an earlier config registered.
+  const healthChannel = adapters.healthConfig.channel;
+  const publisher: HealthPublisher =
+    healthChannel !== undefined
+      ? createSlackHealthPublisher(new WebClient(config.slack.botToken, slack), healthChannel)
+      : { post: async () => undefined };
+  const healthWorker = await createHealthWorker({
+    connection: workerRedis,
+    proxmox: adapters.proxmox,
+    publisher,
+    clock,
+    logger,
+    config: adapters.healthConfig,
+    cloneConfig: config.clone,
+    ...(prefix !== undefined ? { prefix } : {}),
+  });
+  // Slack effects of clones go through the delivery outbox (its own queue): a clone job ends when its
+  // outcome is saved, whatever Slack answers. The outbox waits Retry-After itself, so its client neither
+  // retries nor queues rate-limited calls.
+  const outbox = createDeliveryOutbox({
+    connection: workerRedis,
+    store,
+    client: new WebClient(config.slack.botToken, {
+      ...slack,
+      rejectRateLimitedCalls: true,
+      retryConfig: { retries: 0 },
+    }),
+    // One chat.update budget for all workers: Slack's ~50/min is per workspace, not per process.
+    budget: createSharedTokenBucket({
+      redis,
+      key: `${prefix ?? DEFAULT_PREFIX}slack:chat-update-budget`,
+      capacity: 10,
+      perMinute: 40,
+    }),
+    clock,
+    logger,
+    proxmoxUiUrl: config.proxmox.url,
+    ...(prefix !== undefined ? { prefix } : {}),
+    onDelivery: (kind, outcome) => metrics.recordDelivery(kind, outcome),
+  });
+  const notifier = productionNotifier(outbox.notifier, metrics);
+  const worker = await createCloneWorker({
+    connection: workerRedis,
+    engine: adapters.engine,
+    store,
+    notifier,
+    clock,
+    logger,
+    concurrencyPerNode: config.clone.concurrencyPerNode,
+    concurrency: adapters.workerConfig.concurrency,
+    ...(prefix !== undefined ? { prefix } : {}),
+    ...(options.worker ?? {}),
+  });
+  // Results whose job gave up delivering (a long Slack outage) are delivered later, never dropped.
+  const stopRedelivery = startRedeliverySweeper({
+    store,
+    queue,
+    notifier,
+    clock,
+    logger,
+    intervalMs: 5 * 60_000,
+  });
+  return { worker, outbox, healthWorker, stopRedelivery };
+}
