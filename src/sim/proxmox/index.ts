@@ -3,7 +3,7 @@
 export { demoCluster } from './demo-cluster.ts';
 export type { LoggedRequest, RequestLog } from './request-log.ts';
 export { type ProxmoxSimCliArgs, parseProxmoxSimArgs, runProxmoxSimCli } from './run-proxmox-sim-cli.ts';
-export type { CloneFault, CloneFaultFilter, FlapSpec, SimFaults } from './sim-faults.ts';
+export type { CloneFault, CloneFaultFilter, FlapSpec, MigrateFault, SimFaults } from './sim-faults.ts';
 export { type ProxmoxSim, startProxmoxSim } from './start-proxmox-sim.ts';
 export type {
   ProxmoxSimOptions,

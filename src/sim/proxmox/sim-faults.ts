@@ -26,6 +26,15 @@ export interface FlapSpec {
   status: 500 | 502 | 503 | 'drop';
 }
 
+/** A fault the next matching migration meets: its copy of a local disk breaks off half-way. */
+export interface MigrateFault {
+  /** Only the copy of this volume (`local-lvm:vm-9205-disk-0`); default the first one copied. */
+  volume?: string;
+  atPercent: number;
+  /** The line the broken copy logs before the task fails (ssh/pvesm's own words). */
+  message: string;
+}
+
 interface PendingFault {
   filter: CloneFaultFilter;
   fault: CloneFault;
@@ -35,6 +44,7 @@ interface PendingFault {
 export class SimFaults {
   private readonly pending: PendingFault[] = [];
   private readonly flaps: FlapSpec[] = [];
+  private readonly migrateFaults: { vmid?: number; fault: MigrateFault }[] = [];
   readonly denied = new Set<string>();
   readonly offlineReasons = new Map<string, string>();
 
@@ -154,8 +164,40 @@ export class SimFaults {
     task.abort.abort('kill');
   }
 
+  /**
+   * The next migration (of `vmid`, or any) loses its disk copy at `atPercent` (default 50): the task ends
+   * `migration aborted` after phase-1 cleanup, the VM stays on its node unlocked, the partial copy is freed.
+   */
+  failMigration(
+    options: { vmid?: number; volume?: string; atPercent?: number; message?: string } = {},
+  ): void {
+    const fault: MigrateFault = {
+      atPercent: options.atPercent ?? 50,
+      message: options.message ?? 'client_loop: send disconnect: Broken pipe',
+    };
+    if (options.volume !== undefined) fault.volume = options.volume;
+    this.migrateFaults.push(options.vmid === undefined ? { fault } : { vmid: options.vmid, fault });
+  }
+
+  /** Fills a storage (as seen from `node`) so that only `leaveBytes` stay free: the next volume on it does not fit. */
+  fillStorage(storage: string, node: string, leaveBytes = 0): void {
+    const s = this.state.storages.get(storage);
+    if (!s) throw new Error(`no storage ${storage}`);
+    const vols = this.state.volumesOf(storage, node);
+    const used = [...vols.values()].reduce((a, b) => a + b, 0);
+    vols.set('filler-disk', Math.max(0, s.total - used - leaveBytes));
+  }
+
+  /** Consumes the pending migration fault for a VM, if any. */
+  takeMigrateFault(vmid: number): MigrateFault | undefined {
+    const i = this.migrateFaults.findIndex((f) => f.vmid === undefined || f.vmid === vmid);
+    if (i < 0) return undefined;
+    return this.migrateFaults.splice(i, 1)[0]?.fault;
+  }
+
   /** Removes pending one-shot faults and flaps. */
   clear(): void {
+    this.migrateFaults.length = 0;
     this.pending.length = 0;
     this.flaps.length = 0;
     this.denied.clear();

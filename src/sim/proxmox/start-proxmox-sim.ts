@@ -8,8 +8,10 @@ import { RequestLog } from './request-log.ts';
 import type { SimContext } from './route.ts';
 import { cloneRoutes } from './routes-clone.ts';
 import { clusterRoutes } from './routes-cluster.ts';
+import { migrateRoutes } from './routes-migrate.ts';
 import { qemuRoutes } from './routes-qemu.ts';
 import { taskRoutes } from './routes-tasks.ts';
+import { templateRoutes } from './routes-template.ts';
 import { SimAuth } from './sim-auth.ts';
 import { simCerts } from './sim-certs.ts';
 import { SimFaults } from './sim-faults.ts';
@@ -94,7 +96,14 @@ export async function startProxmoxSim(options: ProxmoxSimOptions = {}): Promise<
     ctx,
     auth,
     requests,
-    routes: [...clusterRoutes, ...qemuRoutes, ...taskRoutes, ...cloneRoutes],
+    routes: [
+      ...clusterRoutes,
+      ...qemuRoutes,
+      ...taskRoutes,
+      ...cloneRoutes,
+      ...migrateRoutes,
+      ...templateRoutes,
+    ],
     authDelayMs: options.authDelayMs ?? 3000,
     offlineDelayMs: options.offlineDelayMs ?? 3000,
   };
