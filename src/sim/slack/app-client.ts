@@ -13,7 +13,8 @@ import {
 } from './interaction-payloads.ts';
 import type { ResponseUrls } from './response-urls.ts';
 import { postSigned, type RawAppResponse, type SignedRequestOptions } from './sign-request.ts';
-import type { AppResponse, Json } from './types.ts';
+import type { EnvelopeType, SocketModeServer } from './socket-mode-server.ts';
+import type { AppResponse, AppTransport, Json } from './types.ts';
 import { applyInput, type SimpleValue } from './view-state.ts';
 
 /** A slash command typed by `userId` in `channelId`. */
@@ -55,12 +56,15 @@ const parseJson = (body: string): Json | undefined => {
 /** Plays Slack's side towards the app: builds the exact payloads, signs and POSTs them, applies the acks. */
 export class AppClient {
   appUrl: string | undefined;
+  /** Signed HTTP to `appUrl`, or envelopes over the app's Socket Mode connections. */
+  transport: AppTransport = 'http';
 
   constructor(
     private readonly ctx: ApiContext,
     private readonly source: PayloadSource,
     private readonly signingSecret: string,
     private readonly responseUrls: ResponseUrls,
+    private readonly socket: SocketModeServer,
   ) {}
 
   /** POSTs a raw body to the app signed as configured (bad secrets and stale timestamps included). */
@@ -94,7 +98,7 @@ export class AppClient {
       });
     if (response.status !== 200) {
       // Bolt answers 404 when the listener did not ack within 3 s; Slack then reports a timeout.
-      slackbot(response.status === 404 ? 'operation_timeout' : 'dispatch_failed');
+      slackbot(response.socket?.error ?? (response.status === 404 ? 'operation_timeout' : 'dispatch_failed'));
       return { ...response, triggerId };
     }
     // Slack shows a slash command's ack body: JSON as a message, plain text as ephemeral text.
@@ -244,6 +248,7 @@ export class AppClient {
 
   /** Sends a signed body; an unreachable app answers status 0 with the error as body. */
   private async send(body: string, contentType?: string): Promise<AppResponse> {
+    if (this.transport === 'socket') return this.sendOverSocket(body, contentType);
     try {
       const raw = await this.signedRequest(body, contentType !== undefined ? { contentType } : {});
       const json = parseJson(raw.body);
@@ -252,5 +257,27 @@ export class AppClient {
       if (this.appUrl === undefined) throw error;
       return { status: 0, body: error instanceof Error ? error.message : String(error), sent: true };
     }
+  }
+
+  /**
+   * The same request as an envelope: a slash command's form fields as a JSON object, an interactive
+   * `payload` parsed, an Events API callback as is. The ack's payload plays the HTTP response body.
+   */
+  private async sendOverSocket(body: string, contentType?: string): Promise<AppResponse> {
+    let type: EnvelopeType;
+    let payload: Json;
+    if (contentType === 'application/json') {
+      type = 'events_api';
+      payload = JSON.parse(body) as Json;
+    } else {
+      const form = new URLSearchParams(body);
+      const interactive = form.get('payload');
+      type = interactive !== null ? 'interactive' : 'slash_commands';
+      payload = interactive !== null ? (JSON.parse(interactive) as Json) : Object.fromEntries(form);
+    }
+    const outcome = await this.socket.deliver(type, payload);
+    if (!outcome.acked) return { status: 0, body: outcome.error ?? '', sent: true, socket: outcome };
+    const json = outcome.payload ?? {};
+    return { status: 200, body: JSON.stringify(json), json, sent: true, socket: outcome };
   }
 }

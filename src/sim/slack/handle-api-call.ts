@@ -7,6 +7,7 @@ import { directoryMethods } from './directory-methods.ts';
 import type { FaultInjector } from './fault-injector.ts';
 import { historyMethods } from './history-methods.ts';
 import { parseApiArgs, readBody } from './read-body.ts';
+import type { SocketModeServer } from './socket-mode-server.ts';
 import type { Json } from './types.ts';
 import { viewsMethods } from './views-methods.ts';
 
@@ -28,6 +29,8 @@ export interface ApiDeps {
   /** Only this token is accepted when set; otherwise any bot token (`xoxb-…`). */
   botToken: string | undefined;
   logger: Logger | undefined;
+  /** Answers `apps.connections.open` (app-level tokens, not bot tokens). */
+  socket: SocketModeServer;
 }
 
 function send(
@@ -73,6 +76,8 @@ export async function handleApiCall(
     send(res, status, result, headers);
   };
 
+  // Socket Mode's one Web API method takes the app-level token, which no other method accepts.
+  if (method === 'apps.connections.open') return answer(200, deps.socket.open(token));
   const handler = METHODS[method];
   if (!handler) return answer(200, fail('unknown_method'));
   if (parsed === undefined) return answer(200, fail('invalid_json'));

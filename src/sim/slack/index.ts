@@ -12,19 +12,23 @@ import { ResponseUrls } from './response-urls.ts';
 import { SandboxRoutes } from './sandbox-routes.ts';
 import type { SimEvent } from './sim-events.ts';
 import type { SlackSim } from './slack-sim.ts';
+import { SocketModeServer } from './socket-mode-server.ts';
 import type { SlackSimOptions } from './types.ts';
 import { ViewStore } from './view-store.ts';
 
 export type { BlockActionInput, SlashCommandInput, SubmitViewInput } from './app-client.ts';
 export { DEMO_CHANNEL, DEMO_USERGROUPS, DEMO_USERS } from './directory.ts';
 export { type SignedRequestOptions, slackSignature } from './sign-request.ts';
-export type { SlackSim } from './slack-sim.ts';
+export type { SlackSim, SocketModeControl } from './slack-sim.ts';
+export type { DisconnectReason, EnvelopeOutcome, SocketModeTiming } from './socket-mode-server.ts';
 export type * from './types.ts';
 
 /** The sample signing secret the sim signs with unless told otherwise. */
 export const SIM_SIGNING_SECRET = 'sandbox-signing-secret';
 /** A bot token the sim accepts (any `xoxb-…` is accepted unless `botToken` is set). */
 export const SIM_BOT_TOKEN = 'xoxb-sandbox-token';
+/** An app-level token the sim accepts for Socket Mode (any `xapp-…` is accepted unless `appToken` is set). */
+export const SIM_APP_TOKEN = 'xapp-1-A0CLONEBOT-1-sandbox';
 
 /** Starts the fake Slack (Web API, response_urls, app-facing side, sandbox page) on one HTTP port. */
 export async function startSlackSim(options: SlackSimOptions = {}): Promise<SlackSim> {
@@ -64,8 +68,17 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
   });
   const signingSecret = options.signingSecret ?? SIM_SIGNING_SECRET;
   const source = { ...identity, verificationToken: 'sandbox-verification-token' };
-  const app = new AppClient(ctx, source, signingSecret, responseUrls);
+  const socket = new SocketModeServer({
+    appId: identity.appId,
+    ...(options.appToken !== undefined ? { appToken: options.appToken } : {}),
+    ...(options.socketTiming !== undefined ? { timing: options.socketTiming } : {}),
+    changed: () => log.changed(),
+    onConnected: (connected) => emit({ kind: 'app', connected }),
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
+  });
+  const app = new AppClient(ctx, source, signingSecret, responseUrls, socket);
   if (options.appUrl !== undefined) app.appUrl = options.appUrl;
+  app.transport = options.transport ?? 'http';
   const routes = new SandboxRoutes({
     directory,
     messages,
@@ -80,7 +93,7 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
     const handled = (async () => {
       if (req.method === 'POST' && path.startsWith('/api/')) {
         const method = path.slice('/api/'.length);
-        const apiDeps = { ctx, faults, log, botToken: options.botToken, logger: options.logger };
+        const apiDeps = { ctx, faults, log, botToken: options.botToken, logger: options.logger, socket };
         return handleApiCall(req, res, method, apiDeps);
       }
       if (req.method === 'POST' && path.startsWith('/response/')) {
@@ -98,6 +111,9 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
       res.end(String(error));
     });
   });
+  server.on('upgrade', (req, conn, head) => {
+    if (!socket.handleUpgrade(req, conn, head)) conn.destroy();
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
@@ -106,12 +122,31 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
   ctx.url = url;
+  socket.setBaseUrl(url);
 
   return {
     url,
     apiUrl: `${url}/api/`,
     signingSecret,
     botToken: options.botToken ?? SIM_BOT_TOKEN,
+    appToken: options.appToken ?? SIM_APP_TOKEN,
+    get transport() {
+      return app.transport;
+    },
+    setTransport: (transport) => {
+      app.transport = transport;
+    },
+    socketMode: {
+      connections: () => socket.connectionCount(),
+      opened: () => socket.opened,
+      envelopes: () => [...socket.sent],
+      disconnect: (reason) => socket.disconnect(reason),
+      drop: () => socket.drop(),
+      revoke: (token) => socket.revoke(token),
+      loseNextAcks: (n = 1) => {
+        socket.loseNextAcks += n;
+      },
+    },
     ...identity,
     setAppUrl: (appUrl) => {
       app.appUrl = appUrl;
@@ -145,6 +180,7 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
     signedRequest: (body, signOptions) => app.signedRequest(body, signOptions),
     close: async () => {
       routes.closeAll();
+      socket.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

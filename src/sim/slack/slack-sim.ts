@@ -1,7 +1,9 @@
 import type { BlockActionInput, SlashCommandInput, SubmitViewInput } from './app-client.ts';
 import type { RawAppResponse, SignedRequestOptions } from './sign-request.ts';
+import type { DisconnectReason, EnvelopeType } from './socket-mode-server.ts';
 import type {
   ApiCall,
+  AppTransport,
   AppResponse,
   ResponseUrlPost,
   SimChannel,
@@ -21,6 +23,14 @@ export interface SlackSim {
   readonly signingSecret: string;
   /** A bot token the fake accepts (the configured one, or a sample `xoxb-` token). */
   readonly botToken: string;
+  /** An app-level token that opens Socket Mode connections (the configured one, or a sample `xapp-`). */
+  readonly appToken: string;
+  /** How slash commands, clicks, submissions and events reach the app now. */
+  readonly transport: AppTransport;
+  /** Switches between signed HTTP requests and Socket Mode envelopes. */
+  setTransport(transport: AppTransport): void;
+  /** The Socket Mode side: connections, envelopes sent, and the faults Slack's side can cause. */
+  readonly socketMode: SocketModeControl;
   readonly teamId: string;
   readonly appId: string;
   readonly botUserId: string;
@@ -81,4 +91,22 @@ export interface SlackSim {
   signedRequest(body: string, options?: SignedRequestOptions): Promise<RawAppResponse>;
 
   close(): Promise<void>;
+}
+
+/** Socket Mode as the tests steer it. */
+export interface SocketModeControl {
+  /** Open connections (the app's client keeps one; more when it reconnects before the old one closes). */
+  connections(): number;
+  /** Connections opened so far. */
+  opened(): number;
+  /** Every envelope sent, redeliveries included, oldest first. */
+  envelopes(): { envelopeId: string; type: EnvelopeType; retryAttempt: number; connection: string }[];
+  /** Sends `disconnect` with this reason to every connection. */
+  disconnect(reason: DisconnectReason): void;
+  /** Drops every connection with no close frame (a network failure). */
+  drop(): void;
+  /** Revokes an app token: `apps.connections.open` answers `invalid_auth`, its connections close. */
+  revoke(token: string): void;
+  /** The next `n` (1) acks are lost with their connection: the app did the work, Slack redelivers. */
+  loseNextAcks(n?: number): void;
 }

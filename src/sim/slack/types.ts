@@ -1,5 +1,6 @@
 import type { Clock } from '../../clock.ts';
 import type { Logger } from '../../logger.ts';
+import type { EnvelopeOutcome, SocketModeTiming } from './socket-mode-server.ts';
 
 /** Untyped JSON object as it arrives on the wire; the sim validates it instead of trusting a type. */
 export type Json = Record<string, unknown>;
@@ -104,7 +105,12 @@ export interface AppResponse {
   sent: boolean;
   /** The trigger_id sent with the request, when there was one. */
   triggerId?: string;
+  /** Over Socket Mode: the envelope's fate (attempts, ack or why none). */
+  socket?: EnvelopeOutcome;
 }
+
+/** How the fake reaches the app: signed HTTP POSTs to its request URL, or envelopes over Socket Mode. */
+export type AppTransport = 'http' | 'socket';
 
 /** Options of startSlackSim; every field has a sandbox-friendly default. */
 export interface SlackSimOptions {
@@ -125,6 +131,12 @@ export interface SlackSimOptions {
   channels?: SimChannel[];
   /** Where the app listens, e.g. http://127.0.0.1:3000/slack/events. */
   appUrl?: string;
+  /** How slash commands, clicks and events reach the app (default `http`). */
+  transport?: AppTransport;
+  /** When set, only this app-level token opens Socket Mode connections; otherwise any `xapp-…`. */
+  appToken?: string;
+  /** Socket Mode timing (real ms): ack deadline, redeliveries, pings. */
+  socketTiming?: Partial<SocketModeTiming>;
   logger?: Logger;
 }
 
