@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../logger.ts';
 import { createMetrics, type Metrics } from '../metrics.ts';
 import { instrumentSlackFetch } from '../ops/instrument-slack-fetch.ts';
 import { createOpsRoutes, type OpsRoute } from '../ops/ops-routes.ts';
+import type { ReadinessCheck } from '../ops/run-readiness-checks.ts';
 import { createProxmoxClient, insecureTlsWarning, type ProxmoxHttpClient } from '../proxmox/index.ts';
 import { createRequestStore } from '../requests/request-store.ts';
 import type { RequestStore } from '../requests/types.ts';
@@ -34,8 +35,10 @@ export interface Adapters {
   engine: CloneEngineWithChecks;
   store: RequestStore;
   queue: CloneQueue;
-  /** /healthz and /metrics, served by Bolt's receiver or by the ops server in worker mode. */
+  /** /healthz and /metrics, served by Bolt's receiver in HTTP mode, else by the ops server on PORT. */
   routes: OpsRoute[];
+  /** What /healthz probes; the bot adds `slack_socket` in Socket Mode. */
+  checks: Record<string, ReadinessCheck>;
 }
 
 /** config → logger → Redis, Proxmox, clone engine, request store, clone queue, metrics and ops routes. */
@@ -76,18 +79,15 @@ export function createAdapters(config: ServicesConfig, options: StartServicesOpt
   const queue = createCloneQueue(redis, prefix !== undefined ? { prefix } : {});
   metrics.setQueueDepthSource(() => queue.depth());
   // Health-check timeouts are real time: a sped-up clock (demo, tests) would shrink them to nothing.
-  const routes = createOpsRoutes({
-    metrics,
-    logger,
-    checks: {
-      redis: async () => {
-        await redis.ping();
-      },
-      proxmox: async () => {
-        await proxmox.listNodes();
-      },
+  const checks = {
+    redis: async () => {
+      await redis.ping();
     },
-  });
+    proxmox: async () => {
+      await proxmox.listNodes();
+    },
+  } as { redis: ReadinessCheck; proxmox: ReadinessCheck } & Record<string, ReadinessCheck>;
+  const routes = createOpsRoutes({ metrics, logger, checks });
   return {
     mode,
     clock,
@@ -104,5 +104,6 @@ export function createAdapters(config: ServicesConfig, options: StartServicesOpt
     store,
     queue,
     routes,
+    checks,
   };
 }

@@ -8,6 +8,7 @@ import type { Metrics } from '../metrics.ts';
 import type { ProxmoxHttpClient } from '../proxmox/index.ts';
 import type { RequestStore } from '../requests/types.ts';
 import type { BotIdentity } from '../slack/create-slack-app.ts';
+import type { SocketTiming } from '../slack/create-socket-receiver.ts';
 import type { CloneSubcommand } from '../slack/listeners/commands/subcommand-types.ts';
 
 /** Which parts run in this process: `all` (npm start), `bot` (Slack app only) or `worker` (clone worker only). */
@@ -36,13 +37,15 @@ export interface StartServicesOptions {
   };
   /** How often pending requests past their expiry are flipped and their messages updated (clock ms; default 60 s). */
   expirySweepMs?: number;
+  /** Socket Mode client timing (real ms); tests shorten the reconnect delay with it. */
+  socketTiming?: SocketTiming;
 }
 
 /** Handles to what runs, and one way to stop it all. */
 export interface Services {
   mode: ServiceMode;
   app?: App;
-  /** The HTTP server (Bolt's in bot/all HTTP mode, the ops server in worker mode). */
+  /** The HTTP server on PORT (Bolt's in HTTP mode, the ops server in Socket Mode and worker mode). */
   server?: Server;
   port?: number;
   worker?: CloneWorker;

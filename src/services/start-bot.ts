@@ -2,16 +2,25 @@ import type { Server } from 'node:http';
 import type { App } from '@slack/bolt';
 import { createHealthCheck } from '../health/create-health-check.ts';
 import { healthSubcommand } from '../health/health-subcommand.ts';
+import { scrubSecrets } from '../ops/run-readiness-checks.ts';
+import { type OpsServer, serveOpsRoutes } from '../ops/serve-ops-routes.ts';
+import { checkAppToken } from '../slack/check-app-token.ts';
 import { createSlackApp } from '../slack/create-slack-app.ts';
+import { createSocketReceiver } from '../slack/create-socket-receiver.ts';
+import { boltLogger } from '../slack/bolt-logger.ts';
+import { redeliveryGuard } from '../slack/redelivery-guard.ts';
+import { trackSocketState } from '../slack/socket-state.ts';
 import { startExpirySweeper } from '../slack/start-expiry-sweeper.ts';
 import type { Adapters } from './create-adapters.ts';
 import type { ServicesConfig, StartServicesOptions } from './services-types.ts';
 import { whoAmI } from './who-am-i.ts';
 
-/** What the bot side runs; `server` is Bolt's HTTP server (absent in Socket Mode). */
+/** What the bot side runs; `server` is on PORT: Bolt's in HTTP mode, the ops server in Socket Mode. */
 export interface BotParts {
   app: App;
   server?: Server;
+  /** Socket Mode: /healthz and /metrics on PORT (Bolt's receiver has no server of its own then). */
+  opsServer?: OpsServer;
   stopSweeper: () => void;
 }
 
@@ -35,6 +44,21 @@ export async function startBot(
     }),
     logger,
   });
+  const appToken = config.slack.appToken;
+  // Socket Mode: a bad app token stops the start here, named; the receiver is ours so its state is known.
+  if (appToken !== undefined) {
+    await checkAppToken({ appToken, apiUrl: config.slack.apiUrl, fetch: adapters.slackFetch });
+  }
+  const receiver =
+    appToken !== undefined
+      ? createSocketReceiver({
+          appToken,
+          apiUrl: config.slack.apiUrl,
+          logger: boltLogger(logger.child({ component: 'slack' })),
+          fetch: adapters.slackFetch,
+          ...(options.socketTiming !== undefined ? { timing: options.socketTiming } : {}),
+        })
+      : undefined;
   const app = createSlackApp({
     config: config.slack,
     cloneConfig: config.clone,
@@ -50,8 +74,28 @@ export async function startBot(
     identity,
     fetch: adapters.slackFetch,
     subcommands: [health, ...(options.subcommands ?? [])],
+    ...(receiver !== undefined ? { receiver } : {}),
+    middleware: [
+      redeliveryGuard({ redis: adapters.redis, ...(prefix !== undefined ? { prefix } : {}), logger }),
+    ],
   });
-  const started = await app.start(config.slack.port);
+  let opsServer: OpsServer | undefined;
+  let started: unknown;
+  if (receiver !== undefined) {
+    adapters.checks.slack_socket = trackSocketState(receiver).check;
+    opsServer = await serveOpsRoutes(adapters.routes, config.slack.port);
+    try {
+      started = await app.start();
+    } catch (err) {
+      await opsServer.close().catch(() => undefined);
+      const code = (err as { data?: { error?: unknown } }).data?.error;
+      throw new Error(
+        `SLACK_APP_TOKEN: Socket Mode did not connect (${typeof code === 'string' ? code : scrubSecrets(String(err))})`,
+      );
+    }
+  } else {
+    started = await app.start(config.slack.port);
+  }
   const stopSweeper = startExpirySweeper({
     store,
     client: app.client,
@@ -61,7 +105,8 @@ export async function startBot(
   });
   return {
     app,
-    ...(config.slack.appToken === undefined ? { server: started as Server } : {}),
+    server: opsServer?.server ?? (started as Server),
+    ...(opsServer ? { opsServer } : {}),
     stopSweeper,
   };
 }

@@ -33,6 +33,7 @@ export async function stopServices(
   await worker?.outbox.close();
   await worker?.healthWorker.close();
   await bot?.app.stop().catch((err: unknown) => logger.warn({ err: String(err) }, 'app stop failed'));
+  await bot?.opsServer?.close().catch(() => undefined);
   await parts.opsServer?.close().catch(() => undefined);
   await adapters.queue.close();
   adapters.engine.close();

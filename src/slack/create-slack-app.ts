@@ -1,6 +1,7 @@
-import { App } from '@slack/bolt';
+import { type AnyMiddlewareArgs, App, type Middleware, type SocketModeReceiver } from '@slack/bolt';
 import { type FetchFunction, WebClient } from '@slack/web-api';
 import { boltLogger } from './bolt-logger.ts';
+import { createSocketReceiver } from './create-socket-receiver.ts';
 import { registerActions } from './listeners/actions/index.ts';
 import { subcommandTable } from './listeners/commands/clone-subcommands.ts';
 import { registerCommands } from './listeners/commands/index.ts';
@@ -17,12 +18,17 @@ export interface BotIdentity {
 
 /**
  * The Slack app: Bolt 5 over HTTP at `/slack/events` (plus `customRoutes`), or Socket Mode when an app token
- * is configured; every Web API call goes to `config.apiUrl`. `await app.start(port)` returns the HTTP server.
+ * is configured (no HTTP server of Bolt's: the caller serves its routes on PORT); every Web API call goes
+ * to `config.apiUrl`. In HTTP mode `await app.start(port)` returns the HTTP server.
  */
 export function createSlackApp(
   deps: SlackAppDeps & {
     identity?: BotIdentity /** Wraps Web API calls (metrics). */;
     fetch?: FetchFunction;
+    /** Socket Mode's receiver, when the caller follows its connection (else one is made here). */
+    receiver?: SocketModeReceiver;
+    /** Runs before every listener, e.g. the redelivery guard. */
+    middleware?: Middleware<AnyMiddlewareArgs>[];
   },
 ): App {
   const { config } = deps;
@@ -32,13 +38,29 @@ export function createSlackApp(
     ...(deps.identity ?? {}),
     logger: boltLogger(logger),
     clientOptions: { slackApiUrl: config.apiUrl, ...(deps.fetch ? { fetch: deps.fetch } : {}) },
-    customRoutes: deps.customRoutes ?? [],
-    port: config.port,
   };
+  const appToken = config.appToken;
   const app =
-    config.appToken !== undefined
-      ? new App({ ...common, appToken: config.appToken, socketMode: true })
-      : new App({ ...common, signingSecret: config.signingSecret ?? '', endpoints: '/slack/events' });
+    appToken !== undefined
+      ? new App({
+          ...common,
+          receiver:
+            deps.receiver ??
+            createSocketReceiver({
+              appToken,
+              apiUrl: config.apiUrl,
+              logger: common.logger,
+              ...(deps.fetch ? { fetch: deps.fetch } : {}),
+            }),
+        })
+      : new App({
+          ...common,
+          customRoutes: deps.customRoutes ?? [],
+          port: config.port,
+          signingSecret: config.signingSecret ?? '',
+          endpoints: '/slack/events',
+        });
+  for (const m of deps.middleware ?? []) app.use(m);
   // Group lookups on a client of their own: a 429 there must fail fast, not pause the bot's main client.
   const lookups = new WebClient(config.botToken, {
     ...common.clientOptions,
@@ -47,7 +69,7 @@ export function createSlackApp(
     retryConfig: { retries: 1, minTimeout: 200, maxTimeout: 200 },
     timeout: 3000,
   });
-  const { identity: _identity, fetch: _fetch, ...rest } = deps;
+  const { identity: _identity, fetch: _fetch, receiver: _receiver, middleware: _middleware, ...rest } = deps;
   const services: SlackServices = {
     ...rest,
     logger,

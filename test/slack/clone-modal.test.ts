@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimView } from '../../src/sim/slack/index.ts';
+import { TRANSPORTS } from './e2e-harness.ts';
 import { type SlackAppHarness, standInEngine, startSlackAppHarness } from './slack-app-harness.ts';
 import { waitFor } from './wait-for.ts';
 
@@ -38,9 +39,9 @@ const form = (template: string, name: string, extra: Record<string, Record<strin
   ...extra,
 });
 
-describe('/clone alone opens the form', () => {
+describe.each(TRANSPORTS)('/clone alone opens the form (over %s)', (transport) => {
   it('opens at once with the trigger_id, then shows nodes, then that node’s templates with their health', async () => {
-    h = await startSlackAppHarness();
+    h = await startSlackAppHarness({ transport });
     const view = await openForm(h);
     const open = h.sim.calls('views.open');
     expect(open).toHaveLength(1);
@@ -54,7 +55,7 @@ describe('/clone alone opens the form', () => {
   });
 
   it('a name that is not a DNS name is a field error; nothing is stored', async () => {
-    h = await startSlackAppHarness();
+    h = await startSlackAppHarness({ transport });
     const view = await openForm(h);
     const res = await h.sim.submitView({ userId: U, viewId: view.id, values: form('112', 'Bad_Name!') });
     expect(res.errors?.name).toContain('Not a valid DNS name');
@@ -64,7 +65,7 @@ describe('/clone alone opens the form', () => {
   });
 
   it('a name already used and a broken template are field errors from the cluster check', async () => {
-    h = await startSlackAppHarness({ engine: standInEngine({ taken: ['web-1'] }) });
+    h = await startSlackAppHarness({ engine: standInEngine({ taken: ['web-1'] }), transport });
     const view = await openForm(h);
     const taken = await h.sim.submitView({ userId: U, viewId: view.id, values: form('112', 'web-1') });
     expect(taken.errors?.name).toContain('already exists');
@@ -74,7 +75,7 @@ describe('/clone alone opens the form', () => {
   });
 
   it('a good form closes and posts the request in the channel it was opened from', async () => {
-    h = await startSlackAppHarness();
+    h = await startSlackAppHarness({ transport });
     const view = await openForm(h);
     const res = await h.sim.submitView({
       userId: U,
@@ -92,7 +93,7 @@ describe('/clone alone opens the form', () => {
   });
 
   it('a form field cannot add options: "lab vmid 4242" in the pool field is a field error, nothing stored', async () => {
-    h = await startSlackAppHarness();
+    h = await startSlackAppHarness({ transport });
     const view = await openForm(h);
     const res = await h.sim.submitView({
       userId: U,

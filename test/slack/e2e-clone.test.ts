@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CH, type E2E, REQUESTER, startE2E, textOf } from './e2e-harness.ts';
+import { CH, type E2E, REQUESTER, startE2E, TRANSPORTS, textOf } from './e2e-harness.ts';
 import { waitFor } from './wait-for.ts';
 
 let w: E2E | undefined;
@@ -11,9 +11,9 @@ afterEach(async () => {
 /** The thread once the result reply (the second reply) is there. */
 const finished = (e2e: E2E, parent: Parameters<E2E['thread']>[0]) => e2e.thread(parent, (r) => r.length >= 2);
 
-describe('e2e: /clone → approve → progress → result', () => {
+describe.each(TRANSPORTS)('e2e over %s: /clone → approve → progress → result', (transport) => {
   it('a full clone: progress reply edited with phase and percent, then a success reply with the VM link', async () => {
-    w = await startE2E();
+    w = await startE2E({}, 100, { transport });
     const { parent, id } = await w.request('112 as e2e-web on pve1');
     expect(textOf(parent)).toContain('Approve');
     await w.approve(parent);
@@ -39,10 +39,18 @@ describe('e2e: /clone → approve → progress → result', () => {
     );
     expect(done).toBe(true);
     expect(textOf(w.slack.message(CH, parent.ts))).not.toContain('clone_approve');
+    // The command and the click came the way this run says: envelopes over the socket, or signed POSTs.
+    const envelopes = w.slack.socketMode.envelopes().map((e) => e.type);
+    expect(envelopes).toEqual(transport === 'socket' ? ['slash_commands', 'interactive'] : []);
+    // /healthz answers on PORT in both modes; in Socket Mode it includes the WebSocket's state.
+    const health = await fetch(`http://127.0.0.1:${w.services.port}/healthz`);
+    const checks = ((await health.json()) as { checks: Record<string, string> }).checks;
+    expect(health.status).toBe(200);
+    expect(checks.slack_socket).toBe(transport === 'socket' ? 'ok' : undefined);
   });
 
   it('a template that lost its boot disk after the request: failure reply with the diagnosis, no clone POST', async () => {
-    w = await startE2E();
+    w = await startE2E({}, 100, { transport });
     const { parent, id } = await w.request('9105 as e2e-rocky on pve1');
     w.pve.faults.removeBootDisk(9105);
     await w.approve(parent);
@@ -54,7 +62,7 @@ describe('e2e: /clone → approve → progress → result', () => {
   });
 
   it('requesting a template without a boot disk is refused up front, ephemerally, with nothing queued', async () => {
-    w = await startE2E();
+    w = await startE2E({}, 100, { transport });
     await w.slack.slashCommand({ userId: REQUESTER, channelId: CH, text: '113 as e2e-x on pve1' });
     const reply = await w.slack.waitUntil(() =>
       w?.slack.ephemerals(REQUESTER).find((e) => e.source === 'response_url'),
@@ -66,7 +74,7 @@ describe('e2e: /clone → approve → progress → result', () => {
   });
 
   it('a clone failing mid-copy: failure reply quoting Proxmox’s own task error', async () => {
-    w = await startE2E();
+    w = await startE2E({}, 100, { transport });
     const { parent, id } = await w.request('112 as e2e-fail on pve1');
     w.pve.faults.failClone('write error: No space left on device', { atPercent: 30 });
     await w.approve(parent);
@@ -81,7 +89,7 @@ describe('e2e: /clone → approve → progress → result', () => {
   });
 
   it('two approvers clicking at once start one clone', async () => {
-    w = await startE2E();
+    w = await startE2E({}, 100, { transport });
     const { parent } = await w.request('112 as e2e-twice on pve1');
     await Promise.all([w.approve(parent, 'U0APPROVER'), w.approve(parent, 'U0BOSS')]);
     await finished(w, parent);
@@ -91,7 +99,7 @@ describe('e2e: /clone → approve → progress → result', () => {
   });
 
   it('Slack 429s on progress edits skip those edits; the result is still delivered', async () => {
-    w = await startE2E({}, 50);
+    w = await startE2E({}, 50, { transport });
     const { parent, id } = await w.request('112 as e2e-busy on pve1');
     await w.approve(parent);
     // Once the clone is under way, the next progress edits meet Slack's rate limit.
@@ -105,7 +113,7 @@ describe('e2e: /clone → approve → progress → result', () => {
   });
 
   it('a cancel while cloning stops the Proxmox task and the thread reports it', async () => {
-    w = await startE2E({}, 50);
+    w = await startE2E({}, 50, { transport });
     const { parent, id } = await w.request('112 as e2e-stop on pve1');
     await w.approve(parent);
     await w.thread(parent, (r) => r.length === 1 && textOf(r[0]).includes('Cloning disk'));

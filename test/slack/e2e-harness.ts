@@ -7,7 +7,12 @@ import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { type Services, startServices } from '../../src/services/start-services.ts';
 import { type ProxmoxSim, startProxmoxSim } from '../../src/sim/proxmox/index.ts';
-import { type SimMessage, type SlackSim, startSlackSim } from '../../src/sim/slack/index.ts';
+import {
+  type AppTransport,
+  type SimMessage,
+  type SlackSim,
+  startSlackSim,
+} from '../../src/sim/slack/index.ts';
 import { connect, deleteKeys, freshPrefix } from '../requests/redis-fixture.ts';
 import { waitFor } from './wait-for.ts';
 
@@ -42,11 +47,22 @@ export interface E2E {
   close(): Promise<void>;
 }
 
-/** Starts an E2E world; `env` adds configuration (e.g. CLONE_REQUIRE_APPROVAL=false). */
-export async function startE2E(env: Record<string, string> = {}, scale = 100): Promise<E2E> {
+/** The two ways the bot receives Slack's requests; the main e2e paths run in both. */
+export const TRANSPORTS: readonly AppTransport[] = ['http', 'socket'];
+
+/**
+ * Starts an E2E world; `env` adds configuration (e.g. CLONE_REQUIRE_APPROVAL=false). `transport: 'socket'`
+ * runs the bot in Socket Mode (SLACK_APP_TOKEN set, the sim delivering envelopes over its WebSocket).
+ */
+export async function startE2E(
+  env: Record<string, string> = {},
+  scale = 100,
+  options: { transport?: AppTransport; socketTiming?: { clientPingTimeoutMs?: number } } = {},
+): Promise<E2E> {
+  const transport = options.transport ?? 'http';
   const clock = scaledClock(scale);
   const pve = await startProxmoxSim({ clock });
-  const slack = await startSlackSim();
+  const slack = await startSlackSim({ transport });
   const dir = await mkdtemp(join(tmpdir(), 'clonebot-e2e-'));
   const caFile = join(dir, 'ca.pem');
   await writeFile(caFile, pve.caPem);
@@ -67,6 +83,7 @@ export async function startE2E(env: Record<string, string> = {}, scale = 100): P
       CLONE_APPROVERS: 'U0BOSS,S0APPROVERS',
       REDIS_URL: 'redis://127.0.0.1:6379',
       LOG_LEVEL: 'silent',
+      ...(transport === 'socket' ? { SLACK_APP_TOKEN: slack.appToken } : {}),
       ...env,
     },
     ['proxmox', 'clone', 'slack', 'redis', 'log'],
@@ -78,8 +95,10 @@ export async function startE2E(env: Record<string, string> = {}, scale = 100): P
     logger: createLogger('silent'),
     identity: { botId: slack.botId, botUserId: slack.botUserId },
     worker: { slotRetryMs: 50 },
+    // A dropped connection is back in 150 ms instead of the client's default 5 s.
+    socketTiming: options.socketTiming ?? { clientPingTimeoutMs: 150 },
   });
-  slack.setAppUrl(`http://127.0.0.1:${services.port}/slack/events`);
+  if (transport === 'http') slack.setAppUrl(`http://127.0.0.1:${services.port}/slack/events`);
 
   const e2e: E2E = {
     pve,

@@ -98,4 +98,59 @@ describe('src/main.ts', () => {
     expect(bad.output()).toContain('PROXMOX_URL must use https://');
     expect(bad.output()).toContain('SLACK_SIGNING_SECRET is required');
   });
+
+  it('Socket Mode: connects with SLACK_APP_TOKEN and serves /healthz on PORT with the socket state', async () => {
+    const pve: ProxmoxSim = await startProxmoxSim();
+    closers.push(() => pve.close());
+    const slack: SlackSim = await startSlackSim({
+      transport: 'socket',
+      appToken: 'xapp-1-A0CLONEBOT-1-main',
+    });
+    closers.push(() => slack.close());
+    const dir = await mkdtemp(join(tmpdir(), 'clonebot-main-'));
+    closers.push(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(join(dir, 'ca.pem'), pve.caPem);
+    const base = {
+      PROXMOX_URL: pve.url,
+      PROXMOX_CA_FILE: join(dir, 'ca.pem'),
+      PROXMOX_TOKEN_ID: pve.token.id,
+      PROXMOX_TOKEN_SECRET: pve.token.secret,
+      SLACK_BOT_TOKEN: slack.botToken,
+      SLACK_API_URL: slack.apiUrl,
+      CLONE_APPROVERS: 'S0APPROVERS',
+      PORT: '0',
+      LOG_LEVEL: 'info',
+      REDIS_URL: REDIS_DB_URL,
+    };
+    const bot = run(['bot'], { ...base, SLACK_APP_TOKEN: 'xapp-1-A0CLONEBOT-1-main' });
+    const port = await bot.started;
+    expect(port).not.toBe(3000);
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    expect(health.status).toBe(200);
+    expect(((await health.json()) as { checks: Record<string, string> }).checks.slack_socket).toBe('ok');
+    expect(slack.socketMode.connections()).toBe(1);
+    bot.child.kill('SIGTERM');
+    expect(await bot.exited).toBe(0);
+    expect(bot.output()).not.toContain('xapp-1-A0CLONEBOT-1-main');
+
+    // A revoked (or mistyped) app token: Slack answers invalid_auth and the bot stops, naming the variable.
+    const wrong = run(['bot'], { ...base, SLACK_APP_TOKEN: 'xapp-1-A0CLONEBOT-1-revoked' });
+    expect(await wrong.exited).toBe(1);
+    expect(wrong.output()).toContain('SLACK_APP_TOKEN was refused by Slack (invalid_auth)');
+    expect(wrong.output()).not.toContain('xapp-1-A0CLONEBOT-1-revoked');
+  });
+
+  it('a bot token in SLACK_APP_TOKEN stops at start naming the variable, without echoing the token', async () => {
+    const bad = run(['bot'], {
+      SLACK_BOT_TOKEN: 'xoxb-1-secret-bot',
+      SLACK_APP_TOKEN: 'xoxb-2-secret-pasted-here',
+      PROXMOX_URL: 'https://pve.example:8006',
+      PROXMOX_TOKEN_ID: 'root@pam!bot',
+      PROXMOX_TOKEN_SECRET: '00000000-0000-0000-0000-000000000000',
+      CLONE_APPROVERS: 'S0APPROVERS',
+    });
+    expect(await bad.exited).toBe(1);
+    expect(bad.output()).toContain('SLACK_APP_TOKEN must start with xapp-');
+    expect(bad.output()).not.toContain('secret-pasted-here');
+  });
 });

@@ -15,8 +15,10 @@ import { createLogger } from '../../src/logger.ts';
 import type { NodeInfo, StorageInfo } from '../../src/proxmox/types.ts';
 import { createRequestStore } from '../../src/requests/request-store.ts';
 import type { RequestStore } from '../../src/requests/types.ts';
-import { type SlackSim, startSlackSim } from '../../src/sim/slack/index.ts';
+import { type AppTransport, type SlackSim, startSlackSim } from '../../src/sim/slack/index.ts';
+import { boltLogger } from '../../src/slack/bolt-logger.ts';
 import { createSlackApp } from '../../src/slack/create-slack-app.ts';
+import { createSocketReceiver } from '../../src/slack/create-socket-receiver.ts';
 import { connect, deleteKeys, freshPrefix } from '../requests/redis-fixture.ts';
 
 /**
@@ -106,10 +108,13 @@ export async function startSlackAppHarness(
     vms?: LeftoverVmProxmox;
     /** Wraps the real queue (e.g. to make enqueue fail). */
     wrapQueue?: (queue: CloneQueue) => CloneQueue;
+    /** `socket`: the app in Socket Mode, the sim delivering over its WebSocket (default `http`). */
+    transport?: AppTransport;
   } = {},
 ): Promise<SlackAppHarness> {
   const clock = opts.clock ?? systemClock;
-  const sim = await startSlackSim({ clock });
+  const transport = opts.transport ?? 'http';
+  const sim = await startSlackSim({ clock, transport });
   const redis: Redis = connect();
   const prefix = freshPrefix();
   const logger = createLogger('silent');
@@ -120,6 +125,7 @@ export async function startSlackAppHarness(
       SLACK_API_URL: sim.apiUrl,
       PORT: '0',
       CLONE_APPROVERS: 'U0BOSS,S0APPROVERS',
+      ...(transport === 'socket' ? { SLACK_APP_TOKEN: sim.appToken } : {}),
       ...opts.env,
     },
     ['slack', 'clone'],
@@ -139,9 +145,23 @@ export async function startSlackAppHarness(
     logger,
     proxmoxUiUrl: 'https://pve1.example.com:8006',
     identity: { botId: sim.botId, botUserId: sim.botUserId },
+    ...(config.appToken !== undefined
+      ? {
+          receiver: createSocketReceiver({
+            appToken: config.appToken,
+            apiUrl: config.apiUrl,
+            logger: boltLogger(logger),
+            timing: { clientPingTimeoutMs: 150 },
+          }),
+        }
+      : {}),
   });
-  const server = (await app.start(0)) as Server;
-  sim.setAppUrl(`http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`);
+  if (config.appToken !== undefined) {
+    await app.start();
+  } else {
+    const server = (await app.start(0)) as Server;
+    sim.setAppUrl(`http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/events`);
+  }
   const inspect = new Queue(CLONE_QUEUE_NAME, { connection: redis, prefix: bullPrefix(prefix) });
   return {
     sim,
