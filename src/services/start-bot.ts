@@ -8,7 +8,7 @@ import { checkAppToken } from '../slack/check-app-token.ts';
 import { createSlackApp } from '../slack/create-slack-app.ts';
 import { createSocketReceiver } from '../slack/create-socket-receiver.ts';
 import { boltLogger } from '../slack/bolt-logger.ts';
-import { redeliveryGuard } from '../slack/redelivery-guard.ts';
+import { createDeliveryGuard } from '../slack/delivery-guard.ts';
 import { trackSocketState } from '../slack/socket-state.ts';
 import { startExpirySweeper } from '../slack/start-expiry-sweeper.ts';
 import type { Adapters } from './create-adapters.ts';
@@ -75,9 +75,10 @@ export async function startBot(
     fetch: adapters.slackFetch,
     subcommands: [health, ...(options.subcommands ?? [])],
     ...(receiver !== undefined ? { receiver } : {}),
-    middleware: [
-      redeliveryGuard({ redis: adapters.redis, ...(prefix !== undefined ? { prefix } : {}), logger }),
-    ],
+    deliveryGuard: createDeliveryGuard({
+      redis: adapters.redis,
+      ...(prefix !== undefined ? { prefix } : {}),
+    }),
   });
   let opsServer: OpsServer | undefined;
   let started: unknown;

@@ -1,7 +1,9 @@
-import { type AnyMiddlewareArgs, App, type Middleware, type SocketModeReceiver } from '@slack/bolt';
+import { App, type SocketModeReceiver } from '@slack/bolt';
 import { type FetchFunction, WebClient } from '@slack/web-api';
 import { boltLogger } from './bolt-logger.ts';
 import { createSocketReceiver } from './create-socket-receiver.ts';
+import type { DeliveryGuard } from './delivery-guard.ts';
+import { guardedReceiver } from './guarded-receiver.ts';
 import { registerActions } from './listeners/actions/index.ts';
 import { subcommandTable } from './listeners/commands/clone-subcommands.ts';
 import { registerCommands } from './listeners/commands/index.ts';
@@ -27,8 +29,8 @@ export function createSlackApp(
     fetch?: FetchFunction;
     /** Socket Mode's receiver, when the caller follows its connection (else one is made here). */
     receiver?: SocketModeReceiver;
-    /** Runs before every listener, e.g. the redelivery guard. */
-    middleware?: Middleware<AnyMiddlewareArgs>[];
+    /** Socket Mode: lets each act through once (Slack redelivers envelopes whose ack it missed). */
+    deliveryGuard?: DeliveryGuard;
   },
 ): App {
   const { config } = deps;
@@ -40,18 +42,23 @@ export function createSlackApp(
     clientOptions: { slackApiUrl: config.apiUrl, ...(deps.fetch ? { fetch: deps.fetch } : {}) },
   };
   const appToken = config.appToken;
-  const app =
+  const socketReceiver =
     appToken !== undefined
+      ? (deps.receiver ??
+        createSocketReceiver({
+          appToken,
+          apiUrl: config.apiUrl,
+          logger: common.logger,
+          ...(deps.fetch ? { fetch: deps.fetch } : {}),
+        }))
+      : undefined;
+  const app =
+    socketReceiver !== undefined
       ? new App({
           ...common,
-          receiver:
-            deps.receiver ??
-            createSocketReceiver({
-              appToken,
-              apiUrl: config.apiUrl,
-              logger: common.logger,
-              ...(deps.fetch ? { fetch: deps.fetch } : {}),
-            }),
+          receiver: deps.deliveryGuard
+            ? guardedReceiver(socketReceiver, deps.deliveryGuard, logger)
+            : socketReceiver,
         })
       : new App({
           ...common,
@@ -60,7 +67,6 @@ export function createSlackApp(
           signingSecret: config.signingSecret ?? '',
           endpoints: '/slack/events',
         });
-  for (const m of deps.middleware ?? []) app.use(m);
   // Group lookups on a client of their own: a 429 there must fail fast, not pause the bot's main client.
   const lookups = new WebClient(config.botToken, {
     ...common.clientOptions,
@@ -69,7 +75,7 @@ export function createSlackApp(
     retryConfig: { retries: 1, minTimeout: 200, maxTimeout: 200 },
     timeout: 3000,
   });
-  const { identity: _identity, fetch: _fetch, receiver: _receiver, middleware: _middleware, ...rest } = deps;
+  const { identity: _identity, fetch: _fetch, receiver: _receiver, deliveryGuard: _guard, ...rest } = deps;
   const services: SlackServices = {
     ...rest,
     logger,

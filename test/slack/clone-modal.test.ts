@@ -104,3 +104,28 @@ describe.each(TRANSPORTS)('/clone alone opens the form (over %s)', (transport) =
     expect(await h.store.listRecent(10)).toEqual([]);
   });
 });
+
+describe('the /clone form over Socket Mode when an ack is lost with its connection', () => {
+  it('a field error: the redelivered submission gets the same errors back, the modal stays open', async () => {
+    h = await startSlackAppHarness({ transport: 'socket' });
+    const view = await openForm(h);
+    h.sim.socketMode.loseNextAcks(1);
+    const res = await h.sim.submitView({ userId: U, viewId: view.id, values: form('112', 'Bad_Name!') });
+    expect(res.socket).toMatchObject({ acked: true, attempts: 2 });
+    expect(res.errors?.name).toContain('Not a valid DNS name');
+    expect(h.sim.views(U)).toHaveLength(1);
+  });
+
+  it('a good form: the redelivered submission closes the modal and posts one request', async () => {
+    h = await startSlackAppHarness({ transport: 'socket' });
+    const view = await openForm(h);
+    h.sim.socketMode.loseNextAcks(1);
+    const res = await h.sim.submitView({ userId: U, viewId: view.id, values: form('112', 'web-5') });
+    expect(res.socket).toMatchObject({ acked: true, attempts: 2 });
+    await h.sim.waitUntil(() => h?.sim.messages(CH)[0]);
+    await waitFor(async () => (await h?.store.listRecent(5))?.length === 1, 'the record');
+    expect(h.sim.views(U)).toEqual([]);
+    expect(h.sim.messages(CH)).toHaveLength(1);
+    expect(await h.store.listRecent(5)).toHaveLength(1);
+  });
+});

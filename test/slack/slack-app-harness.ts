@@ -19,6 +19,7 @@ import { type AppTransport, type SlackSim, startSlackSim } from '../../src/sim/s
 import { boltLogger } from '../../src/slack/bolt-logger.ts';
 import { createSlackApp } from '../../src/slack/create-slack-app.ts';
 import { createSocketReceiver } from '../../src/slack/create-socket-receiver.ts';
+import { createDeliveryGuard } from '../../src/slack/delivery-guard.ts';
 import { connect, deleteKeys, freshPrefix } from '../requests/redis-fixture.ts';
 
 /**
@@ -153,6 +154,7 @@ export async function startSlackAppHarness(
             logger: boltLogger(logger),
             timing: { clientPingTimeoutMs: 150 },
           }),
+          deliveryGuard: createDeliveryGuard({ redis, prefix }),
         }
       : {}),
   });
