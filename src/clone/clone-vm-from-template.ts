@@ -116,7 +116,7 @@ export async function cloneVmFromTemplate(
   if (options.signal?.aborted) return cancelledBeforeStart();
   reporter.templateVmid = `${formatTemplateRef(request.template)} on ${request.node}`;
   await reporter.report('verifying-template');
-  const pre = await runPreflight(ctx, request);
+  const pre = await runPreflight(ctx, request, { templateCopy: options.templateCopy === true });
   if (!pre.ok) return { ok: false, diagnosis: pre.diagnosis, durationMs: ctx.clock.now() - runStartedAt };
   const { template, templateConfig } = pre.facts;
   reporter.templateVmid = template.vmid;

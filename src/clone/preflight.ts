@@ -30,6 +30,7 @@ export function volumeStorage(value: string | number): string | undefined {
 export async function runPreflight(
   ctx: EngineContext,
   request: CloneRequest,
+  options: { templateCopy?: boolean } = {},
 ): Promise<{ ok: true; facts: PreflightFacts } | { ok: false; diagnosis: Diagnosis }> {
   const fail = (e: Omit<DiagnosisEvidence, 'request' | 'node'>) => ({
     ok: false as const,
@@ -103,7 +104,8 @@ export async function runPreflight(
         return rejected(`can't clone VM to node '${target}' (VM uses local storage)`, template.vmid);
     }
     const sameName = vms.find((v) => v.name === request.name);
-    if (sameName) return fail({ reason: 'name-taken', ...tpl, conflict: conflictOf(sameName) });
+    if (sameName && !options.templateCopy)
+      return fail({ reason: 'name-taken', ...tpl, conflict: conflictOf(sameName) });
     if (request.vmid !== undefined && !(await ctx.proxmox.isVmidFree(request.vmid))) {
       const other = vms.find((v) => v.vmid === request.vmid);
       return fail({

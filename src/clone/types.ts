@@ -17,6 +17,11 @@ export interface CloneRunOptions {
   resume?: CloneCheckpoint;
   /** Aborting cancels: before the clone starts nothing is sent; while cloning the Proxmox task is stopped. */
   signal?: AbortSignal;
+  /**
+   * A template copy (a repair) carries its source's name, which the other copies of the base already have:
+   * the name-taken check (for new VMs) is skipped. The VMID must still be free.
+   */
+  templateCopy?: boolean;
 }
 
 /** A template resolved on a node, and what the pre-clone check found. */

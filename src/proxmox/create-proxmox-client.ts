@@ -153,6 +153,25 @@ export function createProxmoxClient(config: ProxmoxConfig, deps: ProxmoxClientDe
     async listClusterTasks() {
       return toClusterTasks(await api.cluster.tasks.$get());
     },
+    async migrateVm(params) {
+      const body: Record<string, string | number> = { target: params.target };
+      if (params.targetstorage !== undefined) body.targetstorage = params.targetstorage;
+      if (params.withLocalDisks === true) body['with-local-disks'] = 1;
+      const upid: unknown = await api.nodes
+        .$(params.node)
+        .qemu.$(params.vmid)
+        .migrate.$post(body as never);
+      if (typeof upid !== 'string')
+        throw new Error(`Proxmox POST qemu/${params.vmid}/migrate returned no task id`);
+      parseUpid(upid);
+      return upid;
+    },
+    async convertToTemplate(node, vmid) {
+      const upid: unknown = await api.nodes.$(node).qemu.$(vmid).template.$post();
+      if (typeof upid !== 'string') throw new Error(`Proxmox POST qemu/${vmid}/template returned no task id`);
+      parseUpid(upid);
+      return upid;
+    },
     async close() {
       await dispatcher.close();
     },

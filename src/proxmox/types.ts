@@ -87,6 +87,16 @@ export interface CloneParams {
   description?: string;
 }
 
+/** POST /nodes/{node}/qemu/{vmid}/migrate for a stopped VM (offline): its local disks go to `targetstorage`. */
+export interface MigrateParams {
+  node: string;
+  vmid: number;
+  target: string;
+  targetstorage?: string;
+  /** Sent as `with-local-disks=1`: local disks are copied (always so offline; needed for a running VM). */
+  withLocalDisks?: boolean;
+}
+
 /** The one interface the rest of the program uses to reach Proxmox. */
 export interface ProxmoxClient {
   /** USER@REALM!TOKENID or USER@REALM, as in the UPIDs of our tasks; absent for clients that cannot tell. */
@@ -123,4 +133,8 @@ export interface ProxmoxClient {
    */
   deleteVm(node: string, vmid: number): Promise<string>;
   listClusterTasks(): Promise<ClusterTask[]>;
+  /** POST …/migrate (a `qmigrate` task on the source node); sent exactly once, never resent (a write). */
+  migrateVm(params: MigrateParams): Promise<string>;
+  /** POST …/template (a `qmtemplate` task): converts a stopped VM to a template; sent exactly once. */
+  convertToTemplate(node: string, vmid: number): Promise<string>;
 }

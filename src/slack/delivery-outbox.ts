@@ -1,5 +1,5 @@
-import { DelayedError, type Job, Queue, Worker } from 'bullmq';
 import type { WebClient } from '@slack/web-api';
+import { DelayedError, type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.ts';
 import { bullPrefix } from '../jobs/clone-queue.ts';
