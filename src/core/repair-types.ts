@@ -1,4 +1,5 @@
 import type { HealthInput, HealthReport } from './health-types.ts';
+import type { CloneCheckpoint } from './types.ts';
 
 /** A VM as the plan sees the cluster: enough to tell who holds a VMID. */
 export interface RepairVm {
@@ -74,3 +75,49 @@ export interface RepairRefusal {
 }
 
 export type RepairPlanResult = { ok: true; plan: RepairPlan } | { ok: false; refusal: RepairRefusal };
+
+/** One progress report of a running repair: which step, and for the clone step the clone's own progress. */
+export interface RepairProgress {
+  /** 1-based. */
+  step: number;
+  steps: number;
+  kind: RepairStep['kind'];
+  /** `step 2/3: offline migration of VM 9205 from pve1 to pve2 … (running 40s)`. */
+  message: string;
+  upid?: string;
+  elapsedMs: number;
+  /** The clone step's percent, when the task log gives it. */
+  percent?: number;
+}
+
+/** Saved before each next step (and as soon as a task's UPID is known), so a resumed repair never POSTs twice. */
+export interface RepairCheckpoint {
+  /** Steps fully done (0-based index of the next one). */
+  done: number;
+  /** The running step's task, once its POST answered. */
+  upid?: string;
+  /** The running step's POST was sent (maybe without an answer). */
+  posted?: boolean;
+  /** The clone step's own checkpoint (the clone engine resumes from it). */
+  clone?: CloneCheckpoint;
+}
+
+/** A repair that ended: the new copy, or which step failed, Proxmox's words and what was left behind. */
+export type RepairResult =
+  | { ok: true; base: number; node: string; vmid: number; bootDisk?: string; durationMs: number }
+  | {
+      ok: false;
+      base: number;
+      node: string;
+      vmid: number;
+      /** The step that failed (1-based) and what it was; absent when the repair failed before its first step. */
+      step?: { index: number; kind: RepairStep['kind']; description: string };
+      /** One line: why. */
+      error: string;
+      /** Proxmox's own error text (task exit status or API message), when there is one. */
+      proxmoxError?: string;
+      taskLogTail?: string[];
+      /** What the cluster holds now because of the repair, and what to do with it. */
+      leftBehind: string;
+      durationMs: number;
+    };

@@ -3,8 +3,8 @@ import type { RawAppResponse, SignedRequestOptions } from './sign-request.ts';
 import type { DisconnectReason, EnvelopeType } from './socket-mode-server.ts';
 import type {
   ApiCall,
-  AppTransport,
   AppResponse,
+  AppTransport,
   ResponseUrlPost,
   SimChannel,
   SimEphemeral,

@@ -1,7 +1,7 @@
 import { SocketModeClient } from '@slack/socket-mode';
 import { type Logger, LogLevel, WebClient } from '@slack/web-api';
-import { WebSocket } from 'ws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import { SIM_APP_TOKEN, type SlackSim, startSlackSim } from '../../../src/sim/slack/index.ts';
 import { simClient } from './sim-client.ts';
 
