@@ -15,6 +15,9 @@ export interface SimContext {
   copyBytesPerSecond: number;
   storageLockTimeoutMs: number;
   storageAllocMs: number;
+  /** qmstart duration and the guest agent's start delay after it (simulated ms). */
+  bootMs: number;
+  agentStartMs: number;
   closing: AbortSignal;
   /** The node the API is reached on (`local: 1`). */
   apiNode?: string;

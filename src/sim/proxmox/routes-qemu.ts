@@ -1,20 +1,11 @@
 import { createHash } from 'node:crypto';
-import { permissionError, serverError } from './api-error.ts';
-import { drivesToCopy, isDriveKey, isUnusedKey, parseDrive } from './drives.ts';
-import type { Route, SimContext } from './route.ts';
-import type { SimVm } from './sim-state.ts';
-import { createTask, endTask } from './sim-tasks.ts';
+import { localVm } from './local-vm.ts';
+import { drivesToCopy } from './drives.ts';
+import type { Route } from './route.ts';
+import { destroyVm } from './destroy-vm.ts';
 
-/** The VM on that node, as the node's own /etc/pve/nodes/<node>/qemu-server sees it. */
-function localVm(ctx: SimContext, node: string, vmid: string): SimVm {
-  const vm = ctx.state.vms.get(Number(vmid));
-  if (!vm || vm.node !== node || !/^\d+$/.test(vmid))
-    throw serverError(`Configuration file 'nodes/${node}/qemu-server/${vmid}.conf' does not exist`);
-  if (ctx.faults.denied.has(`/vms/${vm.vmid}|VM.Audit`)) throw permissionError(`/vms/${vm.vmid}`, 'VM.Audit');
-  return vm;
-}
-
-function digest(config: Record<string, unknown>): string {
+/** The config's SHA-1 as GET …/config reports it (`digest`), for PUT …/config `digest=`. */
+export function configDigest(config: Record<string, unknown>): string {
   const text = Object.entries(config)
     .map(([k, v]) => `${k}: ${v}`)
     .join('\n');
@@ -72,7 +63,7 @@ export const qemuRoutes: Route[] = [
     pattern: '/nodes/{node}/qemu/{vmid}/config',
     handle: (ctx, { path }) => {
       const vm = localVm(ctx, path.node as string, path.vmid as string);
-      return { data: { ...vm.config, digest: digest(vm.config) } };
+      return { data: { ...vm.config, digest: configDigest(vm.config) } };
     },
   },
   {
@@ -98,24 +89,6 @@ export const qemuRoutes: Route[] = [
   {
     method: 'DELETE',
     pattern: '/nodes/{node}/qemu/{vmid}',
-    handle: (ctx, { path, principal }) => {
-      const vm = localVm(ctx, path.node as string, path.vmid as string);
-      if (ctx.faults.denied.has(`/vms/${vm.vmid}|VM.Allocate`))
-        throw permissionError(`/vms/${vm.vmid}`, 'VM.Allocate');
-      if (vm.config.lock !== undefined) throw serverError(`VM is locked (${vm.config.lock})`);
-      if (vm.status === 'running') throw serverError(`VM ${vm.vmid} is running - destroy failed`);
-      const task = createTask(ctx.state, vm.node, 'qmdestroy', String(vm.vmid), principal);
-      for (const [key, value] of Object.entries(vm.config)) {
-        if (!isDriveKey(key) && !isUnusedKey(key)) continue;
-        const d = parseDrive(key, String(value));
-        if (d.storage === undefined || d.volname === undefined || (d.cdrom && !d.cloudinit)) continue;
-        ctx.state.freeVolume(d.storage, vm.node, d.volname);
-        task.log.push(`  Logical volume "${d.volname.split('/').pop()}" successfully removed.`);
-      }
-      ctx.state.removeVm(vm.vmid);
-      for (const members of ctx.state.pools.values()) members.delete(vm.vmid);
-      endTask(ctx.state, task, 'OK');
-      return { data: task.upid };
-    },
+    handle: (ctx, { path, params, principal }) => destroyVm(ctx, path, params, principal),
   },
 ];

@@ -1,5 +1,5 @@
 import { permissionError, serverError } from './api-error.ts';
-import { isDriveKey, parseDrive } from './drives.ts';
+import { drivesToCopy, isDriveKey, parseDrive } from './drives.ts';
 import type { Route, SimContext } from './route.ts';
 import type { SimTask, SimVm } from './sim-state.ts';
 import { createTask, endTask } from './sim-tasks.ts';
@@ -91,7 +91,7 @@ async function runTemplateWorker(ctx: SimContext, task: SimTask, vm: SimVm): Pro
 
 /**
  * QemuServer.pm `vm_start` (in the `qmstart` worker): a template cannot be started, a locked VM neither
- * (no `skiplock`), a running one is `already running`. The simulated start just marks the VM running.
+ * (no `skiplock`), a running one is `already running`; then the boot takes `bootMs` and the VM runs.
  */
 async function runStartWorker(ctx: SimContext, task: SimTask, vm: SimVm, skiplock: boolean): Promise<void> {
   const signal = AbortSignal.any([task.abort.signal, ctx.closing]);
@@ -100,7 +100,12 @@ async function runStartWorker(ctx: SimContext, task: SimTask, vm: SimVm, skiploc
     if (Number(vm.config.template ?? 0) === 1) throw new Error("you can't start a vm if it's a template");
     if (vm.config.lock !== undefined && !skiplock) throw new Error(`VM is locked (${vm.config.lock})`);
     if (vm.status === 'running') throw new Error(`VM ${vm.vmid} already running`);
+    // PVE::QemuServer::Cloudinit generates the config drive on every start; then QEMU boots (ctx.bootMs).
+    if (drivesToCopy(vm.config).some((d) => d.cloudinit)) task.log.push('generating cloud-init ISO');
+    await ctx.clock.sleep(ctx.bootMs, signal);
     vm.status = 'running';
+    // The guest agent answers agentStartMs after this (routes-agent.ts).
+    vm.startedAt = ctx.clock.now();
     ctx.state.vmChanged(vm.vmid);
     endTask(ctx.state, task, 'OK');
   } catch (err) {

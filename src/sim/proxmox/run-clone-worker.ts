@@ -90,6 +90,8 @@ export async function runCloneWorker(
     }
     const newconf: SimVmConfig = { ...baseConfig(plan), lock: 'clone' };
     const vm = state.addVm({ vmid: plan.newid, node: plan.node, config: { lock: 'clone' } });
+    // The guest image is the template's: without an agent in it, the clone's agent never answers either.
+    if (state.vms.get(plan.vmid)?.silentAgent === true) vm.silentAgent = true;
     createdConfig = true;
 
     const drives = drivesToCopy(plan.source);

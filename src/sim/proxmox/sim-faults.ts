@@ -82,6 +82,11 @@ export class SimFaults {
     else vm.config.lock = lock;
   }
 
+  /** The VM's guest has no QEMU guest agent (its clones inherit the image): `agent: 1`, but it never answers. */
+  silentGuestAgent(vmid: number): void {
+    this.vm(vmid).silentAgent = true;
+  }
+
   /** A `lock: clone` stub config left behind by a killed clone task. */
   stuckCloneStub(vmid: number, node: string): void {
     this.state.addVm({ vmid, node, config: { lock: 'clone' } });

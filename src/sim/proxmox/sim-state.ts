@@ -9,6 +9,10 @@ export interface SimVm {
   status: 'running' | 'stopped';
   config: SimVmConfig;
   appearedAt: number;
+  /** When the VM last started running (simulated ms): its guest agent answers `agentStartMs` later. */
+  startedAt?: number;
+  /** The guest image has no QEMU guest agent: `agent: 1` in the config, but the agent never answers. */
+  silentAgent?: boolean;
 }
 
 /** A simulated worker task. */
@@ -79,6 +83,8 @@ export class SimState {
       config: { ...spec.config },
       appearedAt,
     };
+    if (vm.status === 'running') vm.startedAt = appearedAt;
+    if (spec.silentAgent === true) vm.silentAgent = true;
     this.vms.set(vm.vmid, vm);
     this.vmChanged(vm.vmid);
     for (const [key, value] of Object.entries(vm.config)) {

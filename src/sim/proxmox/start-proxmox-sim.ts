@@ -8,6 +8,9 @@ import { RequestLog } from './request-log.ts';
 import type { SimContext } from './route.ts';
 import { cloneRoutes } from './routes-clone.ts';
 import { clusterRoutes } from './routes-cluster.ts';
+import { agentRoutes } from './routes-agent.ts';
+import { configRoutes } from './routes-config.ts';
+import { powerRoutes } from './routes-power.ts';
 import { migrateRoutes } from './routes-migrate.ts';
 import { qemuRoutes } from './routes-qemu.ts';
 import { taskRoutes } from './routes-tasks.ts';
@@ -87,6 +90,8 @@ export async function startProxmoxSim(options: ProxmoxSimOptions = {}): Promise<
     copyBytesPerSecond: options.copyBytesPerSecond ?? 200 * MiB,
     storageLockTimeoutMs: options.storageLockTimeoutMs ?? 10_000,
     storageAllocMs: options.storageAllocMs ?? 100,
+    bootMs: options.bootMs ?? 2000,
+    agentStartMs: options.agentStartMs ?? 20_000,
     closing: closing.signal,
   };
   if (options.apiNode !== undefined) ctx.apiNode = options.apiNode;
@@ -99,6 +104,9 @@ export async function startProxmoxSim(options: ProxmoxSimOptions = {}): Promise<
     routes: [
       ...clusterRoutes,
       ...qemuRoutes,
+      ...configRoutes,
+      ...powerRoutes,
+      ...agentRoutes,
       ...taskRoutes,
       ...cloneRoutes,
       ...migrateRoutes,

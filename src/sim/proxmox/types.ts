@@ -32,6 +32,8 @@ export interface SimVmSpec {
   node: string;
   config: SimVmConfig;
   status?: 'running' | 'stopped';
+  /** The guest has no QEMU guest agent installed (clones inherit it): the agent never answers. */
+  silentAgent?: boolean;
 }
 
 /** The cluster the simulator starts with. `standalone` = a single host without corosync (nodeid 0). */
@@ -87,6 +89,10 @@ export interface ProxmoxSimOptions {
   offlineDelayMs?: number;
   /** 401 wording for a bad ticket: 'old' (≤ 9.1.4) `permission denied - invalid PVE ticket`, 'new' `Authentication failed!`. */
   ticketErrorWording?: 'old' | 'new';
+  /** How long a `qmstart` task takes to bring a VM up (default 2 s). */
+  bootMs?: number;
+  /** How long after the start task ends the guest agent answers (the guest boots; default 20 s). */
+  agentStartMs?: number;
   /** The node the API is reached on (`local: 1` in /cluster/status); default the first node. */
   apiNode?: string;
   logger?: Logger;

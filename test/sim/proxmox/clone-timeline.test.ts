@@ -286,11 +286,15 @@ describe('VM status and removal', () => {
     const during = (await getData(sim, '/nodes/pve1/qemu/241/status/current')) as Record<string, unknown>;
     expect(during).toMatchObject({ vmid: 241, status: 'stopped', lock: 'clone' });
     expect(during).not.toHaveProperty('template');
+    // The lock is checked inside the qmdestroy task (qemu-server destroy_vm → check_lock).
     const locked = await call(sim, 'DELETE', '/nodes/pve1/qemu/241');
-    expect([locked.status, locked.reason]).toEqual([500, 'VM is locked (clone)']);
+    expect(locked.status).toBe(200);
+    expect((await stopped(sim, locked.json.data as string)).exitstatus).toBe('VM is locked (clone)');
+    expect(sim.vm(241)?.config.lock).toBe('clone');
     await stopped(sim, await clone(sim, 'pve1', 112, { newid: 240, full: 1 }));
     const del = await call(sim, 'DELETE', '/nodes/pve1/qemu/240');
     expect(del.json.data).toMatch(/^UPID:pve1:.*:qmdestroy:240:clonebot@pve!slack:$/);
+    expect((await stopped(sim, del.json.data as string)).exitstatus).toBe('OK');
     expect(sim.vm(240)).toBeUndefined();
     const lvm = sim.storages().find((s) => s.storage === 'local-lvm' && s.node === 'pve1');
     expect(Object.keys(lvm?.volumes ?? {}).filter((v) => v.includes('vm-240'))).toEqual([]);

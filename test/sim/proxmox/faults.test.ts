@@ -143,8 +143,11 @@ describe('clone task faults', () => {
     expect(task.exitstatus).toBe('unexpected status');
     expect(task.log.at(-1)).toMatch(/^transferred /);
     expect(sim.vm(406)?.config.lock).toBe('clone');
-    const del = await call(sim, 'DELETE', '/nodes/pve1/qemu/406');
-    expect([del.status, del.reason]).toEqual([500, 'VM is locked (clone)']);
+    // The lock is checked inside the qmdestroy task (qemu-server destroy_vm → check_lock).
+    const locked = await call(sim, 'DELETE', '/nodes/pve1/qemu/406');
+    expect(locked.status).toBe(200);
+    expect((await stopped(sim, locked.json.data as string)).exitstatus).toBe('VM is locked (clone)');
+    expect(sim.vm(406)?.config.lock).toBe('clone');
   });
 
   test('a stuck stub can be placed directly', async () => {
