@@ -1,3 +1,4 @@
+import { describeReadiness } from '../core/describe-readiness.ts';
 import { failureHeadline } from '../core/failure-headline.ts';
 import { formatDuration } from '../core/format.ts';
 import type { CloneResult, Diagnosis } from '../core/types.ts';
@@ -34,5 +35,6 @@ export function renderCloneResult(r: CloneResult): string[] {
   return [
     `Cloned template ${r.templateVmid} to VM ${r.vmid} (${r.name}) on ${r.node} in ${formatDuration(r.durationMs)}: ${parts.join(', ')}`,
     `  task: ${r.upid}`,
+    ...describeReadiness(r.vmid, r.vm).map((l) => `  ${l}`),
   ];
 }

@@ -8,10 +8,11 @@ import {
   showToken,
 } from './template-ref.ts';
 import type { CloneRequest } from './types.ts';
+import { formatVmSetup, parseSetupOptions } from './vm-setup-options.ts';
 
 /** The grammar shared by the CLI and the /clone slash command, without the command itself. */
 export const CLONE_GRAMMAR =
-  '<template> as <name> on <node> [full|linked] [storage S] [pool P] [vmid N] [target T]';
+  '<template> as <name> on <node> [full|linked] [storage S] [pool P] [vmid N] [target T] [start] [user U] [sshkey] [ip dhcp|ip A/N gw G] [for 3d|until YYYY-MM-DD]';
 
 /** The usage line for a command (`/clone` or `pve-clonebot clone`). */
 export function cloneUsage(command = '/clone'): string {
@@ -28,11 +29,29 @@ export type ParseCloneResult =
 /** Options for parseCloneCommand: the command the user typed, used in the examples of error lines. */
 export interface ParseCloneOptions {
   command?: string;
+  /** Now (ms): `until` dates in the past are refused when given. */
+  now?: number;
+  /** The longest lease allowed (default DEFAULT_MAX_LEASE_MS). */
+  maxLeaseMs?: number;
 }
 
-const OPTIONS = ['full', 'linked', 'storage', 'pool', 'vmid', 'target'] as const;
+const OPTIONS = [
+  'full',
+  'linked',
+  'storage',
+  'pool',
+  'vmid',
+  'target',
+  'start',
+  'user',
+  'sshkey',
+  'ip',
+  'for',
+  'until',
+] as const;
 type OptionWord = (typeof OPTIONS)[number];
-const OPTION_LIST = 'full, linked, storage S, pool P, vmid N, target T';
+const OPTION_LIST =
+  'full, linked, storage S, pool P, vmid N, target T, start, user U, sshkey, ip dhcp / ip A/N gw G, for 3d, until YYYY-MM-DD';
 const MAX_TEXT = 500;
 /** PVE `pve-storage-id`. */
 const STORAGE_ID = /^[A-Za-z][A-Za-z0-9._-]*[A-Za-z0-9]$/;
@@ -105,14 +124,22 @@ export function parseCloneCommand(text: string, options: ParseCloneOptions = {})
   }
   const parsed = parseOptions(t.slice(5));
   if ('error' in parsed) return fail(parsed.error);
-  return { ok: true, request: { template, name, node, mode: parsed.mode ?? 'full', ...parsed.fields } };
+  const setup = parseSetupOptions(parsed.setupTokens, options);
+  if ('error' in setup) return fail(setup.error);
+  const request: CloneRequest = { template, name, node, mode: parsed.mode ?? 'full', ...parsed.fields };
+  if (Object.keys(setup).length > 0) request.setup = setup;
+  return { ok: true, request };
 }
 
 type Fields = Pick<CloneRequest, 'storage' | 'pool' | 'vmid' | 'target'>;
+const SETUP_WORDS = new Set<string>(['start', 'user', 'sshkey', 'ip', 'for', 'until']);
 
-function parseOptions(rest: string[]): { mode?: 'full' | 'linked'; fields: Fields } | { error: string } {
+function parseOptions(
+  rest: string[],
+): { mode?: 'full' | 'linked'; fields: Fields; setupTokens: string[] } | { error: string } {
   const seen = new Set<OptionWord>();
   const fields: Fields = {};
+  const setupTokens: string[] = [];
   let mode: 'full' | 'linked' | undefined;
   for (let i = 0; i < rest.length; i++) {
     const raw = rest[i] as string;
@@ -120,6 +147,12 @@ function parseOptions(rest: string[]): { mode?: 'full' | 'linked'; fields: Field
     if (!isOption(raw)) return { error: `Unknown option '${showToken(raw)}'; options are ${OPTION_LIST}` };
     if (seen.has(word)) return { error: `'${word}' is given twice: give each option once` };
     seen.add(word);
+    if (SETUP_WORDS.has(word)) {
+      // The VM options (start, cloud-init, lease) and their values up to the next option word.
+      setupTokens.push(word);
+      while (i + 1 < rest.length && !isOption(rest[i + 1])) setupTokens.push(rest[++i] as string);
+      continue;
+    }
     if (word === 'full' || word === 'linked') {
       if (mode !== undefined) return { error: `Choose 'full' or 'linked', not both` };
       mode = word;
@@ -127,12 +160,12 @@ function parseOptions(rest: string[]): { mode?: 'full' | 'linked'; fields: Field
     }
     const value = rest[i + 1];
     i += 1;
-    const checked = checkCloneOption(word, value);
+    const checked = checkCloneOption(word as 'storage' | 'pool' | 'vmid' | 'target', value);
     if (typeof checked === 'string') return { error: checked };
     Object.assign(fields, checked);
   }
   if (mode === 'linked' && fields.storage !== undefined) return { error: linkedWithStorage(fields.storage) };
-  return mode === undefined ? { fields } : { mode, fields };
+  return mode === undefined ? { fields, setupTokens } : { mode, fields, setupTokens };
 }
 
 /** Why `linked` and `storage S` do not go together. */
@@ -186,5 +219,7 @@ export function formatCloneRequest(request: CloneRequest): string {
   if (request.pool !== undefined) parts.push('pool', request.pool);
   if (request.vmid !== undefined) parts.push('vmid', String(request.vmid));
   if (request.target !== undefined) parts.push('target', request.target);
+  const setup = formatVmSetup(request.setup);
+  if (setup !== '') parts.push(setup);
   return parts.join(' ');
 }

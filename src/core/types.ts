@@ -3,6 +3,9 @@
  * failure, a diagnosis a person can act on. Pure data, no behaviour: shared by core, clone, jobs and slack.
  */
 
+import type { IpSetting } from './ip-setting.ts';
+import type { LeaseSpec } from './lease.ts';
+
 /** How the user named the template: a VMID (>= 100), a base id 0–99 (node-specific scheme), or a name. */
 export type TemplateRef =
   | { kind: 'vmid'; vmid: number }
@@ -10,6 +13,21 @@ export type TemplateRef =
   | { kind: 'name'; name: string };
 
 export type CloneMode = 'full' | 'linked';
+
+/** What becomes of the VM after the clone (issue 10): started, set up by cloud-init, leased. */
+export interface VmSetup {
+  /** Start it once cloned and wait (bounded) for its guest agent to report addresses. */
+  start?: boolean;
+  /** cloud-init `ciuser`. */
+  ciUser?: string;
+  /** `sshkey`: put the requester's stored key in; `sshKeys` carries it once the request is made. */
+  sshKey?: boolean;
+  sshKeys?: string[];
+  /** cloud-init `ipconfig0`. */
+  ip?: IpSetting;
+  /** How long the VM may live; the sweep stops and deletes it after. */
+  lease?: LeaseSpec;
+}
 
 /** A parsed, syntactically valid clone request (`112 as test-clone on pve1 full storage local-lvm`). */
 export interface CloneRequest {
@@ -26,6 +44,8 @@ export interface CloneRequest {
   /** A requested VMID for the new VM; otherwise /cluster/nextid. */
   vmid?: number;
   description?: string;
+  /** Start, cloud-init and lease options; absent = today's clone-only behaviour. */
+  setup?: VmSetup;
 }
 
 export type ClonePhase =
@@ -111,6 +131,27 @@ export interface Diagnosis {
   leftover?: { vmid: number; node: string; lock?: string };
 }
 
+/** What became of the VM after the clone: owner record, cloud-init, start, guest agent and addresses. */
+export interface VmReadiness {
+  /** Tags and description (the ownership record) written on the VM. */
+  owned: boolean;
+  ownError?: string;
+  /** When the lease ends (absent: no lease). */
+  expiresAt?: number;
+  /** cloud-init options: written, the template has no cloud-init drive, or Proxmox refused them. */
+  cloudInit?: 'applied' | 'no-drive' | 'failed';
+  cloudInitError?: string;
+  /** The qmstart task: it ran, failed (its exit status in startError), or did not end in time. */
+  start?: 'started' | 'failed' | 'timeout';
+  startError?: string;
+  /** The guest agent: answered, not in the config, never answered within the wait, or another error. */
+  agent?: 'answered' | 'not-configured' | 'no-answer' | 'error';
+  agentError?: string;
+  agentWaitedMs?: number;
+  ipv4?: string[];
+  ipv6?: string[];
+}
+
 export interface CloneSuccess {
   ok: true;
   vmid: number;
@@ -125,6 +166,8 @@ export interface CloneSuccess {
   upid: string;
   /** N from `WARNINGS: N` (a success with warnings). */
   warnings?: number;
+  /** After the clone: owner, cloud-init, start, addresses (issue 10); absent for results saved before it. */
+  vm?: VmReadiness;
 }
 
 export interface CloneFailure {

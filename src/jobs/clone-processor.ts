@@ -4,6 +4,7 @@ import type { CloneEngine } from '../clone/types.ts';
 import type { CloneCheckpoint, CloneProgress } from '../core/types.ts';
 import type { Logger } from '../logger.ts';
 import type { CloneRequestRecord, RequestStore } from '../requests/types.ts';
+import type { VmPreparer, VmRequestFacts } from '../vm/create-vm-preparer.ts';
 import { announceStart } from './announce-start.ts';
 import type { CloneJobData } from './clone-queue.ts';
 import { holdLease } from './hold-lease.ts';
@@ -26,6 +27,20 @@ export interface CloneProcessorDeps {
   slotRetryMs: number;
   /** Abort controllers of the clones running in this process, by request id (cancellation). */
   running: Map<string, AbortController>;
+  /** After a successful clone: owner record, cloud-init, start and addresses (issue 10). Absent: clone only. */
+  prepareVm?: VmPreparer;
+}
+
+/** Who asked and approved, for the VM's owner record. */
+function vmFacts(record: CloneRequestRecord): VmRequestFacts {
+  const facts: VmRequestFacts = {
+    requestId: record.id,
+    request: record.request,
+    ownerId: record.requester.userId,
+  };
+  if (record.requester.userName !== undefined) facts.ownerName = record.requester.userName;
+  if (record.decidedBy !== undefined) facts.approverId = record.decidedBy;
+  return facts;
 }
 
 /** What a job returns: how it ended, for logs and the BullMQ UI. */
@@ -119,8 +134,12 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
       signal: controller.signal,
     });
     await tick;
+    const done =
+      result.ok && deps.prepareVm
+        ? { ...result, vm: await deps.prepareVm(vmFacts(current), result, controller.signal) }
+        : result;
     // Saved before delivery: a delivery retry finds it and never clones again.
-    const final = await saveCloneResult(store, id, result);
+    const final = await saveCloneResult(store, id, done);
     if (!final) throw new UnrecoverableError(`request ${id} vanished while cloning`);
     return final;
   };

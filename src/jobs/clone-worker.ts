@@ -5,6 +5,7 @@ import type { CloneEngine } from '../clone/types.ts';
 import type { Logger } from '../logger.ts';
 import { DEFAULT_PREFIX, requestKeys } from '../requests/request-keys.ts';
 import type { RequestStore } from '../requests/types.ts';
+import type { VmPreparer } from '../vm/create-vm-preparer.ts';
 import { type CloneJobOutcome, createCloneProcessor } from './clone-processor.ts';
 import { bullPrefix, CLONE_QUEUE_NAME, type CloneJobData } from './clone-queue.ts';
 import { failExhaustedJob } from './fail-exhausted-job.ts';
@@ -38,6 +39,8 @@ export interface CloneWorkerDeps {
    * production, where `clock` may be scaled per process; tests may pass a controlled one.
    */
   leaseClock?: Clock;
+  /** After a successful clone: owner record, cloud-init, start, addresses (issue 10). */
+  prepareVm?: VmPreparer;
 }
 
 /** A running clone worker. */
@@ -76,6 +79,7 @@ export async function createCloneWorker(deps: CloneWorkerDeps): Promise<CloneWor
     concurrencyPerNode: deps.concurrencyPerNode,
     slotRetryMs: deps.slotRetryMs ?? 5000,
     running,
+    ...(deps.prepareVm ? { prepareVm: deps.prepareVm } : {}),
   });
 
   // Pub/sub needs a connection of its own; it is derived from the one we were given and closed with us.

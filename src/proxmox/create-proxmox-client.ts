@@ -9,6 +9,7 @@ import {
   toClusterStatus,
   toClusterTasks,
   toClusterVms,
+  toGuestInterfaces,
   toNodes,
   toStorages,
   toTaskLog,
@@ -20,7 +21,7 @@ import type { FetchFn } from './send-request.ts';
 import { startClone } from './start-clone.ts';
 import { createTlsAgent } from './tls-agent.ts';
 import { createTransport, type ProxmoxRequestEvent, type RetryPolicy } from './transport.ts';
-import type { ProxmoxClient } from './types.ts';
+import type { ProxmoxClient, ProxmoxVmClient } from './types.ts';
 
 /** What the client receives from the composition root. */
 export interface ProxmoxClientDeps {
@@ -38,7 +39,7 @@ export interface ProxmoxClientDeps {
 }
 
 /** A ProxmoxClient that owns a connection pool: close it at shutdown. */
-export interface ProxmoxHttpClient extends ProxmoxClient {
+export interface ProxmoxHttpClient extends ProxmoxClient, ProxmoxVmClient {
   /** USER@REALM!TOKENID or USER@REALM: who Proxmox attributes our tasks to. */
   readonly user: string;
   close(): Promise<void>;
@@ -47,6 +48,13 @@ export interface ProxmoxHttpClient extends ProxmoxClient {
 // UPIDs contain ':', '@' and '!', all legal in a path segment; anything else is escaped.
 const segment = (upid: string) =>
   encodeURIComponent(upid).replace(/%3A/gi, ':').replace(/%40/g, '@').replace(/%21/g, '!');
+
+/** The UPID a task-starting call answered with (checked), or an error naming the call. */
+function upidOf(answer: { data: unknown }, what: string): string {
+  if (typeof answer.data !== 'string') throw new Error(`Proxmox ${what} returned no task id`);
+  parseUpid(answer.data);
+  return answer.data;
+}
 
 /** Builds the Proxmox adapter: proxmox-api's typed paths over our own transport (TLS, auth, retries, errors). */
 export function createProxmoxClient(config: ProxmoxConfig, deps: ProxmoxClientDeps): ProxmoxHttpClient {
@@ -171,6 +179,54 @@ export function createProxmoxClient(config: ProxmoxConfig, deps: ProxmoxClientDe
       if (typeof upid !== 'string') throw new Error(`Proxmox POST qemu/${vmid}/template returned no task id`);
       parseUpid(upid);
       return upid;
+    },
+    async updateVmConfig(node, vmid, changes, options = {}) {
+      const params: Record<string, unknown> = { ...changes };
+      if (options.digest !== undefined) params.digest = options.digest;
+      if (options.delete !== undefined && options.delete.length > 0) params.delete = options.delete.join(',');
+      await transport.request('PUT', `/nodes/${node}/qemu/${vmid}/config`, params, '/nodes/*/qemu/*/config');
+    },
+    async startVm(node, vmid) {
+      return upidOf(
+        await transport.request(
+          'POST',
+          `/nodes/${node}/qemu/${vmid}/status/start`,
+          {},
+          '/nodes/*/qemu/*/status/start',
+        ),
+        'status/start',
+      );
+    },
+    async stopVm(node, vmid) {
+      return upidOf(
+        await transport.request(
+          'POST',
+          `/nodes/${node}/qemu/${vmid}/status/stop`,
+          {},
+          '/nodes/*/qemu/*/status/stop',
+        ),
+        'status/stop',
+      );
+    },
+    async getGuestInterfaces(node, vmid) {
+      const { data } = await transport.request<unknown>(
+        'GET',
+        `/nodes/${node}/qemu/${vmid}/agent/network-get-interfaces`,
+        {},
+        '/nodes/*/qemu/*/agent/network-get-interfaces',
+      );
+      return toGuestInterfaces(data);
+    },
+    async destroyVm(node, vmid) {
+      return upidOf(
+        await transport.request(
+          'DELETE',
+          `/nodes/${node}/qemu/${vmid}`,
+          { purge: 1, 'destroy-unreferenced-disks': 1 },
+          '/nodes/*/qemu/*',
+        ),
+        `DELETE qemu/${vmid}`,
+      );
     },
     async close() {
       await dispatcher.close();

@@ -7,6 +7,7 @@ import type {
   ClusterStatus,
   ClusterTask,
   ClusterVm,
+  GuestInterface,
   NodeInfo,
   StorageInfo,
   TaskLog,
@@ -164,4 +165,20 @@ export function toTaskLog(data: unknown, total: number | undefined, start: numbe
     return n === undefined || t === undefined ? [] : [{ n, t }];
   });
   return { lines, total: total ?? start + lines.length };
+}
+
+/** network-get-interfaces `{result: [{name, 'hardware-address', 'ip-addresses': [...]}]}` in our terms. */
+export function toGuestInterfaces(data: unknown): GuestInterface[] {
+  const result = (data as { result?: unknown } | null)?.result;
+  if (!Array.isArray(result)) return [];
+  return result.map((raw: Record<string, unknown>) => {
+    const iface: GuestInterface = { name: String(raw.name ?? ''), addresses: [] };
+    if (typeof raw['hardware-address'] === 'string') iface.mac = raw['hardware-address'];
+    for (const a of Array.isArray(raw['ip-addresses']) ? raw['ip-addresses'] : []) {
+      const family = a?.['ip-address-type'];
+      if ((family === 'ipv4' || family === 'ipv6') && typeof a['ip-address'] === 'string')
+        iface.addresses.push({ address: a['ip-address'], family, prefix: Number(a.prefix ?? 0) });
+    }
+    return iface;
+  });
 }

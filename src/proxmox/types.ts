@@ -138,3 +138,43 @@ export interface ProxmoxClient {
   /** POST …/template (a `qmtemplate` task): converts a stopped VM to a template; sent exactly once. */
   convertToTemplate(node: string, vmid: number): Promise<string>;
 }
+
+/** One guest interface as the QEMU guest agent reports it (network-get-interfaces), in our terms. */
+export interface GuestInterface {
+  name: string;
+  mac?: string;
+  addresses: { address: string; family: 'ipv4' | 'ipv6'; prefix: number }[];
+}
+
+/**
+ * What the VM lifecycle (start, cloud-init, owner tags, leases) needs beyond cloning. Separate from
+ * ProxmoxClient so that test doubles of the clone engine need not grow. Writes are sent exactly once.
+ */
+export interface ProxmoxVmClient {
+  /**
+   * PUT …/qemu/{vmid}/config (synchronous). Values are sent as given: `sshkeys` must already be URL-encoded
+   * (Proxmox's `urlencoded` format). `digest` refuses the write when the config changed since it was read.
+   * Proxmox refuses a locked VM (`VM is locked (…)`).
+   */
+  updateVmConfig(
+    node: string,
+    vmid: number,
+    changes: Record<string, string | number>,
+    options?: { digest?: string; delete?: string[] },
+  ): Promise<void>;
+  /** POST …/status/start: the `qmstart` task's UPID (the checks run inside the task). */
+  startVm(node: string, vmid: number): Promise<string>;
+  /** POST …/status/stop: the `qmstop` task's UPID (hard stop; a stopped VM is a no-op). */
+  stopVm(node: string, vmid: number): Promise<string>;
+  /**
+   * GET …/agent/network-get-interfaces. Throws ProxmoxApiError 500 `QEMU guest agent is not running` while the
+   * guest boots (or has no agent), `No QEMU guest agent configured` without `agent` in the config.
+   */
+  getGuestInterfaces(node: string, vmid: number): Promise<GuestInterface[]>;
+  /**
+   * DELETE …/qemu/{vmid}?purge=1&destroy-unreferenced-disks=1: the lease's end (issue 10 item 3) removes the VM
+   * from backup/replication/HA jobs and every `vm-<vmid>-*` volume. Returns the `qmdestroy` UPID; the lock is
+   * checked inside that task, protection and a running VM are refused at once.
+   */
+  destroyVm(node: string, vmid: number): Promise<string>;
+}

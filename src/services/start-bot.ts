@@ -4,10 +4,11 @@ import { createHealthCheck } from '../health/create-health-check.ts';
 import { healthSubcommand } from '../health/health-subcommand.ts';
 import { scrubSecrets } from '../ops/run-readiness-checks.ts';
 import { type OpsServer, serveOpsRoutes } from '../ops/serve-ops-routes.ts';
+import { createSshKeyStore } from '../requests/ssh-key-store.ts';
+import { boltLogger } from '../slack/bolt-logger.ts';
 import { checkAppToken } from '../slack/check-app-token.ts';
 import { createSlackApp } from '../slack/create-slack-app.ts';
 import { createSocketReceiver } from '../slack/create-socket-receiver.ts';
-import { boltLogger } from '../slack/bolt-logger.ts';
 import { createDeliveryGuard } from '../slack/delivery-guard.ts';
 import { trackSocketState } from '../slack/socket-state.ts';
 import { startExpirySweeper } from '../slack/start-expiry-sweeper.ts';
@@ -70,6 +71,7 @@ export async function startBot(
     clock,
     logger,
     proxmoxUiUrl: config.proxmox.url,
+    sshKeys: createSshKeyStore(adapters.redis, prefix),
     customRoutes: adapters.routes,
     identity,
     fetch: adapters.slackFetch,

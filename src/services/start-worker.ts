@@ -8,6 +8,7 @@ import { DEFAULT_PREFIX } from '../requests/request-keys.ts';
 import { boltLogger } from '../slack/bolt-logger.ts';
 import { createDeliveryOutbox, type DeliveryOutbox } from '../slack/delivery-outbox.ts';
 import { createSharedTokenBucket } from '../slack/shared-token-bucket.ts';
+import { createVmPreparer } from '../vm/create-vm-preparer.ts';
 import type { Adapters } from './create-adapters.ts';
 import { productionNotifier } from './production-notifier.ts';
 import type { ServicesConfig, StartServicesOptions } from './services-types.ts';
@@ -83,6 +84,7 @@ export async function startWorker(
     logger,
     concurrencyPerNode: config.clone.concurrencyPerNode,
     concurrency: adapters.workerConfig.concurrency,
+    prepareVm: createVmPreparer({ proxmox: adapters.proxmox, clock, logger }),
     ...(prefix !== undefined ? { prefix } : {}),
     ...(options.worker ?? {}),
   });

@@ -7,6 +7,7 @@ import type { CloneConfig, SlackConfig } from '../config.ts';
 import type { CloneQueue } from '../jobs/types.ts';
 import type { Logger } from '../logger.ts';
 import type { ProxmoxClient } from '../proxmox/types.ts';
+import type { SshKeyStore } from '../requests/ssh-key-store.ts';
 import type { RequestStore } from '../requests/types.ts';
 import type { CloneSubcommand } from './listeners/commands/subcommand-types.ts';
 import type { SlackMembership } from './slack-membership.ts';
@@ -28,6 +29,8 @@ export interface SlackAppDeps {
   proxmoxUiUrl: string;
   /** Extra HTTP routes on the same server, e.g. /healthz and /metrics. */
   customRoutes?: CustomRoute[];
+  /** The users' SSH public keys (`/clone key add`, the `sshkey` option). */
+  sshKeys?: SshKeyStore;
   /** Extra `/clone` subcommands (e.g. `health`), added to help, status and cancel. */
   subcommands?: readonly CloneSubcommand[];
 }

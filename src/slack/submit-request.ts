@@ -59,6 +59,9 @@ export async function submitRequest(
       hint: 'Ask an admin to add you, your user group or this channel to CLONE_REQUESTERS.',
     };
   }
+  const withKeys = await resolveSshKeys(s, input);
+  if ('error' in withKeys) return { ok: false, error: withKeys.error, hint: withKeys.hint };
+  input = { ...input, request: withKeys };
   const preflight = await (started ?? s.engine.preflight(input.request));
   if (!preflight.ok) {
     const d = preflight.diagnosis;
@@ -108,6 +111,22 @@ export async function submitRequest(
     }
   }
   return { ok: true, record: posted, queued };
+}
+
+/** `sshkey`: the requester's stored keys go into the request now, so the worker needs no key store. */
+async function resolveSshKeys(
+  s: SlackServices,
+  input: SubmitInput,
+): Promise<CloneRequest | { error: string; hint: string }> {
+  const setup = input.request.setup;
+  if (!setup?.sshKey) return input.request;
+  const keys = s.sshKeys === undefined ? [] : await s.sshKeys.list(input.userId);
+  if (keys.length === 0)
+    return {
+      error: 'You asked for `sshkey`, but you have no SSH public key stored.',
+      hint: 'Add yours first: /clone key add ssh-ed25519 AAAA… you@laptop (then ask again with sshkey).',
+    };
+  return { ...input.request, setup: { ...setup, sshKeys: keys.map((k) => k.key) } };
 }
 
 /**

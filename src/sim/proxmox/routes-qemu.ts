@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { localVm } from './local-vm.ts';
-import { drivesToCopy } from './drives.ts';
-import type { Route } from './route.ts';
 import { destroyVm } from './destroy-vm.ts';
+import { drivesToCopy } from './drives.ts';
+import { localVm } from './local-vm.ts';
+import type { Route } from './route.ts';
 
 /** The config's SHA-1 as GET …/config reports it (`digest`), for PUT …/config `digest=`. */
 export function configDigest(config: Record<string, unknown>): string {

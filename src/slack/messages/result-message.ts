@@ -1,4 +1,5 @@
 import type { KnownBlock, SectionBlock } from '@slack/types';
+import { describeReadiness } from '../../core/describe-readiness.ts';
 import { failureHeadline } from '../../core/failure-headline.ts';
 import { formatDuration } from '../../core/format.ts';
 import type { CloneFailure, CloneSuccess } from '../../core/types.ts';
@@ -51,6 +52,8 @@ export function renderSuccessMessage(
     },
     section(`<${url}|Open VM ${result.vmid} in the Proxmox web UI>`),
   ];
+  const after = describeReadiness(result.vmid, result.vm);
+  if (after.length > 0) blocks.splice(2, 0, section(after.map((l) => escapeMrkdwn(l)).join('\n')));
   if (result.warnings !== undefined && result.warnings > 0) {
     blocks.push({
       type: 'context',
@@ -62,7 +65,11 @@ export function renderSuccessMessage(
       ],
     });
   }
-  return { text: `VM ${result.vmid} ${result.name} is ready on ${result.node}`, blocks };
+  const ips = [...(result.vm?.ipv4 ?? []), ...(result.vm?.ipv6 ?? [])];
+  return {
+    text: `VM ${result.vmid} ${result.name} is ready on ${result.node}${ips.length > 0 ? ` (${ips.join(', ')})` : ''}`,
+    blocks,
+  };
 }
 
 /**

@@ -42,7 +42,7 @@ export function cloneCommand(s: SlackServices) {
         });
         return;
       }
-      const parsed = parseCloneCommand(text);
+      const parsed = parseCloneCommand(text, { now: s.clock.now() });
       if (!parsed.ok) {
         await ack({ response_type: 'ephemeral', ...renderCommandError(parsed.error, parsed.hint) });
         return;

@@ -1,11 +1,13 @@
 import { cancelSubcommand } from './cancel-subcommand.ts';
 import { helpSubcommand } from './help-subcommand.ts';
+import { keySubcommand } from './key-subcommand.ts';
 import { statusSubcommand } from './status-subcommand.ts';
 import type { CloneSubcommand } from './subcommand-types.ts';
 
 /** The built-in subcommands followed by `extra`; a later entry with the same name replaces an earlier one. */
 export function subcommandTable(extra: readonly CloneSubcommand[] = []): CloneSubcommand[] {
   const table = new Map<string, CloneSubcommand>();
-  for (const sub of [helpSubcommand, statusSubcommand, cancelSubcommand, ...extra]) table.set(sub.name, sub);
+  for (const sub of [helpSubcommand, statusSubcommand, cancelSubcommand, keySubcommand, ...extra])
+    table.set(sub.name, sub);
   return [...table.values()];
 }

@@ -1,0 +1,44 @@
+import { formatInstant } from './lease.ts';
+import type { VmReadiness } from './types.ts';
+
+/**
+ * What became of the VM after the clone, one plain line each (shared by the Slack reply and the CLI): its
+ * addresses, or plainly why there are none (no agent, no cloud-init drive, start failed).
+ */
+export function describeReadiness(vmid: number, r: VmReadiness | undefined): string[] {
+  if (r === undefined) return [];
+  const lines: string[] = [];
+  if (r.start === 'started') {
+    if (r.agent === 'answered') {
+      const ips = [...(r.ipv4 ?? []), ...(r.ipv6 ?? [])];
+      lines.push(
+        ips.length > 0
+          ? `Running. IPv4: ${r.ipv4?.join(', ') || 'none'}; IPv6: ${r.ipv6?.join(', ') || 'none'}`
+          : 'Running; the guest agent answered but reports no address yet (DHCP?): look again with /clone list',
+      );
+    } else if (r.agent === 'not-configured')
+      lines.push(
+        'Running, but the template has no QEMU guest agent configured (agent: 1), so the bot cannot see its address: look in your DHCP server or the console',
+      );
+    else if (r.agent === 'no-answer')
+      lines.push(
+        `Running, but its guest agent did not answer within ${Math.round((r.agentWaitedMs ?? 0) / 1000)} s (the image may lack qemu-guest-agent): its address is unknown; look in the console`,
+      );
+    else if (r.agent === 'error')
+      lines.push(`Running; reading its addresses failed: ${r.agentError ?? 'unknown error'}`);
+    else lines.push('Running.');
+  } else if (r.start === 'failed') lines.push(`Not started: Proxmox said ${r.startError ?? 'nothing'}`);
+  else if (r.start === 'timeout')
+    lines.push(`The start of VM ${vmid} had not finished when the bot stopped waiting`);
+  if (r.cloudInit === 'no-drive')
+    lines.push('The template has no cloud-init drive: user, sshkey and ip were not applied');
+  if (r.cloudInit === 'failed')
+    lines.push(`cloud-init options refused by Proxmox: ${r.cloudInitError ?? ''}`);
+  if (!r.owned)
+    lines.push(
+      `The owner tags could not be written (${r.ownError ?? 'unknown error'}): this VM has no lease`,
+    );
+  else if (r.expiresAt !== undefined)
+    lines.push(`Lease ends ${formatInstant(r.expiresAt)}: it is then stopped and deleted`);
+  return lines;
+}

@@ -1,0 +1,84 @@
+import type { Clock } from '../clock.ts';
+import { leaseExpiry } from '../core/lease.ts';
+import type { CloneRequest, CloneSuccess, VmReadiness } from '../core/types.ts';
+import type { VmOwnership } from '../core/vm-record.ts';
+import type { Logger } from '../logger.ts';
+import { type PrepareVmProxmox, type PrepareVmTimings, prepareVm } from './prepare-vm.ts';
+
+/** Who asked and who approved: what the owner record needs besides the clone itself. */
+export interface VmRequestFacts {
+  requestId: string;
+  request: CloneRequest;
+  ownerId: string;
+  ownerName?: string;
+  approverId?: string;
+}
+
+/** Runs after a successful clone; never throws (an unexpected error is reported in the readiness). */
+export type VmPreparer = (
+  facts: VmRequestFacts,
+  success: CloneSuccess,
+  signal?: AbortSignal,
+) => Promise<VmReadiness>;
+
+/** The ownership record a clone gets: request, owner, approver, template, and the lease's end from now. */
+export function ownershipFor(facts: VmRequestFacts, success: CloneSuccess, now: number): VmOwnership {
+  const o: VmOwnership = {
+    requestId: facts.requestId,
+    ownerId: facts.ownerId,
+    template: String(success.templateVmid),
+  };
+  if (facts.ownerName !== undefined) o.ownerName = facts.ownerName;
+  if (facts.approverId !== undefined) o.approverId = facts.approverId;
+  const lease = facts.request.setup?.lease;
+  if (lease !== undefined) o.expiresAt = leaseExpiry(lease, now);
+  return o;
+}
+
+/** The step after a clone, as the worker and the CLI run it. */
+export function createVmPreparer(deps: {
+  proxmox: PrepareVmProxmox;
+  clock: Clock;
+  logger: Logger;
+  timings?: PrepareVmTimings;
+}): VmPreparer {
+  return async (facts, success, signal) => {
+    const ownership = ownershipFor(facts, success, deps.clock.now());
+    try {
+      const readiness = await prepareVm(
+        {
+          proxmox: deps.proxmox,
+          clock: deps.clock,
+          ...(deps.timings ? { timings: deps.timings } : {}),
+          ...(signal ? { signal } : {}),
+        },
+        {
+          node: success.node,
+          vmid: success.vmid,
+          ownership,
+          ...(facts.request.setup ? { setup: facts.request.setup } : {}),
+        },
+      );
+      deps.logger.info(
+        {
+          audit: true,
+          requestId: facts.requestId,
+          vmid: success.vmid,
+          owner: facts.ownerId,
+          expiresAt:
+            ownership.expiresAt === undefined ? undefined : new Date(ownership.expiresAt).toISOString(),
+          start: readiness.start,
+          agent: readiness.agent,
+        },
+        `VM ${success.vmid}: owner record written${readiness.start === 'started' ? ', started' : ''}`,
+      );
+      return readiness;
+    } catch (err) {
+      deps.logger.warn(
+        { err, requestId: facts.requestId, vmid: success.vmid },
+        'could not prepare the cloned VM',
+      );
+      return { owned: false, ownError: (err as Error).message };
+    }
+  };
+}
