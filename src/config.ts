@@ -35,6 +35,8 @@ export interface Config {
     timeoutMs: number;
     progressIntervalMs: number;
     concurrencyPerNode: number;
+    /** Storage lock timeouts: new attempts, and the first pause in ms (it doubles). */
+    lockRetry: { retries: number; firstDelayMs: number };
     templateNodeIds: Map<string, number> | undefined;
   };
   slack: z.output<typeof slackSection>;
@@ -98,6 +100,10 @@ export function loadConfig<S extends Section>(
           timeoutMs: (v.CLONE_TIMEOUT_SECONDS as number) * 1000,
           progressIntervalMs: (v.PROGRESS_INTERVAL_SECONDS as number) * 1000,
           concurrencyPerNode: v.CLONE_CONCURRENCY_PER_NODE as number,
+          lockRetry: {
+            retries: v.STORAGE_LOCK_RETRIES as number,
+            firstDelayMs: (v.STORAGE_LOCK_RETRY_SECONDS as number) * 1000,
+          },
           templateNodeIds: v.TEMPLATE_NODE_IDS as Map<string, number> | undefined,
         };
         break;

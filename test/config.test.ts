@@ -82,8 +82,12 @@ describe('loadConfig', () => {
       timeoutMs: 900_000,
       progressIntervalMs: 30_000,
       concurrencyPerNode: 2,
+      lockRetry: { retries: 3, firstDelayMs: 30_000 },
       templateNodeIds: undefined,
     });
+    expect(
+      loadConfig({ STORAGE_LOCK_RETRIES: '0', STORAGE_LOCK_RETRY_SECONDS: '5' }, ['clone']).clone.lockRetry,
+    ).toEqual({ retries: 0, firstDelayMs: 5000 });
     const { clone } = loadConfig({ TEMPLATE_NODE_IDS: 'pve1=1, pve2=2,pve10=10' }, ['clone']);
     expect([...(clone.templateNodeIds ?? [])]).toEqual([
       ['pve1', 1],

@@ -27,6 +27,11 @@ export function progressMessage(p: Omit<CloneProgress, 'message'>, template?: nu
       return `${vm} finishing... ${clock}`;
     case 'verifying-clone':
       return `Verifying ${vm}'s boot disk... ${clock}`;
+    case 'waiting-to-retry': {
+      const r = p.retry;
+      if (!r) return 'Waiting to retry...';
+      return `Waiting to retry: ${r.why}; attempt ${r.attempt} of ${r.of} in ${formatDuration(r.inMs)}`;
+    }
     case 'cloning': {
       const parts = [`${vm} still cloning... ${clock}`];
       if (p.disk !== undefined) {

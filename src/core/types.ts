@@ -54,7 +54,9 @@ export type ClonePhase =
   | 'starting'
   | 'cloning'
   | 'finishing'
-  | 'verifying-clone';
+  | 'verifying-clone'
+  /** The last attempt met a storage lock timeout (Proxmox removed it); the job waits, then clones again. */
+  | 'waiting-to-retry';
 
 /** One progress report, emitted every PROGRESS_INTERVAL_SECONDS and at each phase change. */
 export interface CloneProgress {
@@ -73,6 +75,8 @@ export interface CloneProgress {
   bytesTotal?: number;
   /** Remaining time estimated from the copy rate, when percent is known. */
   etaMs?: number;
+  /** With 'waiting-to-retry': which attempt comes next, of how many, when (epoch ms) and in how long, and why. */
+  retry?: { attempt: number; of: number; at: number; inMs: number; why: string };
   /** The log-style line, e.g. `VM 200 still cloning... (30s / 900s)`. */
   message: string;
 }

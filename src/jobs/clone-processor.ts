@@ -1,7 +1,14 @@
 import { DelayedError, type Job, UnrecoverableError } from 'bullmq';
 import type { Clock } from '../clock.ts';
 import type { CloneEngine } from '../clone/types.ts';
-import type { CloneCheckpoint, CloneProgress } from '../core/types.ts';
+import {
+  exhaustedLockRetries,
+  isRetryLater,
+  type LockRetryPolicy,
+  lockedStorage,
+  lockRetryDelay,
+} from '../core/lock-retry.ts';
+import type { CloneCheckpoint, CloneProgress, CloneResult } from '../core/types.ts';
 import type { Logger } from '../logger.ts';
 import type { CloneRequestRecord, RequestStore } from '../requests/types.ts';
 import type { VmPreparer, VmRequestFacts } from '../vm/create-vm-preparer.ts';
@@ -27,6 +34,8 @@ export interface CloneProcessorDeps {
   slotRetryMs: number;
   /** Abort controllers of the clones running in this process, by request id (cancellation). */
   running: Map<string, AbortController>;
+  /** Storage lock timeouts: how often the job clones again, after how long (real ms, doubling). */
+  lockRetry: LockRetryPolicy;
   /** After a successful clone: owner record, cloud-init, start and addresses (issue 10). Absent: clone only. */
   prepareVm?: VmPreparer;
 }
@@ -78,7 +87,7 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
     job: Job<CloneJobData>,
     record: CloneRequestRecord,
     controller: AbortController,
-  ): Promise<CloneRequestRecord | CloneJobOutcome> => {
+  ): Promise<CloneRequestRecord | CloneJobOutcome | { retryInMs: number }> => {
     const id = record.id;
     let current = record;
     if (current.status === 'approved') {
@@ -134,14 +143,79 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
       signal: controller.signal,
     });
     await tick;
+    const later = await retryLater(job, current, result, controller.signal);
+    if (later !== undefined) return later;
+    const finished = finalResult(current, result);
     const done =
-      result.ok && deps.prepareVm
-        ? { ...result, vm: await deps.prepareVm(vmFacts(current), result, controller.signal) }
-        : result;
+      finished.ok && deps.prepareVm
+        ? { ...finished, vm: await deps.prepareVm(vmFacts(current), finished, controller.signal) }
+        : finished;
     // Saved before delivery: a delivery retry finds it and never clones again.
     const final = await saveCloneResult(store, id, done);
     if (!final) throw new UnrecoverableError(`request ${id} vanished while cloning`);
     return final;
+  };
+
+  /**
+   * A storage lock timeout is "retry later", never a plain failure: Proxmox already removed the failed attempt
+   * (config and volumes), so the job forgets its checkpoint, says in the thread when it tries again, and is
+   * re-queued with a doubling pause (the node slot is freed meanwhile). Undefined: save the result as it is.
+   */
+  const retryLater = async (
+    job: Job<CloneJobData>,
+    record: CloneRequestRecord,
+    result: CloneResult,
+    signal: AbortSignal,
+  ): Promise<{ retryInMs: number } | undefined> => {
+    if (!isRetryLater(result) || signal.aborted) return undefined;
+    const done = record.lockRetries?.count ?? 0;
+    const delay = lockRetryDelay(done, deps.lockRetry);
+    if (delay === undefined) return undefined;
+    const fresh = await store.get(record.id);
+    // Cancelled meanwhile (a stop message this process missed): no new attempt; the failure is the outcome.
+    if (fresh?.status !== 'cloning') return undefined;
+    const storage = lockedStorage(result) ?? 'the storage';
+    const at = Date.now() + delay;
+    const progress: CloneProgress = {
+      phase: 'waiting-to-retry',
+      elapsedMs: fresh.lastProgress?.elapsedMs ?? 0,
+      timeoutMs: fresh.lastProgress?.timeoutMs ?? 0,
+      retry: {
+        attempt: done + 2,
+        of: deps.lockRetry.retries + 1,
+        at,
+        inMs: delay,
+        why: `Proxmox timed out waiting for the lock of storage ${storage} while creating the new disk (disk creation there is slow just now); it removed the partial VM`,
+      },
+      message: '',
+    };
+    progress.message = `Waiting to retry: storage ${storage} lock timeout; attempt ${done + 2} of ${deps.lockRetry.retries + 1} in ${Math.round(delay / 1000)}s`;
+    // Back to 'verified' (no VMID, no task): the next run checks the template again and starts a new clone.
+    const checkpoint: CloneCheckpoint = { step: 'verified' };
+    if (fresh.checkpoint?.templateVmid !== undefined) checkpoint.templateVmid = fresh.checkpoint.templateVmid;
+    if (fresh.checkpoint?.templateNode !== undefined) checkpoint.templateNode = fresh.checkpoint.templateNode;
+    const saved = await store.update(record.id, {
+      checkpoint,
+      lastProgress: progress,
+      // Real time, like the pauses (BullMQ delays are wall-clock).
+      lockRetries: { count: done + 1, firstAt: record.lockRetries?.firstAt ?? Date.now() },
+    });
+    await job.updateData({ requestId: record.id, checkpoint });
+    logger.warn(
+      { requestId: record.id, storage, retry: done + 1, delayMs: delay, upid: result.upid },
+      'storage lock timeout: cloning again later',
+    );
+    await notifier
+      .progress(saved ?? record, progress)
+      .catch((err: unknown) => logger.warn({ err, requestId: record.id }, 'progress update failed'));
+    return { retryInMs: delay };
+  };
+
+  /** The result to save: after used-up lock retries, one that says how many attempts were made. */
+  const finalResult = (record: CloneRequestRecord, result: CloneResult): CloneResult => {
+    if (!isRetryLater(result) || record.lockRetries === undefined) return result;
+    const span = Date.now() - record.lockRetries.firstAt;
+    return exhaustedLockRetries(result, record.lockRetries.count + 1, span);
   };
 
   return async (job: Job<CloneJobData>, token?: string): Promise<CloneJobOutcome> => {
@@ -165,7 +239,7 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
     // Registered before the status change, so a cancel published right after it finds this run.
     deps.running.set(id, controller);
     const stopLease = holdLease(deps.slots, node, id, deps.leaseClock, logger);
-    let final: CloneRequestRecord | CloneJobOutcome;
+    let final: Awaited<ReturnType<typeof run>>;
     try {
       final = await run(job, record, controller);
     } finally {
@@ -176,6 +250,11 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
       });
     }
     if (typeof final === 'string') return final;
+    if ('retryInMs' in final) {
+      // Like a busy node: park the job without spending an attempt; it runs the clone from the start.
+      await job.moveToDelayed(Date.now() + final.retryInMs, token);
+      throw new DelayedError();
+    }
     // The slot is free before delivery: a Slack outage must not hold up other clones on the node. With the
     // outbox, delivery is only a hand-over: the job ends once the outcome is saved and queued.
     await deliver(final);

@@ -2,6 +2,7 @@ import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type Clock, systemClock } from '../clock.ts';
 import type { CloneEngine } from '../clone/types.ts';
+import { DEFAULT_LOCK_RETRY, type LockRetryPolicy } from '../core/lock-retry.ts';
 import type { Logger } from '../logger.ts';
 import { DEFAULT_PREFIX, requestKeys } from '../requests/request-keys.ts';
 import type { RequestStore } from '../requests/types.ts';
@@ -32,6 +33,8 @@ export interface CloneWorkerDeps {
   stalledIntervalMs?: number;
   /** Real ms a job waits before asking again for a node slot. Default 5 s. */
   slotRetryMs?: number;
+  /** Storage lock timeouts: new attempts and the first pause (real ms, doubling). Default 3, 30 s. */
+  lockRetry?: LockRetryPolicy;
   /** Node-slot lease lifetime, in `leaseClock` time. Default 60 s. */
   leaseMs?: number;
   /**
@@ -80,6 +83,7 @@ export async function createCloneWorker(deps: CloneWorkerDeps): Promise<CloneWor
     slotRetryMs: deps.slotRetryMs ?? 5000,
     running,
     ...(deps.prepareVm ? { prepareVm: deps.prepareVm } : {}),
+    lockRetry: deps.lockRetry ?? DEFAULT_LOCK_RETRY,
   });
 
   // Pub/sub needs a connection of its own; it is derived from the one we were given and closed with us.

@@ -68,6 +68,11 @@ export interface CloneRequestRecord {
    * the reply may already exist (the earlier worker died while posting) and never posts a second one.
    */
   startPosting?: boolean;
+  /**
+   * Storage lock timeouts met so far (each a failed Proxmox task that removed its partial VM); the job sends the
+   * clone again after a pause until the retry policy is used up. `firstAt`: when the first one was met.
+   */
+  lockRetries?: { count: number; firstAt: number };
   /** Set when an approver deleted the VM a failed clone left behind (the "Delete VM" button). */
   leftoverDeleted?: { vmid: number; node: string; by: string; at: number; upid?: string };
 }
@@ -93,6 +98,7 @@ export type RecordPatch = Partial<
     | 'startNotified'
     | 'startPosting'
     | 'leftoverDeleted'
+    | 'lockRetries'
   >
 >;
 

@@ -83,6 +83,7 @@ export async function startWorker(
     clock,
     logger,
     concurrencyPerNode: config.clone.concurrencyPerNode,
+    lockRetry: config.clone.lockRetry,
     concurrency: adapters.workerConfig.concurrency,
     prepareVm: createVmPreparer({ proxmox: adapters.proxmox, clock, logger }),
     ...(prefix !== undefined ? { prefix } : {}),

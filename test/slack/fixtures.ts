@@ -75,8 +75,8 @@ export function sampleFailure(logLines = 6, lineLength = 60): CloneFailure {
       summary:
         "Clone of template 112 failed: can't lock file '/var/lock/pve-manager/pve-storage-local-lvm' - got timeout",
       advice: [
-        'Too many clones on local-lvm at once: lower CLONE_CONCURRENCY_PER_NODE or wait and retry.',
-        'Retry the request with /clone once the other clones finished.',
+        'pve-clonebot tried 4 times with growing pauses; each time Proxmox removed the partial VM',
+        'if it keeps happening, check what is creating or deleting disks on local-lvm (backups, other clones, a slow storage server)',
       ],
       taskExitStatus:
         "clone failed: can't lock file '/var/lock/pve-manager/pve-storage-local-lvm' - got timeout",

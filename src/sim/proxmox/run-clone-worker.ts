@@ -97,8 +97,9 @@ export async function runCloneWorker(
     const drives = drivesToCopy(plan.source);
     for (const d of drives) {
       const full = plan.full || d.cloudinit || d.key === 'tpmstate0';
-      const storage =
-        full && !d.cloudinit && plan.storage !== undefined ? plan.storage : (d.storage as string);
+      // qemu-server `PVE::QemuServer::clone_disk`: every full copy, cloud-init included, goes to
+      // `$storage || $src_storeid`; a linked clone (no `storage` allowed) stays on the source's storage.
+      const storage = full && plan.storage !== undefined ? plan.storage : (d.storage as string);
       log(`create ${full ? 'full' : 'linked'} clone of drive ${d.key} (${d.volid})`);
       const withProgress = copiesWithProgress(plan, d);
       {

@@ -12,10 +12,13 @@ const PHASES: Record<ClonePhase, string> = {
   cloning: 'Cloning',
   finishing: 'Finishing',
   'verifying-clone': 'Verifying clone',
+  'waiting-to-retry': 'Waiting to retry',
 };
 
-/** What the clone is doing, in words: `Cloning disk scsi0 (1/2)`. */
+/** What the clone is doing, in words: `Cloning disk scsi0 (1/2)`, `Waiting to retry (attempt 2 of 4)`. */
 export function phaseLabel(p: CloneProgress): string {
+  if (p.phase === 'waiting-to-retry' && p.retry)
+    return `${PHASES[p.phase]} (attempt ${p.retry.attempt} of ${p.retry.of})`;
   if (p.phase !== 'cloning') return PHASES[p.phase];
   const count =
     p.diskIndex !== undefined && p.diskCount !== undefined ? ` (${p.diskIndex}/${p.diskCount})` : '';
@@ -36,6 +39,11 @@ function copyLine(p: CloneProgress): string | undefined {
 export function progressBlockId(requestId: string): string {
   return `progress-${requestId}`;
 }
+
+const slackTime = (ms: number) => {
+  const sec = Math.floor(ms / 1000);
+  return `<!date^${sec}^{time}|${new Date(sec * 1000).toISOString().slice(11, 16)} UTC>`;
+};
 
 function vmLabel(record: CloneRequestRecord, vmid: number | undefined): string {
   return vmid !== undefined ? `VM ${vmid} \`${record.request.name}\`` : `\`${record.request.name}\``;
@@ -61,6 +69,12 @@ export function renderProgressMessage(
       result.durationMs,
     )} · ${vmLabel(record, vmid)}`;
     detail = escapeMrkdwn(truncate(result.diagnosis.summary, 1000));
+  } else if (progress?.phase === 'waiting-to-retry') {
+    // The last attempt's VM was removed by Proxmox: no VMID to show until the next attempt allocates one.
+    head = `:hourglass_flowing_sand: *${phaseLabel(progress)}* · ${vmLabel(record, undefined)}`;
+    detail = progress.retry
+      ? `${escapeMrkdwn(truncate(progress.retry.why, 500))}. Trying again in ${formatDuration(progress.retry.inMs)} (${slackTime(progress.retry.at)}); nothing is left on Proxmox meanwhile.`
+      : undefined;
   } else if (progress) {
     head = `:arrows_counterclockwise: *${phaseLabel(progress)}* · ${vmLabel(record, vmid)}`;
     detail = copyLine(progress);
@@ -89,7 +103,8 @@ export function renderProgressMessage(
       ],
     });
   }
-  const pct = progress?.percent !== undefined && !result ? ` ${Math.floor(progress.percent)}%` : '';
+  const copying = progress !== undefined && progress.phase !== 'waiting-to-retry' && !result;
+  const pct = copying && progress.percent !== undefined ? ` ${Math.floor(progress.percent)}%` : '';
   const state = result ? (result.ok ? 'finished' : 'failed') : progress ? phaseLabel(progress) : 'starting';
   return { text: `Clone of ${record.request.name}: ${state}${pct}`, blocks };
 }

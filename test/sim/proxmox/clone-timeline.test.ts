@@ -209,7 +209,8 @@ describe('linked clones, targets and pools', () => {
     expect((await stopped(sim, upid)).exitstatus).toBe('OK');
     const conf = sim.vm(202)?.config ?? {};
     expect(conf.scsi0).toBe('ceph:vm-202-disk-0,discard=on,size=32G');
-    expect(conf.ide2).toBe('local-lvm:vm-202-cloudinit,media=cdrom');
+    // qemu-server `clone_disk`: a full copy of any drive, cloud-init too, goes to `$storage || $src_storeid`.
+    expect(conf.ide2).toBe('ceph:vm-202-cloudinit,media=cdrom');
     expect(conf.name).toBe('Copy-of-VM-ubuntu-24.04');
   });
 });

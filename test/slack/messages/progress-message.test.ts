@@ -23,6 +23,30 @@ describe('renderProgressMessage', () => {
     expect(phaseLabel({ phase: 'cloning', elapsedMs: 0, timeoutMs: 1, message: '' })).toBe('Cloning');
   });
 
+  it('shows a storage lock timeout as waiting to retry, with the attempt and when, and no VMID', () => {
+    const at = Date.UTC(2026, 11, 6, 19, 42, 0);
+    const m = renderProgressMessage(record, {
+      ...sampleProgress,
+      phase: 'waiting-to-retry',
+      newVmid: 200,
+      retry: {
+        attempt: 2,
+        of: 4,
+        at,
+        inMs: 30_000,
+        why: 'Proxmox timed out waiting for the lock of storage local-lvm',
+      },
+    });
+    const text = JSON.stringify(m.blocks);
+    expect(text).toContain('*Waiting to retry (attempt 2 of 4)*');
+    expect(text).toContain('lock of storage local-lvm. Trying again in 30s (<!date^');
+    expect(text).toContain('|19:42 UTC>');
+    expect(text).not.toContain('VM 200');
+    expect(text).not.toContain('░');
+    expect(m.text).toBe('Clone of test-clone: Waiting to retry (attempt 2 of 4)');
+    expect(checkMessageBlocks(m.blocks)).toEqual([]);
+  });
+
   it('omits the bar when Proxmox logged no percent', () => {
     const m = renderProgressMessage(record, {
       phase: 'starting',
