@@ -1,4 +1,4 @@
-import { inspectDisks } from './boot-disk.ts';
+import { clonedDriveKeys, inspectDisks } from './boot-disk.ts';
 import { AUTH_ADVICE, AUTH_FAILURE, rejectedAdvice } from './clone-error.ts';
 import type { DiagnosisEvidence } from './diagnosis-evidence.ts';
 import { formatDuration } from './format.ts';
@@ -66,12 +66,7 @@ export function explainFailure(e: DiagnosisEvidence): { summary: string; advice:
         advice: [...taskFailedAdvice(e, status), ...removed],
       };
     case 'cancelled':
-      return e.cancelledBeforeStart
-        ? { summary: 'Clone cancelled before it started: nothing was created', advice: [] }
-        : {
-            summary: `Clone of ${vm} cancelled: Proxmox stopped the task (${status})`,
-            advice: removed.length ? removed : [`check that ${vm} is gone (Proxmox removes a stopped clone)`],
-          };
+      return cancelledExplanation(e, vm, node, status, removed);
     case 'clone-missing-disk':
       return {
         summary: `The clone finished but ${vm} has no boot disk`,
@@ -136,6 +131,56 @@ export function explainFailure(e: DiagnosisEvidence): { summary: string; advice:
     case 'invalid-request':
       return { summary: e.message ?? 'The request is not valid', advice: [] };
   }
+}
+
+/**
+ * A stopped clone, by what Proxmox left. pve-manager's stop_task sends SIGTERM and waits at most 5 s before
+ * SIGKILL (pve-common `PVE::RESTEnvironment` `$kill_process_group`): a stop before the copy ends `received
+ * interrupt` with nothing made; during the copy clone_vm frees the new disks and the config (`interrupted by
+ * signal`); a cleanup slower than 5 s (Ceph, NFS) is killed half-way (`unexpected status`) and leaves the
+ * `lock: clone` config with disks. Never "the worker died": the bot asked for that stop.
+ */
+function cancelledExplanation(
+  e: DiagnosisEvidence,
+  vm: string,
+  node: string,
+  status: string,
+  removed: string[],
+): { summary: string; advice: string[] } {
+  if (e.cancelledBeforeStart)
+    return { summary: 'Clone cancelled before it started: nothing was created', advice: [] };
+  if (/received interrupt/.test(status)) {
+    return {
+      summary: `Clone cancelled before the copy started: Proxmox stopped the task (received interrupt)`,
+      advice: [`nothing was created: ${vm} does not exist`],
+    };
+  }
+  const left = e.newVmConfig !== undefined && e.newVmConfig !== 'removed' ? e.newVmConfig : undefined;
+  if (left) {
+    const disks = clonedDriveKeys(left).map((k) => `${k} ${String(left[k]).split(',')[0]}`);
+    const what =
+      disks.length > 0
+        ? ` and ${disks.length === 1 ? 'a partial disk' : 'partial disks'} (${disks.join(', ')})`
+        : '';
+    const locked = left.lock !== undefined;
+    const id = e.newVmid ?? '<vmid>';
+    const cutOff = /unexpected status/.test(status);
+    return {
+      summary: cutOff
+        ? `Clone of ${vm} cancelled, but Proxmox's cleanup was cut off: a stop waits at most 5 s before killing the task, and ${vm} was left on ${node}${locked ? ` with lock: ${left.lock}` : ''}${what}`
+        : `Clone of ${vm} cancelled: Proxmox stopped the task (${status}), but ${vm} is still on ${node}${locked ? ` with lock: ${left.lock}` : ''}${what}`,
+      advice: locked
+        ? [
+            `the stopped task holds nothing any more: once you have checked that in Datacenter → Tasks, run \`qm unlock ${id}\` on ${node}, then delete it (the Delete VM button, or \`qm destroy ${id}\`)`,
+            'disks listed in the config that Proxmox already freed are simply skipped by the delete',
+          ]
+        : [`delete ${vm} if it is not wanted (the Delete VM button, or \`qm destroy ${id}\` on ${node})`],
+    };
+  }
+  return {
+    summary: `Clone of ${vm} cancelled: Proxmox stopped the task (${status})`,
+    advice: removed.length ? removed : [`check that ${vm} is gone (Proxmox removes a stopped clone)`],
+  };
 }
 
 // A 401 (credentials refused) and a 403 (a privilege missing) need different fixes.

@@ -169,6 +169,36 @@ describe('diagnose', () => {
     );
   });
 
+  // pve-common RESTEnvironment: fork_worker's `received interrupt` before clone_vm's eval, and
+  // $kill_process_group's SIGKILL after 5 s (no last line: `unexpected status`).
+  it('words each way a stop can end as a cancel, with what was left, never as a dead worker', () => {
+    const early = diagnose({ reason: 'cancelled', newVmid: 107, taskExitStatus: 'received interrupt' });
+    expect(early.summary).toBe(
+      'Clone cancelled before the copy started: Proxmox stopped the task (received interrupt)',
+    );
+    expect(early.advice).toEqual(['nothing was created: VM 107 does not exist']);
+    const cut = diagnose({
+      reason: 'cancelled',
+      node: 'pve1',
+      newVmid: 108,
+      taskExitStatus: 'unexpected status',
+      newVmConfig: {
+        lock: 'clone',
+        name: 'x',
+        ide2: 'ceph:vm-108-cloudinit,media=cdrom',
+        scsi0: 'ceph:vm-108-disk-0,size=32G',
+      },
+    });
+    expect(cut.summary).toBe(
+      "Clone of VM 108 cancelled, but Proxmox's cleanup was cut off: a stop waits at most 5 s before killing the task, and VM 108 was left on pve1 with lock: clone and partial disks (ide2 ceph:vm-108-cloudinit, scsi0 ceph:vm-108-disk-0)",
+    );
+    expect(cut.advice[0]).toMatch(
+      /^the stopped task holds nothing any more: .* run `qm unlock 108` on pve1, then delete it/,
+    );
+    expect(cut.leftover).toEqual({ vmid: 108, node: 'pve1', lock: 'clone' });
+    expect(JSON.stringify([early, cut])).not.toMatch(/worker process died/);
+  });
+
   it('tells a refused token (401) from a missing privilege (403)', () => {
     const token = diagnose({
       reason: 'permission-denied',

@@ -14,6 +14,8 @@ export interface CloneWorkerContext {
   storageLockTimeoutMs: number;
   /** How long creating one volume takes while holding the storage lock (simulated ms). */
   storageAllocMs: number;
+  /** How long freeing one volume takes in a failed clone's cleanup (simulated ms). */
+  volumeFreeMs: number;
   /** Aborted when the simulator closes. */
   closing: AbortSignal;
 }

@@ -18,6 +18,8 @@ export interface SimContext {
   /** qmstart duration and the guest agent's start delay after it (simulated ms). */
   bootMs: number;
   agentStartMs: number;
+  /** How long freeing one volume takes in a failed clone's cleanup (Ceph `rbd rm`, NFS: seconds). */
+  volumeFreeMs: number;
   closing: AbortSignal;
   /** The node the API is reached on (`local: 1`). */
   apiNode?: string;

@@ -1,7 +1,7 @@
 import { paramError } from './api-error.ts';
 import type { Route, SimContext } from './route.ts';
 import type { SimTask } from './sim-state.ts';
-import { readTaskLog, taskListJson, taskStatusJson } from './sim-tasks.ts';
+import { endTask, readTaskLog, taskListJson, taskStatusJson } from './sim-tasks.ts';
 
 const UPID_RE =
   /^UPID:[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?:[0-9A-F]{8}:[0-9A-F]{8,9}:[0-9A-F]{8}:[^:\s]+:[^:\s]*:[^:\s]+:$/;
@@ -60,9 +60,23 @@ export const taskRoutes: Route[] = [
   {
     method: 'DELETE',
     pattern: '/nodes/{node}/tasks/{upid}',
-    handle: (ctx, { path }) => {
+    // pve-manager `PVE::API2::Tasks` stop_task → pve-common `PVE::RESTEnvironment::check_worker($upid, 1)` →
+    // `$kill_process_group`: SIGTERM to the worker's process group, up to 5 s (checked each second) for it to
+    // exit, then SIGKILL. The answer comes only after that: a DELETE blocks up to 5 s.
+    handle: async (ctx, { path }) => {
       const task = findTask(ctx, path.node as string, path.upid as string);
-      if (task.status === 'running') task.abort.abort(new Error('interrupted by signal'));
+      if (task.status !== 'running') return { data: null };
+      task.abort.abort(new Error('interrupted by signal'));
+      for (let i = 0; i < 5; i++) {
+        // The worker's handlers run on the next turns; Proxmox checks at once, then after each second.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (task.status !== 'running') return { data: null };
+        await ctx.clock.sleep(1000, ctx.closing).catch(() => {});
+        if (ctx.closing.aborted || task.status !== 'running') return { data: null };
+      }
+      task.kill.abort('kill');
+      // A killed process writes no last line: upid_read_status finds no `TASK …` and says `unexpected status`.
+      endTask(ctx.state, task, 'unexpected status', false);
       return { data: null };
     },
   },

@@ -158,15 +158,49 @@ export async function runCloneWorker(
     } else endTask(state, task, 'OK');
   } catch (err) {
     if (ctx.closing.aborted) return;
-    if (task.abort.signal.reason === 'kill') {
-      // A crashed worker cleans nothing up: its `lock: clone` stub and volumes stay.
+    if (task.kill.signal.aborted) {
+      // A crashed or SIGKILLed worker cleans nothing up: its `lock: clone` stub and volumes stay.
       endTask(state, task, 'unexpected status', false);
       return;
     }
+    if (!createdConfig && task.abort.signal.aborted) {
+      // Stopped before clone_vm's eval (its own `interrupted by signal` handler) was entered: pve-common
+      // `PVE::RESTEnvironment::fork_worker` set `$SIG{TERM} = sub { die "received interrupt\n" }`; nothing to undo.
+      endTask(state, task, 'received interrupt');
+      return;
+    }
     const reason = task.abort.signal.aborted ? 'interrupted by signal' : (err as Error).message;
-    await clock.sleep(1000, ctx.closing).catch(() => {});
-    for (const [storage, volname] of newVolumes) state.freeVolume(storage, plan.node, volname);
-    if (createdConfig) state.removeVm(plan.newid);
-    endTask(state, task, `clone failed: ${reason}`);
+    await cleanUp(ctx, task, plan, newVolumes, createdConfig, reason);
   }
+}
+
+/**
+ * qemu-server `PVE::API2::Qemu` clone_vm's error path: cancel block jobs, `sleep 1`, `vdisk_free` each new
+ * volume, unlink the config last, `die "clone failed: …"`. A SIGKILL (a stop whose cleanup outlasts 5 s) cuts
+ * it off where it is: the config, still `lock: clone` with the disks written so far, and the volumes not yet
+ * freed stay behind, and the task ends `unexpected status`.
+ */
+async function cleanUp(
+  ctx: CloneWorkerContext,
+  task: SimTask,
+  plan: ClonePlan,
+  newVolumes: [string, string][],
+  createdConfig: boolean,
+  reason: string,
+): Promise<void> {
+  const { state, clock } = ctx;
+  const killed = AbortSignal.any([task.kill.signal, ctx.closing]);
+  try {
+    await clock.sleep(1000, killed);
+    while (newVolumes.length > 0) {
+      await clock.sleep(ctx.volumeFreeMs, killed);
+      const [storage, volname] = newVolumes.shift() as [string, string];
+      state.freeVolume(storage, plan.node, volname);
+    }
+  } catch {
+    if (!ctx.closing.aborted) endTask(state, task, 'unexpected status', false);
+    return;
+  }
+  if (createdConfig) state.removeVm(plan.newid);
+  endTask(state, task, `clone failed: ${reason}`);
 }

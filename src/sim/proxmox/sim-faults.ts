@@ -167,6 +167,7 @@ export class SimFaults {
     const task = this.state.tasks.get(upid);
     if (task?.status !== 'running') throw new Error(`no running task ${upid}`);
     task.abort.abort('kill');
+    task.kill.abort('kill');
   }
 
   /**

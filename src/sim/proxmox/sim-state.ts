@@ -31,7 +31,10 @@ export interface SimTask {
   exitstatus?: string;
   endtime?: number;
   log: string[];
+  /** SIGTERM: the worker's own handlers run (clone_vm cleans up; before the copy, `received interrupt`). */
   abort: AbortController;
+  /** SIGKILL of the worker's process group: whatever it was doing stops where it is. */
+  kill: AbortController;
 }
 
 /** The cluster's state: nodes, storages with their volumes, VMs, pools and tasks. */

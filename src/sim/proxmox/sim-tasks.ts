@@ -28,6 +28,7 @@ export function createTask(state: SimState, node: string, type: string, id: stri
     status: 'running',
     log: [],
     abort: new AbortController(),
+    kill: new AbortController(),
   };
   if (who.tokenid !== undefined) task.tokenid = who.tokenid;
   task.upid = formatUpid(task);

@@ -92,6 +92,7 @@ export async function startProxmoxSim(options: ProxmoxSimOptions = {}): Promise<
     storageAllocMs: options.storageAllocMs ?? 100,
     bootMs: options.bootMs ?? 2000,
     agentStartMs: options.agentStartMs ?? 20_000,
+    volumeFreeMs: options.volumeFreeMs ?? 100,
     closing: closing.signal,
   };
   if (options.apiNode !== undefined) ctx.apiNode = options.apiNode;

@@ -81,6 +81,11 @@ export interface ProxmoxSimOptions {
    * or a slow NFS server take seconds). Only slow allocation makes parallel clones time out on the lock.
    */
   storageAllocMs?: number;
+  /**
+   * How long freeing one new volume takes when a clone fails or is stopped (default 100 ms). Ceph `rbd rm` of
+   * a large image or a slow NFS server take seconds: with a stop, a cleanup past 5 s is cut off by SIGKILL.
+   */
+  volumeFreeMs?: number;
   /** Full-copy speed in bytes per simulated second (default 200 MiB/s). */
   copyBytesPerSecond?: number;
   /** Ticket lifetime (real: 2 h). */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { scaledClock } from '../../../src/clock.ts';
+import { type Clock, scaledClock } from '../../../src/clock.ts';
 import { type ProxmoxSim, type ProxmoxSimOptions, startProxmoxSim } from '../../../src/sim/proxmox/index.ts';
 import { call, getData, waitFor } from './sim-http.ts';
 
@@ -272,6 +272,60 @@ describe('task stop', () => {
     ]);
     const lvm = sim.storages().find((s) => s.storage === 'local-lvm' && s.node === 'pve1');
     expect(Object.keys(lvm?.volumes ?? {}).filter((v) => v.includes('vm-230'))).toEqual([]);
+    // The DELETE answered only once the worker had exited (pve-common RESTEnvironment $kill_process_group).
+    expect(sim.task(upid)?.status).toBe('stopped');
+  });
+
+  test('DELETE blocks up to 5 s, then SIGKILL cuts a slow cleanup off: `lock: clone` stub, partial disks, `unexpected status`', async () => {
+    // Freeing each volume takes 3 s (Ceph `rbd rm`): 1 s pause + 2 × 3 s is past the 5 s a stop waits.
+    const clock = scaledClock(30);
+    const sim = await start({ clock, volumeFreeMs: 3000, copyBytesPerSecond: GiB });
+    const upid = await clone(sim, 'pve1', 112, { newid: 231, full: 1 });
+    await waitFor(() => sim.task(upid)?.log.find((l) => l.startsWith('create full clone of drive scsi0')));
+    await waitFor(() => sim.task(upid)?.log.find((l) => l.startsWith('transferred')));
+    const t0 = clock.now();
+    const del = await call(sim, 'DELETE', `/nodes/pve1/tasks/${encodeURIComponent(upid)}`);
+    const waited = clock.now() - t0;
+    expect(del.json).toEqual({ data: null });
+    expect(waited).toBeGreaterThanOrEqual(5000);
+    expect(waited).toBeLessThan(6500);
+    const task = sim.task(upid);
+    expect(task?.status).toBe('stopped');
+    expect(task?.exitstatus).toBe('unexpected status');
+    expect(task?.log.at(-1)).not.toMatch(/^TASK /);
+    // The config, still locked with the disk written so far, is left; of its volumes, the first freed is gone.
+    const stub = sim.vm(231)?.config ?? {};
+    expect(stub.lock).toBe('clone');
+    expect(String(stub.ide2)).toContain('vm-231-cloudinit');
+    const lvm = sim.storages().find((s) => s.storage === 'local-lvm' && s.node === 'pve1');
+    expect(Object.keys(lvm?.volumes ?? {}).filter((v) => v.includes('vm-231'))).toEqual(['vm-231-disk-0']);
+  });
+
+  test('a stop before the copy starts ends `received interrupt` and leaves nothing', async () => {
+    // Time stands still until the stop: the worker is held in its first step, before clone_vm's eval.
+    const base = scaledClock(30);
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const clock: Clock = {
+      now: () => base.now(),
+      sleep: async (ms, signal) => {
+        await Promise.race([
+          gate,
+          new Promise((_r, reject) => signal?.addEventListener('abort', () => reject(signal.reason))),
+        ]);
+        return base.sleep(ms, signal);
+      },
+    };
+    const sim = await start({ clock });
+    const upid = await clone(sim, 'pve1', 112, { newid: 232, full: 1 });
+    expect(sim.task(upid)?.log).toEqual([]);
+    setTimeout(release, 50);
+    const del = await call(sim, 'DELETE', `/nodes/pve1/tasks/${encodeURIComponent(upid)}`);
+    expect(del.json).toEqual({ data: null });
+    const task = sim.task(upid);
+    expect(task?.exitstatus).toBe('received interrupt');
+    expect(task?.log.at(-1)).toBe('TASK ERROR: received interrupt');
+    expect(sim.vm(232)).toBeUndefined();
   });
 });
 
