@@ -179,7 +179,10 @@ export async function cloneVmFromTemplate(
           return failure({ reason: 'proxmox-unreachable', ...ids, newVmid, message: error.message }, tag);
         }
         if (error instanceof ProxmoxApiError && error.isDefinite()) {
-          const cls = classifyCloneError(apiErrorFacts(error));
+          const cls = classifyCloneError(apiErrorFacts(error), {
+            newid: newVmid,
+            ...(request.pool === undefined ? {} : { pool: request.pool }),
+          });
           if (cls.retry === 'new-vmid' && mayRetryVmid) {
             ctx.logger.warn({ newVmid, attempt }, 'VMID taken meanwhile; retrying with a fresh one');
             continue;

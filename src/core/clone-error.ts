@@ -1,3 +1,4 @@
+import { explainPermissionDenied, type PermissionContext } from './permission-advice.ts';
 import type { FailureReason } from './types.ts';
 
 /** A Proxmox API error in our terms: HTTP status, Proxmox's message and its per-parameter errors. */
@@ -26,6 +27,9 @@ export const AUTH_ADVICE: readonly string[] = [
 ];
 
 type Rule = [RegExp, (m: RegExpExecArray, e: ApiErrorFacts) => CloneErrorClass];
+
+/** What the clone asked for, where an error's wording depends on it (a bare `Permission check failed`). */
+export type CloneErrorContext = PermissionContext;
 
 const no = (reason: FailureReason, summary: string, ...advice: string[]): CloneErrorClass => ({
   reason,
@@ -145,24 +149,17 @@ const RULES: Rule[] = [
       retry: 'new-vmid',
     }),
   ],
-  [
-    /Permission check failed \(([^,]+), ([^)]+)\)/,
-    (m) =>
-      no(
-        'permission-denied',
-        `The bot's Proxmox user lacks ${m[2]} on ${m[1]}`,
-        `grant ${m[2]} on ${m[1]} to the bot's API token (Datacenter → Permissions)`,
-      ),
-  ],
   [AUTH_FAILURE, () => no('permission-denied', "Proxmox rejected the bot's credentials", ...AUTH_ADVICE)],
 ];
 
 /** Classifies the error of a clone POST (the synchronous checks Proxmox makes before starting a task). */
-export function classifyCloneError(e: ApiErrorFacts): CloneErrorClass {
+export function classifyCloneError(e: ApiErrorFacts, context: CloneErrorContext = {}): CloneErrorClass {
   for (const [re, build] of RULES) {
     const m = re.exec(e.message);
     if (m) return build(m, e);
   }
+  const denied = explainPermissionDenied(e.message, context);
+  if (denied) return no('permission-denied', denied.summary, ...denied.advice);
   const params = Object.entries(e.errors ?? {});
   if (e.status === 400 && params.length > 0) {
     const list = params.map(([k, v]) => `${k}: ${v.trim()}`).join('; ');
@@ -179,7 +176,7 @@ export function classifyCloneError(e: ApiErrorFacts): CloneErrorClass {
     return no(
       'permission-denied',
       `Proxmox denied the clone: ${e.message}`,
-      "grant VM.Clone, VM.Allocate and Datastore.AllocateSpace to the bot's token",
+      "grant VM.Clone on the template, VM.Allocate on /vms (or the pool), Datastore.AllocateSpace on the storages and SDN.Use on the bridges to the bot's token and its user",
     );
   }
   if (e.status === 595 || e.status === 596) {

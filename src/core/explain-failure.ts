@@ -1,6 +1,7 @@
 import { clonedDriveKeys, inspectDisks } from './boot-disk.ts';
 import { AUTH_ADVICE, AUTH_FAILURE, rejectedAdvice } from './clone-error.ts';
 import type { DiagnosisEvidence } from './diagnosis-evidence.ts';
+import { explainPermissionDenied, type PermissionContext } from './permission-advice.ts';
 import { formatDuration } from './format.ts';
 import { formatTemplateRef } from './template-ref.ts';
 
@@ -117,7 +118,10 @@ export function explainFailure(e: DiagnosisEvidence): { summary: string; advice:
         advice: ['pick a storage that is enabled, active and holds Disk images on this node'],
       };
     case 'permission-denied':
-      return permissionAdvice(status);
+      return permissionAdvice(status, {
+        ...(e.newVmid === undefined ? {} : { newid: e.newVmid }),
+        ...(e.request?.pool === undefined ? {} : { pool: e.request.pool }),
+      });
     case 'clone-rejected':
       return { summary: `Proxmox refused the clone: ${status}`, advice: rejectedAdvice(status) };
     case 'proxmox-unreachable':
@@ -184,14 +188,16 @@ function cancelledExplanation(
 }
 
 // A 401 (credentials refused) and a 403 (a privilege missing) need different fixes.
-function permissionAdvice(status: string): { summary: string; advice: string[] } {
+function permissionAdvice(status: string, ctx: PermissionContext): { summary: string; advice: string[] } {
   if (AUTH_FAILURE.test(status) || /\bfailed: 401\b/.test(status)) {
     return { summary: `Proxmox rejected the bot's credentials: ${status}`, advice: [...AUTH_ADVICE] };
   }
-  const denied = /Permission check failed \(([^,]+), ([^)]+)\)/.exec(status);
+  const denied = explainPermissionDenied(status, ctx);
   const advice = denied
-    ? [`grant ${denied[2]} on ${denied[1]} to the bot's API token (Datacenter → Permissions)`]
-    : ["grant VM.Clone on the template, VM.Allocate and Datastore.AllocateSpace to the bot's token"];
+    ? denied.advice
+    : [
+        "grant VM.Clone on the template, VM.Allocate on /vms (or the pool), Datastore.AllocateSpace on the storages and SDN.Use on the bridges to the bot's token and its user",
+      ];
   return { summary: `Proxmox denied the bot: ${status}`, advice };
 }
 

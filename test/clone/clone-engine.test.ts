@@ -257,3 +257,50 @@ describe('shared polling', () => {
     expect(h.sim.requests.count('GET', /\/tasks\/[^/]+\/status$/)).toBeLessThanOrEqual(8);
   });
 });
+
+// What Proxmox says when a privilege is missing (qemu-server clone_vm's permission check and
+// `$check_storage_access_clone`), read by the product: a bare 403 is VM.Allocate, the others name the path.
+describe('permission refusals, as Proxmox words them', () => {
+  it('no VM.Allocate on /vms or the pool: a bare 403, explained as VM.Allocate for this VMID and pool', async () => {
+    h.sim.faults.denyPrivilege('/vms', 'VM.Allocate');
+    h.sim.faults.denyPrivilege('/pool/dev', 'VM.Allocate');
+    try {
+      const r = failed(
+        await h.engine.cloneVmFromTemplate(cloneRequest(112, 'no-alloc', 'pve1', { pool: 'dev' })),
+      );
+      expect(r.diagnosis.reason).toBe('permission-denied');
+      const vmid = r.vmid as number;
+      expect(r.diagnosis.summary).toBe(
+        `Proxmox refused to create the new VM: the bot lacks VM.Allocate on /vms/${vmid} and on /pool/dev (Proxmox names no path when neither passes)`,
+      );
+      // With the privilege on the pool, the same clone passes the check.
+      h.sim.faults.clear();
+      h.sim.faults.denyPrivilege('/vms', 'VM.Allocate');
+      ok(await h.engine.cloneVmFromTemplate(cloneRequest(112, 'alloc-via-pool', 'pve1', { pool: 'dev' })));
+    } finally {
+      h.sim.faults.clear();
+    }
+  });
+
+  it('a linked clone needs Datastore.AllocateSpace on the template’s own storage', async () => {
+    h.sim.faults.denyPrivilege('/storage/local-lvm', 'Datastore.AllocateSpace');
+    try {
+      const r = failed(
+        await h.engine.cloneVmFromTemplate(cloneRequest(112, 'linked-no-space', 'pve1', { mode: 'linked' })),
+      );
+      expect(r.diagnosis.summary).toBe(
+        "The bot's Proxmox user lacks Datastore.AllocateSpace on /storage/local-lvm",
+      );
+      expect(r.diagnosis.advice[1]).toContain('always so for a linked clone');
+    } finally {
+      h.sim.faults.clear();
+    }
+  });
+
+  it('a pool that does not exist: Proxmox’s 403, explained as the pool', async () => {
+    const r = failed(
+      await h.engine.cloneVmFromTemplate(cloneRequest(112, 'no-pool', 'pve1', { pool: 'nope' })),
+    );
+    expect(r.diagnosis.summary).toBe('Pool nope does not exist in this cluster');
+  });
+});

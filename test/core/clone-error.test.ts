@@ -50,7 +50,44 @@ describe('classifyCloneError: advice', () => {
     expect(token.advice.join('\n')).not.toMatch(/grant/);
     expect(
       classifyCloneError({ status: 403, message: 'Permission check failed (/vms/9000, VM.Clone)' }).advice,
-    ).toEqual(["grant VM.Clone on /vms/9000 to the bot's API token (Datacenter → Permissions)"]);
+    ).toEqual([
+      "grant VM.Clone on /vms/9000 to the bot's API token and to its user (a privilege-separated token has only what both have): Datacenter → Permissions",
+      'it is what allows cloning that template',
+    ]);
+  });
+
+  // What Proxmox really says (qemu-server clone_vm's permission check; pve-access-control RPCEnvironment).
+  it('a bare `Permission check failed` is VM.Allocate on the new VMID (or the pool), named for this clone', () => {
+    const c = classifyCloneError(
+      { status: 403, message: 'Permission check failed\n' },
+      { newid: 4242, pool: 'lab' },
+    );
+    expect(c.reason).toBe('permission-denied');
+    expect(c.summary).toBe(
+      'Proxmox refused to create the new VM: the bot lacks VM.Allocate on /vms/4242 and on /pool/lab (Proxmox names no path when neither passes)',
+    );
+    expect(c.advice[0]).toMatch(
+      /^grant VM\.Allocate on \/vms \(or on \/vms\/4242\) to the bot's API token and to its user/,
+    );
+    expect(classifyCloneError({ status: 403, message: 'Permission check failed' }).summary).toContain(
+      'VM.Allocate on /vms/<new VMID> (',
+    );
+  });
+
+  it('Datastore.AllocateSpace and SDN.Use say where Proxmox checks them', () => {
+    const ds = classifyCloneError({
+      status: 403,
+      message: 'Permission check failed (/storage/ceph, Datastore.AllocateSpace)',
+    });
+    expect(ds.summary).toBe("The bot's Proxmox user lacks Datastore.AllocateSpace on /storage/ceph");
+    expect(ds.advice[1]).toMatch(/each template disk’s own storage \(always so for a linked clone\)/);
+    const sdn = classifyCloneError({
+      status: 403,
+      message: 'Permission check failed (/sdn/zones/localnetwork/vmbr0/20, SDN.Use)',
+    });
+    expect(sdn.advice[1]).toBe(
+      "the template's network device uses bridge vmbr0 with VLAN tag 20 (zone localnetwork); Proxmox checks SDN.Use on it before cloning",
+    );
   });
 
   it("an unknown refusal quotes Proxmox's message and says nothing was created", () => {

@@ -224,8 +224,15 @@ describe('diagnose', () => {
     });
     expect(privilege.summary).toMatch(/^Proxmox denied the bot: /);
     expect(privilege.advice).toEqual([
-      "grant VM.Audit on /vms/401 to the bot's API token (Datacenter → Permissions)",
+      "grant VM.Audit on /vms/401 to the bot's API token and to its user (a privilege-separated token has only what both have): Datacenter → Permissions",
     ]);
+    // An `or` of checks all failing names no path (pve-access-control RPCEnvironment exec_api2_perm_check).
+    const bare = diagnose({
+      reason: 'permission-denied',
+      newVmid: 230,
+      message: 'Proxmox POST /nodes/pve1/qemu/112/clone failed: 403 Permission check failed',
+    });
+    expect(bare.advice[0]).toMatch(/^grant VM\.Allocate on \/vms \(or on \/vms\/230\)/);
   });
 
   it('quotes Proxmox for a refusal it has no rule for, says nothing was created and what to check', () => {

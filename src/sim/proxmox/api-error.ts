@@ -27,3 +27,15 @@ export function serverError(message: string): ApiError {
 export function permissionError(path: string, privilege: string): ApiError {
   return new ApiError(403, `Permission check failed (${path}, ${privilege})\n`);
 }
+
+/**
+ * 403 from pve-common `PVE::Exception::raise_perm_exc`: `Permission check failed` and, when given, `(what)`.
+ * An `or` of permission checks that all fail names no path at all (pve-access-control
+ * `PVE::RPCEnvironment::exec_api2_perm_check`), a missing pool says `(pool 'x' does not exist)`.
+ */
+export function permissionFailure(what?: string): ApiError {
+  return new ApiError(
+    403,
+    what === undefined ? 'Permission check failed\n' : `Permission check failed (${what})\n`,
+  );
+}

@@ -1,4 +1,4 @@
-import { ApiError, permissionError, serverError } from './api-error.ts';
+import { ApiError, permissionError, permissionFailure, serverError } from './api-error.ts';
 import { drivesToCopy } from './drives.ts';
 import type { SimFaults } from './sim-faults.ts';
 import type { SimState } from './sim-state.ts';
@@ -52,14 +52,17 @@ export function checkCloneRequest(
   const pool = p.pool as string | undefined;
   const storage = p.storage as string | undefined;
   const deny = (path: string, priv: string) => {
-    if (faults.denied.has(`${path}|${priv}`)) throw permissionError(path, priv);
+    if (faults.isDenied(path, priv)) throw permissionError(path, priv);
   };
+  // The method's own permission check (qemu-server `clone_vm`, `permissions => { check => ['and',
+  // ['perm', '/vms/{vmid}', ['VM.Clone']], ['or', ['perm', '/vms/{newid}', ['VM.Allocate']], ['perm',
+  // '/pool/{pool}', ['VM.Allocate'], require_param => 'pool']]] }`): the `or` failing names no path.
   deny(`/vms/${vmid}`, 'VM.Clone');
-  if (pool !== undefined) {
-    if (!state.pools.has(pool)) throw serverError(`pool '${pool}' does not exist`);
-    deny(`/pool/${pool}`, 'VM.Allocate');
-  } else deny(`/vms/${newid}`, 'VM.Allocate');
-  if (storage !== undefined) deny(`/storage/${storage}`, 'Datastore.AllocateSpace');
+  const allocateOnVm = !faults.isDenied(`/vms/${newid}`, 'VM.Allocate');
+  const allocateOnPool = pool !== undefined && !faults.isDenied(`/pool/${pool}`, 'VM.Allocate');
+  if (!allocateOnVm && !allocateOnPool) throw permissionFailure();
+  // load_and_check: `$rpcenv->check_pool_exist($pool)` first, a 403 (pve-access-control RPCEnvironment).
+  if (pool !== undefined && !state.pools.has(pool)) throw permissionFailure(`pool '${pool}' does not exist`);
 
   let target = p.target as string | undefined;
   if (target === node || target === 'localhost') target = undefined;
@@ -91,13 +94,33 @@ export function checkCloneRequest(
   if (storage !== undefined && !full) throw serverError("parameter 'storage' not allowed for linked clones");
   if (p.format !== undefined && !full) throw serverError("parameter 'format' not allowed for linked clones");
 
-  let sharedvm = true;
   for (const d of drivesToCopy(conf)) {
     const fullCopy = full || d.cloudinit || d.key === 'tpmstate0';
-    if (!fullCopy && !(d.volname ?? '').startsWith('base-'))
+    if (!fullCopy && !linkedCloneable(state, d.storage, d.volname))
       throw serverError(`Linked clone feature is not supported for '${d.volid}' (${d.key})`);
-    const sid = fullCopy && !d.cloudinit && storage !== undefined ? storage : d.storage;
-    if (!state.storages.get(sid ?? '')?.shared) sharedvm = false;
+  }
+  // qemu-server `$check_storage_access_clone`: `sharedvm` from the SOURCE disks' storages (a `storage`
+  // parameter does not change it), and Datastore.AllocateSpace on every non-CD-ROM disk's storage, the
+  // `storage` parameter's when given (a linked clone has none: its source's storage).
+  let sharedvm = true;
+  for (const d of drivesToCopy(conf)) {
+    if (!state.storages.get(d.storage ?? '')?.shared) sharedvm = false;
+    // `drive_is_cdrom($drive)` without exclude_cloudinit: a cloud-init drive counts as a CD-ROM here.
+    if (!d.cloudinit) deny(`/storage/${storage ?? d.storage}`, 'Datastore.AllocateSpace');
+  }
+  if (conf.vmstatestorage !== undefined) deny(`/storage/${conf.vmstatestorage}`, 'Datastore.AllocateSpace');
+  // qemu-server `check_bridge_access` → pve-guest-common `check_vnet_access`: SDN.Use on the bridge (zone
+  // `localnetwork` for a plain Linux bridge), on `…/<tag>` for a VLAN-tagged device.
+  for (const [key, value] of Object.entries(conf).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (!/^net\d+$/.test(key)) continue;
+    const bridge = /(?:^|,)bridge=([^,]+)/.exec(String(value))?.[1];
+    if (bridge === undefined) continue;
+    const tag = /(?:^|,)tag=(\d+)/.exec(String(value))?.[1];
+    const trunks = /(?:^|,)trunks=([\d;-]+)/.exec(String(value))?.[1];
+    const zone = `/sdn/zones/localnetwork/${bridge}`;
+    if (tag !== undefined) deny(`${zone}/${tag}`, 'SDN.Use');
+    for (const t of trunks?.split(';') ?? []) deny(`${zone}/${t}`, 'SDN.Use');
+    if (tag === undefined && trunks === undefined) deny(zone, 'SDN.Use');
   }
   for (const [key, value] of Object.entries(conf)) {
     // CD-ROMs with an ISO on local storage pin the VM to this node too.
@@ -125,4 +148,17 @@ export function checkCloneRequest(
   if (pool !== undefined) plan.pool = pool;
   if (p.description !== undefined) plan.description = p.description as string;
   return plan;
+}
+
+/**
+ * Whether a volume supports `clone` (a linked clone), by storage type (pve-storage `volume_has_feature`):
+ * only a template's `base-` volume, on LVM-thin, ZFS, RBD, or a file-based storage (dir, NFS, CIFS, …:
+ * `PVE::Storage::Plugin` lists `clone => { base => { qcow2, raw, vmdk } }`, the clone being a qcow2 overlay);
+ * thick LVM and iSCSI have no `clone` feature.
+ */
+function linkedCloneable(state: SimState, storage: string | undefined, volname: string | undefined): boolean {
+  const type = state.storages.get(storage ?? '')?.type ?? '';
+  const base = /(^|\/)base-\d+-disk-\d+/.test(volname ?? '');
+  const clonable = ['lvmthin', 'zfspool', 'rbd', 'dir', 'nfs', 'cifs', 'glusterfs', 'btrfs', 'cephfs'];
+  return base && clonable.includes(type);
 }

@@ -157,9 +157,21 @@ export class SimFaults {
     this.auth.wording = wording;
   }
 
-  /** Takes a privilege away from everyone: `denyPrivilege('/vms/112', 'VM.Clone')` → 403. */
+  /**
+   * Takes a privilege away from everyone on `path` and everything below it (ACLs propagate):
+   * `denyPrivilege('/vms/112', 'VM.Clone')` → 403; `denyPrivilege('/vms', 'VM.Allocate')` for every new VMID.
+   */
   denyPrivilege(path: string, privilege: string): void {
     this.denied.add(`${path}|${privilege}`);
+  }
+
+  /** Whether `privilege` is denied on `path` or one of its parents (`/storage/ceph` ← `/storage` ← `/`). */
+  isDenied(path: string, privilege: string): boolean {
+    const parts = path.split('/').filter(Boolean);
+    for (let i = parts.length; i >= 0; i--) {
+      if (this.denied.has(`/${parts.slice(0, i).join('/')}|${privilege}`)) return true;
+    }
+    return false;
   }
 
   /** Kills a running task as a crash would: it ends with `unexpected status` and leaves its `lock: clone` stub. */

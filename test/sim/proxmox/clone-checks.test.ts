@@ -145,7 +145,24 @@ describe('synchronous clone errors', () => {
       500,
       "Linked clone feature is not supported for 'local-lvm:vm-100-disk-0' (scsi0)",
     ],
-    ['unknown pool', 'pve1', 112, { newid: 200, pool: 'prod' }, 500, "pool 'prod' does not exist"],
+    // load_and_check's `$rpcenv->check_pool_exist($pool)`: a 403 from pve-access-control, not a 500.
+    [
+      'unknown pool',
+      'pve1',
+      112,
+      { newid: 200, pool: 'prod' },
+      403,
+      "Permission check failed (pool 'prod' does not exist)",
+    ],
+    [
+      // `$check_storage_access_clone` decides `sharedvm` from the source's disks: `storage` does not help.
+      'target with a shared storage while the source disks are local',
+      'pve1',
+      112,
+      { newid: 200, full: 1, target: 'pve2', storage: 'ceph' },
+      500,
+      "can't clone VM to node 'pve2' (VM uses local storage)",
+    ],
     ['snapshot', 'pve1', 112, { newid: 200, snapname: 'before' }, 500, "snapshot 'before' does not exist"],
   ];
   test.each(cases)('%s', async (_what, node, vmid, form, status, message) => {
@@ -180,5 +197,93 @@ describe('synchronous clone errors', () => {
       'Permission check failed (/storage/ceph, Datastore.AllocateSpace)',
     ]);
     sim.faults.clear();
+  });
+
+  // qemu-server clone_vm `permissions`: ['and', VM.Clone on /vms/{vmid}, ['or', VM.Allocate on /vms/{newid},
+  // VM.Allocate on /pool/{pool} (require_param pool)]]; the failed `or` raises a bare `Permission check failed`
+  // (pve-access-control RPCEnvironment exec_api2_perm_check).
+  test('VM.Allocate on /vms/{newid} or on /pool/{pool}; neither: a bare `Permission check failed`', async () => {
+    sim.faults.denyPrivilege('/vms', 'VM.Allocate');
+    const a = await clone('pve1', 9105, { newid: 203 });
+    expect([a.status, a.reason]).toEqual([403, 'Permission check failed']);
+    expect(a.json).toEqual({ data: null, message: 'Permission check failed\n' });
+    const viaPool = await clone('pve1', 9105, { newid: 203, pool: 'dev' });
+    expect(viaPool.status, viaPool.reason).toBe(200);
+    sim.faults.denyPrivilege('/pool/dev', 'VM.Allocate');
+    const neither = await clone('pve1', 9105, { newid: 204, pool: 'dev' });
+    expect([neither.status, neither.reason]).toEqual([403, 'Permission check failed']);
+    sim.faults.clear();
+  });
+
+  // `$check_storage_access_clone`: Datastore.AllocateSpace on each non-CD-ROM disk's storage, or on `storage`.
+  test('Datastore.AllocateSpace on every disk storage: the source storage for a linked clone', async () => {
+    sim.faults.denyPrivilege('/storage/ceph', 'Datastore.AllocateSpace');
+    const linked = await clone('pve1', 9100, { newid: 205 });
+    expect([linked.status, linked.reason]).toEqual([
+      403,
+      'Permission check failed (/storage/ceph, Datastore.AllocateSpace)',
+    ]);
+    // A full copy to local-lvm needs the privilege there only (cloud-init counts as a CD-ROM in this check).
+    const full = await clone('pve1', 9100, { newid: 205, full: 1, storage: 'local-lvm' });
+    expect(full.status, full.reason).toBe(200);
+    sim.faults.clear();
+  });
+
+  // qemu-server check_bridge_access → pve-guest-common check_vnet_access: zone `localnetwork` for a plain bridge.
+  test('SDN.Use on each network device bridge', async () => {
+    sim.faults.denyPrivilege('/sdn/zones/localnetwork/vmbr0', 'SDN.Use');
+    const a = await clone('pve1', 9105, { newid: 206 });
+    expect([a.status, a.reason]).toEqual([
+      403,
+      'Permission check failed (/sdn/zones/localnetwork/vmbr0, SDN.Use)',
+    ]);
+    sim.faults.clear();
+  });
+});
+
+describe('linked clones depend on the storage type (pve-storage volume_has_feature `clone`)', () => {
+  test('dir/NFS base images and LVM-thin can; thick LVM cannot', async () => {
+    const GiB = 1024 ** 3;
+    const own = await startProxmoxSim({
+      clock: jumpClock(1000),
+      authDelayMs: 0,
+      cluster: {
+        nodes: [{ name: 'pve1', nodeid: 1 }],
+        storages: [
+          { storage: 'nfs', type: 'nfs', content: ['images'], shared: true, total: 100 * GiB },
+          { storage: 'thick', type: 'lvm', content: ['images'], shared: false, total: 100 * GiB },
+        ],
+        vms: [
+          {
+            vmid: 300,
+            node: 'pve1',
+            config: { name: 'q', template: 1, scsi0: 'nfs:300/base-300-disk-0.qcow2,size=8G' },
+          },
+          {
+            vmid: 301,
+            node: 'pve1',
+            config: { name: 'r', template: 1, scsi0: 'nfs:301/base-301-disk-0.raw,size=8G' },
+          },
+          {
+            vmid: 302,
+            node: 'pve1',
+            config: { name: 't', template: 1, scsi0: 'thick:base-302-disk-0,size=8G' },
+          },
+        ],
+      },
+    });
+    try {
+      const post = (vmid: number, newid: number) =>
+        call(own, 'POST', `/nodes/pve1/qemu/${vmid}/clone`, { form: { newid } });
+      expect((await post(300, 400)).status).toBe(200);
+      expect((await post(301, 401)).status).toBe(200);
+      const thick = await post(302, 402);
+      expect([thick.status, thick.reason]).toEqual([
+        500,
+        "Linked clone feature is not supported for 'thick:base-302-disk-0' (scsi0)",
+      ]);
+    } finally {
+      await own.close();
+    }
   });
 });
