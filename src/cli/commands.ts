@@ -3,6 +3,7 @@ import { cloneCommand } from './commands/clone-command.ts';
 import { healthCommand } from './commands/health-command.ts';
 import { helpCommand } from './commands/help-command.ts';
 import { simCommand } from './commands/sim-command.ts';
+import { templateCommand } from './commands/template-command.ts';
 
 /**
  * The command table: `pve-clonebot <name> …`. To add a command (e.g. `health`), write
@@ -11,6 +12,7 @@ import { simCommand } from './commands/sim-command.ts';
 export const COMMANDS: readonly CliCommand[] = [
   cloneCommand,
   healthCommand,
+  templateCommand,
   simCommand,
   helpCommand(() => COMMANDS),
 ];

@@ -80,6 +80,7 @@ export function planRepair(input: RepairPlanInput): RepairPlanResult {
   const candidates = copies
     // A locked copy (backup, a clone running) passes the rules but cannot be cloned now.
     .filter((t) => t.healthy && t.node !== node && configOf(t)?.lock === undefined)
+    .filter((t) => input.sourceNode === undefined || t.node === input.sourceNode)
     .map((t) => ({ t, ctime: ctimeOf(configOf(t)) ?? 0, id: health.nodeIds.get(t.node) ?? 0 }))
     .sort((a, b) => b.ctime - a.ctime || a.id - b.id);
   const chosen = candidates[0];
@@ -90,6 +91,12 @@ export function planRepair(input: RepairPlanInput): RepairPlanResult {
   }
 
   const holder = vms.find((v) => v.vmid === targetVmid);
+  // A copy being made right now (its clone or migration holds the lock): answer with that, start nothing.
+  if (holder && !holder.template && (holder.lock === 'clone' || holder.lock === 'migrate'))
+    return refuse(
+      'repair-running',
+      `VM ${targetVmid} is being made now on ${holder.node} (lock: ${holder.lock}): a repair or clone for base ${base} on ${node} is already running; nothing started`,
+    );
   const existing = copies.find((t) => t.vmid === targetVmid && t.node === node);
   let replaces: { vmid: number; problems: string[] } | undefined;
   if (existing) {

@@ -7,6 +7,7 @@ export interface RepairVm {
   node: string;
   template: boolean;
   name?: string;
+  lock?: string;
 }
 
 /** What planRepair decides from: the health check's input and report, every VM, and the approver's confirmation. */
@@ -18,6 +19,8 @@ export interface RepairPlanInput {
   vms: readonly RepairVm[];
   /** The VMID an approver confirmed may be destroyed and replaced (it must equal the broken copy's VMID). */
   confirmReplace?: number;
+  /** Take the source from this node only (a sync spreads its clones over the copies it has made). */
+  sourceNode?: string;
 }
 
 /** One step of a repair, each a Proxmox task followed to its end. */
@@ -64,6 +67,7 @@ export type RepairRefusalCode =
   | 'no-healthy-copy'
   | 'already-healthy'
   | 'vmid-held'
+  | 'repair-running'
   | 'needs-confirmation'
   | 'no-target-storage';
 

@@ -33,6 +33,7 @@ export async function readRepairState(deps: LiveRepairDeps) {
     node: v.node,
     template: v.template,
     ...(v.name === undefined ? {} : { name: v.name }),
+    ...(v.lock === undefined ? {} : { lock: v.lock }),
   }));
   return { health: input, report, vms: repairVms };
 }

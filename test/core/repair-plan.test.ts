@@ -162,6 +162,25 @@ describe('planRepair', () => {
     });
   });
 
+  test('a copy being made at the target VMID (lock clone or migrate) is answered as a running repair', () => {
+    const r = planRepair({
+      base: 5,
+      node: 'pve2',
+      ...input(
+        { pve1: [tpl(9105, 'local-lvm')] },
+        { vms: [{ vmid: 9205, node: 'pve1', template: false, name: 'rocky-9', lock: 'migrate' }] },
+      ),
+    });
+    expect(r).toMatchObject({
+      ok: false,
+      refusal: {
+        code: 'repair-running',
+        message:
+          'VM 9205 is being made now on pve1 (lock: migrate): a repair or clone for base 5 on pve2 is already running; nothing started',
+      },
+    });
+  });
+
   test('no healthy copy anywhere: each copy and the rules it fails', () => {
     const a = tpl(9105, 'local-lvm', { boot: 'order=net0', unused0: 'local-lvm:base-9105-disk-0,size=20G' });
     delete a.config.scsi0;
