@@ -11,7 +11,7 @@ import { ancestorPids, watchAncestors } from './demo/watch-ancestors.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { type Services, startServices } from './services/start-services.ts';
 import { demoCluster, type ProxmoxSim, startProxmoxSim } from './sim/proxmox/index.ts';
-import { type SlackSim, startSlackSim } from './sim/slack/index.ts';
+import { type AppTransport, type SlackSim, startSlackSim } from './sim/slack/index.ts';
 
 /**
  * `npm run demo`: the whole bot on one laptop with no Slack workspace and no cluster. A Proxmox simulator
@@ -38,12 +38,18 @@ export interface DemoOptions {
   logger?: Logger;
   /** Extra variables for the bot's configuration (e.g. PROGRESS_INTERVAL_SECONDS, default 3 here). */
   env?: Record<string, string | undefined>;
+  /**
+   * How the sandbox reaches the bot: `socket` (Socket Mode, the bot's WebSocket to the sandbox, as with
+   * the manifest's default setup) or `http` (signed POSTs to the bot's /slack/events). Default `http`.
+   */
+  slackMode?: AppTransport;
 }
 
 /** The running demo. */
 export interface Demo {
   sandboxUrl: string;
   slack: SlackSim;
+  slackMode: AppTransport;
   proxmox: ProxmoxSim;
   services: Services;
   redis: FoundRedis;
@@ -68,20 +74,20 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const scale = options.timeScale ?? 5;
   const clusterClock = scale === 1 ? systemClock : scaledClock(scale);
   const logger = options.logger ?? createLogger('warn');
+  const slackMode = options.slackMode ?? 'http';
   // Slack keeps real time: trigger_ids expire after 3 real seconds and message times read right.
-  const slack = await startSlackSim({
-    port: options.port ?? 3000,
+  const simOptions = {
     host: options.host ?? '127.0.0.1',
     logger: logger.child({ component: 'slack-sim' }),
-  }).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EADDRINUSE') throw err;
-    logger.warn(`port ${options.port ?? 3000} is taken: the sandbox uses a free port instead`);
-    return startSlackSim({
-      port: 0,
-      host: options.host ?? '127.0.0.1',
-      logger: logger.child({ component: 'slack-sim' }),
-    });
-  });
+    transport: slackMode,
+  };
+  const slack = await startSlackSim({ ...simOptions, port: options.port ?? 3000 }).catch(
+    (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EADDRINUSE') throw err;
+      logger.warn(`port ${options.port ?? 3000} is taken: the sandbox uses a free port instead`);
+      return startSlackSim({ ...simOptions, port: 0 });
+    },
+  );
   const cleanups: (() => Promise<unknown>)[] = [() => slack.close()];
   const stop = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
@@ -109,6 +115,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
         PROXMOX_CA_FILE: caFile,
         SLACK_BOT_TOKEN: slack.botToken,
         SLACK_SIGNING_SECRET: slack.signingSecret,
+        ...(slackMode === 'socket' ? { SLACK_APP_TOKEN: slack.appToken } : {}),
         SLACK_API_URL: slack.apiUrl,
         PORT: '0',
         CLONE_APPROVERS: 'S0APPROVERS',
@@ -128,9 +135,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
       identity: { botId: slack.botId, botUserId: slack.botUserId },
     });
     cleanups.push(() => services.stop({ drainTimeoutMs: 2000 }));
-    slack.setAppUrl(`http://127.0.0.1:${services.port}/slack/events`);
+    if (slackMode === 'http') slack.setAppUrl(`http://127.0.0.1:${services.port}/slack/events`);
     const progressIntervalMs = config.clone.progressIntervalMs;
-    return { sandboxUrl: slack.url, slack, proxmox, services, redis, progressIntervalMs, stop };
+    return { sandboxUrl: slack.url, slack, slackMode, proxmox, services, redis, progressIntervalMs, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -146,11 +153,16 @@ async function main(): Promise<void> {
     return n;
   };
   const scale = number('DEMO_TIME_SCALE', 5) || 1;
+  const mode = env.DEMO_SLACK_MODE?.trim().toLowerCase() || 'http';
+  if (mode !== 'http' && mode !== 'socket') {
+    throw new ConfigError([`DEMO_SLACK_MODE must be socket or http (got '${env.DEMO_SLACK_MODE}')`]);
+  }
   const passThrough = ['PROGRESS_INTERVAL_SECONDS', 'CLONE_TIMEOUT_SECONDS', 'CLONE_CONCURRENCY_PER_NODE'];
   const demo = await startDemo({
     port: number('DEMO_PORT', 3000),
     host: env.DEMO_HOST || '127.0.0.1',
     timeScale: scale,
+    slackMode: mode,
     logger: createLogger(env.LOG_LEVEL || 'warn'),
     ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
     env: {
@@ -162,7 +174,12 @@ async function main(): Promise<void> {
   out('pve-clonebot demo is running.');
   out();
   out(`  Slack sandbox   ${demo.sandboxUrl}   <- open this in a browser`);
-  out(`  Bot             http://127.0.0.1:${demo.services.port}/slack/events  (/healthz, /metrics)`);
+  const ops = `http://127.0.0.1:${demo.services.port}`;
+  out(
+    demo.slackMode === 'socket'
+      ? `  Bot             Socket Mode: a WebSocket to the sandbox  (${ops}/healthz, /metrics)`
+      : `  Bot             ${ops}/slack/events  (/healthz, /metrics)`,
+  );
   out(`  Proxmox sim     ${demo.proxmox.url}  (pve1, pve2, pve3; cluster time x${scale}, the bot's real)`);
   out(`  Progress        every ${demo.progressIntervalMs / 1000} s  (PROGRESS_INTERVAL_SECONDS)`);
   out(`  Redis           ${demo.redis.url}  (${demo.redis.source})`);

@@ -67,6 +67,16 @@ export class AppClient {
     private readonly socket: SocketModeServer,
   ) {}
 
+  /** Whether the app is there to receive: its URL is known (HTTP), or it holds a Socket Mode connection. */
+  connected(): boolean {
+    return this.transport === 'socket' ? this.socket.connectionCount() > 0 : this.appUrl !== undefined;
+  }
+
+  /** Whether a person's act can be sent now; over Socket Mode an envelope waits a while for a connection. */
+  reachable(): boolean {
+    return this.transport === 'socket' || this.appUrl !== undefined;
+  }
+
   /** POSTs a raw body to the app signed as configured (bad secrets and stale timestamps included). */
   signedRequest(body: string, options: SignedRequestOptions = {}): Promise<RawAppResponse> {
     if (this.appUrl === undefined) throw new Error('slack sim: no app URL; call setAppUrl() first');

@@ -42,7 +42,7 @@ export class SandboxRoutes {
     const { directory, messages, views, identity } = this.deps;
     return {
       ...identity,
-      appConnected: this.deps.app.appUrl !== undefined,
+      appConnected: this.deps.app.connected(),
       users: directory.allUsers(),
       channels: directory.allChannels(),
       messages: messages.everything(),
@@ -106,8 +106,7 @@ export class SandboxRoutes {
 
   private async act(action: string, input: Json): Promise<object> {
     const { app } = this.deps;
-    if (app.appUrl === undefined)
-      return { status: 0, sent: false, body: 'The bot is not connected to the sandbox.' };
+    if (!app.reachable()) return { status: 0, sent: false, body: 'The bot is not connected to the sandbox.' };
     const userId = String(input.userId);
     const values = (input.values ?? {}) as Record<string, Record<string, string | string[] | null>>;
     switch (action) {
