@@ -54,6 +54,8 @@ export function toClusterVms(data: unknown): ClusterVm[] {
     if (lock !== undefined && lock !== '') vm.lock = lock;
     if (maxdisk !== undefined) vm.maxdisk = maxdisk;
     if (pool !== undefined) vm.pool = pool;
+    const tags = str(r.tags);
+    if (tags !== undefined && tags !== '') vm.tags = tags.split(/[;,\s]+/).filter((t) => t !== '');
     out.push(vm);
   }
   return out;

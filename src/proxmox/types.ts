@@ -17,6 +17,8 @@ export interface ClusterVm {
   lock?: string;
   maxdisk?: number;
   pool?: string;
+  /** The config's tags (`clonebot;owner-alice` → ['clonebot', 'owner-alice']), read from the config like `lock`. */
+  tags?: string[];
 }
 
 /** One node from GET /nodes. */

@@ -15,6 +15,8 @@ function vmResource(ctx: SimContext, vm: SimVm): Record<string, unknown> {
   const r: Record<string, unknown> = { id: `qemu/${vm.vmid}`, vmid: vm.vmid, node: vm.node, type: 'qemu' };
   // `lock` comes straight from the config file; the rest from statistics refreshed about every 10 s.
   if (vm.config.lock !== undefined) r.lock = vm.config.lock;
+  // Tags come from the config too (pve-manager PVE/API2/Cluster.pm resources: `tags` of the guest config).
+  if (vm.config.tags !== undefined) r.tags = vm.config.tags;
   const online = ctx.state.nodes.get(vm.node)?.online ?? false;
   if (!ctx.state.statsKnown(vm) || !online) {
     r.status = 'unknown';

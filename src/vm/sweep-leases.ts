@@ -1,0 +1,140 @@
+import type { Clock } from '../clock.ts';
+import { formatInstant } from '../core/lease.ts';
+import { describeNotOurs } from '../core/vm-record.ts';
+import type { Logger } from '../logger.ts';
+import { destroyOurVm } from './destroy-our-vm.ts';
+import { findOurVms } from './find-our-vms.ts';
+import type { LeaseNotifier, VmLifecycleProxmox } from './types.ts';
+
+/** Remembers which expiry warnings went out (one per VM, request and expiry), so a sweep warns once. */
+export interface WarnedLedger {
+  /** True the first time for this key (then remembered), false after. */
+  claim(key: string): Promise<boolean>;
+}
+
+/** A ledger in memory: enough for one process (a cron CLI without Redis warns on every run). */
+export function memoryLedger(): WarnedLedger {
+  const seen = new Set<string>();
+  return {
+    claim: async (key) => {
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    },
+  };
+}
+
+export interface SweepDeps {
+  proxmox: VmLifecycleProxmox;
+  clock: Clock;
+  logger: Logger;
+  notifier: LeaseNotifier;
+  ledger: WarnedLedger;
+  /** Warn the owner this long before the end (default 24 h). */
+  warnBeforeMs?: number;
+  /** The longest lease from now an owner may extend to (for the warning's Extend button). */
+  maxLeaseMs: number;
+  taskTimeoutMs?: number;
+  pollMs?: number;
+}
+
+/** What one sweep saw and did; `failed` makes the CLI exit 1. */
+export interface SweepReport {
+  checked: number;
+  warned: number[];
+  deleted: number[];
+  /** Ours but left alone (locked at expiry, or changed since listed), or tagged but not provably ours. */
+  refused: { vmid: number; node: string; reason: string }[];
+  failed: { vmid: number; node: string; reason: string }[];
+}
+
+/**
+ * One lease sweep: find our VMs (one /cluster/resources, one config per tagged VM); warn owners of leases
+ * ending within `warnBeforeMs`; stop and delete expired ones, each followed to its end; report, never
+ * touch, what is not provably ours or is locked. Every expiry, deletion and refusal is audited.
+ */
+export async function sweepLeases(deps: SweepDeps): Promise<SweepReport> {
+  const { clock, logger, notifier } = deps;
+  const now = clock.now();
+  const warnBefore = deps.warnBeforeMs ?? 24 * 3_600_000;
+  const report: SweepReport = { checked: 0, warned: [], deleted: [], refused: [], failed: [] };
+  const found = await findOurVms(deps.proxmox);
+  report.checked = found.ours.length;
+  const audit = (fields: Record<string, unknown>, msg: string) =>
+    logger.info({ audit: true, at: new Date(clock.now()).toISOString(), ...fields }, msg);
+  for (const s of found.strangers) {
+    const reason = `tagged clonebot, but ${describeNotOurs(s.why)}: left alone`;
+    report.refused.push({ vmid: s.vmid, node: s.node, reason });
+    audit({ vmid: s.vmid, node: s.node, reason }, `lease sweep: VM ${s.vmid} not touched`);
+  }
+  for (const vm of found.ours) {
+    const end = vm.ownership.expiresAt;
+    if (end === undefined) continue;
+    const base = {
+      vmid: vm.vmid,
+      node: vm.node,
+      requestId: vm.ownership.requestId,
+      owner: vm.ownership.ownerId,
+    };
+    if (end > now) {
+      if (end - now > warnBefore) continue;
+      const key = `${vm.vmid}:${vm.ownership.requestId}:${end}`;
+      if (!(await deps.ledger.claim(key))) continue;
+      report.warned.push(vm.vmid);
+      audit(
+        { ...base, expiresAt: new Date(end).toISOString() },
+        `lease of VM ${vm.vmid} ends ${formatInstant(end)}: owner warned`,
+      );
+      await notifier
+        .expiring(vm, now + deps.maxLeaseMs)
+        .catch((err: unknown) => logger.warn({ err, ...base }, 'could not warn the owner'));
+      continue;
+    }
+    if (vm.lock !== undefined) {
+      const reason = `lease ended ${formatInstant(end)}, but the VM is locked (${vm.lock}): not deleted (a lock is never broken); the next sweep tries again`;
+      report.refused.push({ vmid: vm.vmid, node: vm.node, reason });
+      audit({ ...base, lock: vm.lock }, `lease sweep: VM ${vm.vmid} ${reason}`);
+      await notifier.refused(vm, reason, vm.ownership.ownerId).catch(() => undefined);
+      continue;
+    }
+    const outcome = await destroyOurVm(
+      {
+        proxmox: deps.proxmox,
+        clock,
+        ...(deps.taskTimeoutMs !== undefined ? { taskTimeoutMs: deps.taskTimeoutMs } : {}),
+        ...(deps.pollMs !== undefined ? { pollMs: deps.pollMs } : {}),
+      },
+      vm,
+    );
+    if (outcome.kind === 'deleted' || outcome.kind === 'gone') {
+      report.deleted.push(vm.vmid);
+      audit(
+        {
+          ...base,
+          expiredAt: new Date(end).toISOString(),
+          upid: outcome.kind === 'deleted' ? outcome.upid : undefined,
+        },
+        `lease of VM ${vm.vmid} expired: stopped and deleted`,
+      );
+      await notifier
+        .expired(vm, `stopped and deleted (lease ended ${formatInstant(end)})`)
+        .catch((err: unknown) => logger.warn({ err, ...base }, 'could not tell the owner'));
+    } else if (outcome.kind === 'refused') {
+      report.refused.push({ vmid: vm.vmid, node: vm.node, reason: outcome.reason });
+      audit({ ...base, reason: outcome.reason }, `lease sweep: VM ${vm.vmid} not deleted`);
+      await notifier.refused(vm, outcome.reason, vm.ownership.ownerId).catch(() => undefined);
+    } else {
+      const reason = `${outcome.step} failed: ${outcome.message}`;
+      report.failed.push({ vmid: vm.vmid, node: vm.node, reason });
+      logger.warn({ audit: true, ...base, reason }, `lease sweep: VM ${vm.vmid} could not be deleted`);
+      await notifier
+        .refused(
+          vm,
+          `the lease ended but deleting failed (${reason}); the next sweep tries again`,
+          vm.ownership.ownerId,
+        )
+        .catch(() => undefined);
+    }
+  }
+  return report;
+}

@@ -1,0 +1,167 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { scaledClock } from '../../src/clock.ts';
+import { type VmOwnership, vmDescription, vmTags } from '../../src/core/vm-record.ts';
+import type { ProxmoxHttpClient } from '../../src/proxmox/index.ts';
+import { type ProxmoxSim, startProxmoxSim } from '../../src/sim/proxmox/index.ts';
+import { extendLease } from '../../src/vm/extend-lease.ts';
+import { findOurVms } from '../../src/vm/find-our-vms.ts';
+import { memoryLedger, sweepLeases } from '../../src/vm/sweep-leases.ts';
+import type { LeaseNotifier } from '../../src/vm/types.ts';
+import { captureLogger } from '../proxmox/fake-proxmox.ts';
+import { simClient } from './sim-client.ts';
+
+const clock = scaledClock(500);
+const HOUR = 3_600_000;
+let sim: ProxmoxSim;
+let client: ProxmoxHttpClient;
+
+beforeAll(async () => {
+  sim = await startProxmoxSim({ clock, authDelayMs: 0 });
+  client = simClient(sim, clock);
+});
+afterAll(async () => {
+  await client.close();
+  await sim.close();
+});
+
+const owner = (vmid: number, expiresAt: number | undefined, name = 'alice'): VmOwnership => ({
+  requestId: `cr-sweep${vmid}`,
+  ownerId: 'U123',
+  ownerName: name,
+  template: '112',
+  ...(expiresAt === undefined ? {} : { expiresAt }),
+});
+
+function addOurs(vmid: number, o: VmOwnership, extra: Record<string, string | number> = {}) {
+  sim.addVm({
+    vmid,
+    node: 'pve1',
+    status: extra.running ? 'running' : 'stopped',
+    config: {
+      name: `lease${vmid}`,
+      scsi0: `local-lvm:vm-${vmid}-disk-0,size=4G`,
+      tags: vmTags(o),
+      description: vmDescription(o),
+      ...Object.fromEntries(Object.entries(extra).filter(([k]) => k !== 'running')),
+    },
+  });
+}
+
+function recorder() {
+  const events: string[] = [];
+  const notifier: LeaseNotifier = {
+    expiring: async (vm) => void events.push(`expiring ${vm.vmid}`),
+    expired: async (vm) => void events.push(`expired ${vm.vmid}`),
+    extended: async (vm) => void events.push(`extended ${vm.vmid}`),
+    deleted: async (vm) => void events.push(`deleted ${vm.vmid}`),
+    refused: async (vm, reason) => void events.push(`refused ${vm.vmid}: ${reason}`),
+  };
+  return { events, notifier };
+}
+
+describe('lease sweep against the simulator', () => {
+  test('expired: stopped and deleted (followed to the end); soon: warned once; others left alone and reported', async () => {
+    const now = clock.now();
+    addOurs(600, owner(600, now - HOUR), { running: 1 });
+    addOurs(601, owner(601, now + 2 * HOUR));
+    addOurs(602, owner(602, now + 10 * 24 * HOUR));
+    addOurs(603, owner(603, now - HOUR), { lock: 'backup' });
+    addOurs(604, owner(604, now - HOUR), { template: 1 });
+    // Someone changed the owner tag: tags and record disagree.
+    addOurs(605, owner(605, now - HOUR), { tags: 'clonebot;owner-mallory' });
+    // No tag at all: never even read.
+    sim.addVm({
+      vmid: 606,
+      node: 'pve1',
+      config: { name: 'other', description: vmDescription(owner(606, now - HOUR)) },
+    });
+    addOurs(607, owner(607, undefined));
+    const { events, notifier } = recorder();
+    const ledger = memoryLedger();
+    const log = captureLogger();
+    const configReadsBefore = sim.requests.filter('GET', /\/qemu\/\d+\/config$/).length;
+    const report = await sweepLeases({
+      proxmox: client,
+      clock,
+      logger: log.logger,
+      notifier,
+      ledger,
+      maxLeaseMs: 14 * 24 * HOUR,
+      pollMs: 200,
+    });
+    expect(report.deleted).toEqual([600]);
+    expect(report.warned).toEqual([601]);
+    expect(report.failed).toEqual([]);
+    expect(report.refused.map((r) => r.vmid).sort()).toEqual([603, 604, 605]);
+    expect(report.refused.find((r) => r.vmid === 603)?.reason).toContain('locked (backup)');
+    expect(report.refused.find((r) => r.vmid === 605)?.reason).toContain('tags and lease record disagree');
+    expect(report.refused.find((r) => r.vmid === 604)?.reason).toContain('template');
+    expect(sim.vm(600)).toBeUndefined();
+    for (const kept of [601, 602, 603, 604, 605, 606, 607]) expect(sim.vm(kept)).toBeDefined();
+    const tasks = sim
+      .tasks()
+      .filter((t) => t.id === '600')
+      .map((t) => [t.type, t.exitstatus]);
+    expect(tasks).toEqual([
+      ['qmstop', 'OK'],
+      ['qmdestroy', 'OK'],
+    ]);
+    expect(sim.requests.filter('DELETE', '/nodes/pve1/qemu/600')[0]?.query).toBe(
+      '?purge=1&destroy-unreferenced-disks=1',
+    );
+    expect(events).toContain('expiring 601');
+    expect(events).toContain('expired 600');
+    expect(events.some((e) => e.startsWith('refused 603'))).toBe(true);
+    // One config read per tagged VM (600-605, 607), none for the untagged 606.
+    expect(sim.requests.filter('GET', /\/qemu\/\d+\/config$/).length - configReadsBefore).toBe(7 + 1);
+    // A second sweep warns nobody again.
+    const again = await sweepLeases({
+      proxmox: client,
+      clock,
+      logger: log.logger,
+      notifier,
+      ledger,
+      maxLeaseMs: 14 * 24 * HOUR,
+      pollMs: 200,
+    });
+    expect(again.warned).toEqual([]);
+    expect(again.deleted).toEqual([]);
+  });
+
+  test('extend: within the maximum for the owner, beyond it only for an approver; the VM carries the new end', async () => {
+    const now = clock.now();
+    addOurs(620, owner(620, now + HOUR));
+    const max = 14 * 24 * HOUR;
+    const ok = await extendLease(
+      client,
+      { vmid: 620, node: 'pve1' },
+      { byMs: 2 * 24 * HOUR, now, maxLeaseMs: max, approver: false },
+    );
+    expect(ok).toMatchObject({ ok: true, expiresAt: now + HOUR + 2 * 24 * HOUR });
+    const found = (await findOurVms(client)).ours.find((v) => v.vmid === 620);
+    expect(found?.ownership).toMatchObject({ expiresAt: now + HOUR + 2 * 24 * HOUR, extensions: 1 });
+    const tooLong = await extendLease(
+      client,
+      { vmid: 620, node: 'pve1' },
+      { byMs: 20 * 24 * HOUR, now, maxLeaseMs: max, approver: false },
+    );
+    expect(tooLong).toMatchObject({ ok: false, needsApprover: true });
+    expect((tooLong as { reason: string }).reason).toContain('past the maximum of 14d');
+    expect(
+      (
+        await extendLease(
+          client,
+          { vmid: 620, node: 'pve1' },
+          { byMs: 20 * 24 * HOUR, now, maxLeaseMs: max, approver: true },
+        )
+      ).ok,
+    ).toBe(true);
+    sim.faults.lockVm(620, 'backup');
+    const locked = await extendLease(
+      client,
+      { vmid: 620, node: 'pve1' },
+      { byMs: HOUR, now, maxLeaseMs: max, approver: true },
+    );
+    expect(locked).toEqual({ ok: false, reason: 'Proxmox refused the change: VM is locked (backup)' });
+  });
+});
