@@ -119,10 +119,24 @@ describe('loadConfig', () => {
     expect(Object.keys(config).sort()).toEqual(['clone', 'log', 'proxmox']);
   });
 
+  it('SLACK_APP_TOKEN must be an app-level token: a bot token there is named, not echoed', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xoxb-2-pasted-secret' }, ['slack']),
+    );
+    expect(problems).toEqual([
+      'SLACK_APP_TOKEN must start with xapp- (an app-level token with connections:write)',
+    ]);
+    expect(problems.join('\n')).not.toContain('pasted-secret');
+    const { slack } = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: ' xapp-1-A-1-x ' }, ['slack']);
+    expect(slack.appToken).toBe('xapp-1-A-1-x');
+  });
+
   it('requires the Slack tokens and approvers for the bot', () => {
     const problems = problemsOf(() => loadConfig({}, ['slack', 'slackBot']));
     expect(problems.join('\n')).toMatch(/SLACK_BOT_TOKEN is required/);
-    expect(problems.join('\n')).toMatch(/SLACK_SIGNING_SECRET is required in HTTP mode/);
+    expect(problems.join('\n')).toMatch(
+      /SLACK_APP_TOKEN is required for Socket Mode, the default setup .*; for HTTP mode set SLACK_SIGNING_SECRET instead/,
+    );
     const p2 = problemsOf(() =>
       loadConfig({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' }, ['slack', 'slackBot']),
     );

@@ -80,9 +80,9 @@ export const slackBotSection = z
     if (e.SLACK_APP_TOKEN === undefined && e.SLACK_SIGNING_SECRET === undefined) {
       ctx.addIssue({
         code: 'custom',
-        path: ['SLACK_SIGNING_SECRET'],
+        path: ['SLACK_APP_TOKEN'],
         message:
-          'SLACK_SIGNING_SECRET is required in HTTP mode (Basic Information → Signing Secret); or set SLACK_APP_TOKEN for Socket Mode',
+          'SLACK_APP_TOKEN is required for Socket Mode, the default setup (xapp-…: Basic Information → App-Level Tokens, scope connections:write); for HTTP mode set SLACK_SIGNING_SECRET instead (Basic Information → Signing Secret)',
       });
     }
     if (e.CLONE_REQUIRE_APPROVAL && e.CLONE_APPROVERS.length === 0) {

@@ -85,7 +85,7 @@ export async function startBot(
   let opsServer: OpsServer | undefined;
   let started: unknown;
   if (receiver !== undefined) {
-    adapters.checks.slack_socket = trackSocketState(receiver).check;
+    adapters.checks.slack_socket = trackSocketState(receiver, logger).check;
     opsServer = await serveOpsRoutes(adapters.routes, config.slack.port);
     try {
       started = await app.start();

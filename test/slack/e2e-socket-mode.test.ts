@@ -84,6 +84,21 @@ describe('Socket Mode: /healthz on PORT follows the WebSocket', () => {
   });
 });
 
+describe('Socket Mode: the app token revoked while the bot runs', () => {
+  it('the reconnect is refused (invalid_auth): /healthz says so with a 503, and nothing crashes', async () => {
+    w = await startE2E({}, 100, socket);
+    const e2e = w;
+    e2e.slack.socketMode.revoke(e2e.slack.appToken);
+    const down = await waitFor(async () => {
+      const h = await healthz(e2e);
+      return h.checks.slack_socket?.startsWith('refused') ? h : undefined;
+    }, 'the refusal in /healthz');
+    expect(down.status).toBe(503);
+    expect(down.checks.slack_socket).toBe('refused: invalid_auth (check SLACK_APP_TOKEN)');
+    expect(JSON.stringify(down)).not.toContain(e2e.slack.appToken);
+  });
+});
+
 describe('Socket Mode under a WebSocket that keeps dropping', () => {
   it('eight requests while the connection drops every few hundred ms and some acks are lost: eight clones, once each', async () => {
     w = await startE2E({ CLONE_REQUIRE_APPROVAL: 'false' }, 100, socket);

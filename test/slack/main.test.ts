@@ -96,7 +96,8 @@ describe('src/main.ts', () => {
     const bad = run(['bot'], { SLACK_BOT_TOKEN: 'xoxb-1', PROXMOX_URL: 'http://nope' });
     expect(await bad.exited).toBe(1);
     expect(bad.output()).toContain('PROXMOX_URL must use https://');
-    expect(bad.output()).toContain('SLACK_SIGNING_SECRET is required');
+    expect(bad.output()).toContain('SLACK_APP_TOKEN is required for Socket Mode');
+    expect(bad.output()).toContain('for HTTP mode set SLACK_SIGNING_SECRET instead');
   });
 
   it('Socket Mode: connects with SLACK_APP_TOKEN and serves /healthz on PORT with the socket state', async () => {
