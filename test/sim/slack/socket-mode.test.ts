@@ -43,7 +43,7 @@ beforeEach(async () => {
   sim = await startSlackSim({
     transport: 'socket',
     appToken: SIM_APP_TOKEN,
-    socketTiming: { ackTimeoutMs: 300, connectionWaitMs: 3000, maxRetries: 2 },
+    socketTiming: { ackTimeoutMs: 300, connectionWaitMs: 3000, maxRetries: 2, warningGraceMs: 200 },
   });
 });
 afterEach(async () => {
@@ -160,6 +160,34 @@ describe('slack sim Socket Mode: disconnects and drops', () => {
     expect(sim.calls('apps.connections.open')).toHaveLength(2);
     const res = await sim.slashCommand({ userId: 'U0REQUESTER', channelId: 'C0CLONES', text: 'x' });
     expect(res.socket).toMatchObject({ acked: true, attempts: 1 });
+  });
+
+  it('disconnect warning: the client reconnects; a client that ignores it is closed after the grace period', async () => {
+    const c = connect((e) => void e.ack());
+    await c.start();
+    const reconnected = new Promise((resolve) => c.once('connected', resolve));
+    sim.socketMode.disconnect('warning');
+    await reconnected;
+    expect(sim.socketMode.opened()).toBe(2);
+    await c.disconnect();
+    client = undefined;
+    await sim.waitUntil(() => sim.socketMode.connections() === 0);
+
+    // A bare WebSocket that reads the warning and stays: Slack closes it itself.
+    const { url } = (await new WebClient(SIM_APP_TOKEN, { slackApiUrl: sim.apiUrl }).apps.connections.open(
+      {},
+    )) as { url: string };
+    const ws = new WebSocket(url);
+    const messages: string[] = [];
+    ws.on('message', (m) => messages.push(String(m)));
+    await new Promise((resolve) => ws.once('open', resolve));
+    await sim.waitUntil(() => sim.socketMode.connections() === 1);
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    sim.socketMode.disconnect('warning');
+    expect(await closed).toBe(1001);
+    expect(
+      messages.map((m) => (JSON.parse(m) as { type: string; reason?: string }).reason ?? 'hello'),
+    ).toEqual(['hello', 'warning']);
   });
 
   it('a dropped connection: an envelope sent meanwhile waits for the reconnect and is delivered once', async () => {
