@@ -3,6 +3,7 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import { newRequestId } from './request-id.ts';
 import { DEFAULT_PREFIX, requestKeys } from './request-keys.ts';
+import { statusesAllowing, targetOf } from './request-lifecycle.ts';
 import { casRecord, claimUndelivered, createRecord } from './request-scripts.ts';
 import {
   type CloneRequestRecord,
@@ -166,8 +167,8 @@ export function createRequestStore(redis: Redis, options: RequestStoreOptions): 
     async cancel(id, by) {
       const result = await transition(
         id,
-        ['pending', 'approved', 'cloning'],
-        'cancelled',
+        statusesAllowing('cancel'),
+        targetOf('cancel'),
         { cancelledBy: by },
         by,
       );
@@ -181,7 +182,13 @@ export function createRequestStore(redis: Redis, options: RequestStoreOptions): 
       );
       const expired: CloneRequestRecord[] = [];
       for (const r of pending.filter((p) => clock.now() >= p.expiresAt)) {
-        const t: TransitionResult = await transition(r.id, ['pending'], 'expired', {}, 'expiry');
+        const t: TransitionResult = await transition(
+          r.id,
+          statusesAllowing('expire'),
+          targetOf('expire'),
+          {},
+          'expiry',
+        );
         if (t.ok) expired.push(t.record);
       }
       return expired;
