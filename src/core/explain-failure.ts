@@ -1,8 +1,8 @@
 import { clonedDriveKeys, inspectDisks } from './boot-disk.ts';
 import { AUTH_ADVICE, AUTH_FAILURE, rejectedAdvice } from './clone-error.ts';
 import type { DiagnosisEvidence } from './diagnosis-evidence.ts';
-import { explainPermissionDenied, type PermissionContext } from './permission-advice.ts';
 import { formatDuration } from './format.ts';
+import { explainPermissionDenied, type PermissionContext } from './permission-advice.ts';
 import { formatTemplateRef } from './template-ref.ts';
 
 const NEVER_BREAK =

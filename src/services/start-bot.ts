@@ -72,6 +72,7 @@ export async function startBot(
     logger,
     proxmoxUiUrl: config.proxmox.url,
     sshKeys: createSshKeyStore(adapters.redis, prefix),
+    vmLifecycle: proxmox,
     customRoutes: adapters.routes,
     identity,
     fetch: adapters.slackFetch,

@@ -1,5 +1,6 @@
 import { WebClient } from '@slack/web-api';
 import type { Redis } from 'ioredis';
+import { DEFAULT_MAX_LEASE_MS } from '../core/lease.ts';
 import { createHealthWorker, type HealthWorker } from '../health/create-health-worker.ts';
 import { createSlackHealthPublisher, type HealthPublisher } from '../health/health-publisher.ts';
 import { type CloneWorker, createCloneWorker } from '../jobs/clone-worker.ts';
@@ -8,7 +9,9 @@ import { DEFAULT_PREFIX } from '../requests/request-keys.ts';
 import { boltLogger } from '../slack/bolt-logger.ts';
 import { createDeliveryOutbox, type DeliveryOutbox } from '../slack/delivery-outbox.ts';
 import { createSharedTokenBucket } from '../slack/shared-token-bucket.ts';
+import { createSlackLeaseNotifier } from '../slack/slack-lease-notifier.ts';
 import { createVmPreparer } from '../vm/create-vm-preparer.ts';
+import { startLeaseSweeper } from '../vm/start-lease-sweeper.ts';
 import type { Adapters } from './create-adapters.ts';
 import { productionNotifier } from './production-notifier.ts';
 import type { ServicesConfig, StartServicesOptions } from './services-types.ts';
@@ -19,6 +22,8 @@ export interface WorkerParts {
   outbox: DeliveryOutbox;
   healthWorker: HealthWorker;
   stopRedelivery: () => void;
+  /** The lease sweep (issue 10 item 3): expiry warnings, stop + delete at the end. */
+  stopLeaseSweep: () => void;
 }
 
 /** The worker side: health worker, delivery outbox, clone worker and the redelivery sweeper. */
@@ -98,5 +103,15 @@ export async function startWorker(
     logger,
     intervalMs: 5 * 60_000,
   });
-  return { worker, outbox, healthWorker, stopRedelivery };
+  const stopLeaseSweep = startLeaseSweeper({
+    proxmox: adapters.proxmox,
+    clock,
+    logger: logger.child({ component: 'lease-sweep' }),
+    notifier: createSlackLeaseNotifier(new WebClient(config.slack.botToken, slack), logger),
+    redis,
+    ...(prefix !== undefined ? { prefix } : {}),
+    maxLeaseMs: DEFAULT_MAX_LEASE_MS,
+    intervalMs: 5 * 60_000,
+  });
+  return { worker, outbox, healthWorker, stopRedelivery, stopLeaseSweep };
 }

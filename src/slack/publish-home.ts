@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { HOME_RECENT_LIMIT, renderHomeView } from './messages/home-view.ts';
 import type { SlackServices } from './slack-services.ts';
+import { listVms } from './vm-actions.ts';
 
 /**
  * Publishes `userId`'s App Home tab from the store: their recent requests and, when they are an approver
@@ -24,7 +25,11 @@ export async function publishHome(
       approver === 'yes'
         ? (await s.store.listByStatus('pending')).filter((r) => r.expiresAt > now)
         : undefined;
+    // The VMs are read from Proxmox (the VM is the record); a Proxmox hiccup leaves them out, not the tab.
+    const vms =
+      s.vmLifecycle === undefined ? undefined : await listVms(s, userId, false).catch(() => undefined);
     const view = renderHomeView({
+      ...(vms?.ok ? { vms: vms.rows } : {}),
       recent,
       now,
       viewerId: userId,

@@ -7,6 +7,9 @@ export const SLACK_IDS = {
   approve: 'clone_approve',
   deny: 'clone_deny',
   deleteVm: 'clone_delete_vm',
+  /** A lease's Extend and Delete now buttons (DM before expiry, App Home, /clone list). */
+  leaseExtend: 'clone_lease_extend',
+  leaseDelete: 'clone_lease_delete',
   cloneModal: 'clone_modal',
   denyModal: 'clone_deny_modal',
   modalNodeBlock: 'node',

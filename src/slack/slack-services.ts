@@ -9,6 +9,7 @@ import type { Logger } from '../logger.ts';
 import type { ProxmoxClient } from '../proxmox/types.ts';
 import type { SshKeyStore } from '../requests/ssh-key-store.ts';
 import type { RequestStore } from '../requests/types.ts';
+import type { LeaseNotifier, VmLifecycleProxmox } from '../vm/types.ts';
 import type { CloneSubcommand } from './listeners/commands/subcommand-types.ts';
 import type { SlackMembership } from './slack-membership.ts';
 
@@ -29,6 +30,12 @@ export interface SlackAppDeps {
   proxmoxUiUrl: string;
   /** Extra HTTP routes on the same server, e.g. /healthz and /metrics. */
   customRoutes?: CustomRoute[];
+  /** Our VMs (list, extend, delete, App Home); absent: those commands say they are not set up. */
+  vmLifecycle?: VmLifecycleProxmox;
+  /** DMs to VM owners (extended, deleted). */
+  leaseNotifier?: LeaseNotifier;
+  /** The longest lease an owner may extend to, from now (default DEFAULT_MAX_LEASE_MS). */
+  maxLeaseMs?: number;
   /** The users' SSH public keys (`/clone key add`, the `sshkey` option). */
   sshKeys?: SshKeyStore;
   /** Extra `/clone` subcommands (e.g. `health`), added to help, status and cancel. */

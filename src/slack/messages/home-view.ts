@@ -1,8 +1,10 @@
 import type { HomeView, KnownBlock } from '@slack/types';
 import type { CloneRequestRecord, RequestStatus } from '../../requests/types.ts';
+import type { OurVm } from '../../vm/types.ts';
 import { slackDate, templateLabel } from './request-fields.ts';
 import { decisionButtons } from './request-message.ts';
 import { escapeMrkdwn, SLACK_LIMITS, truncate } from './slack-limits.ts';
+import { leaseButtons, vmLine } from './vm-messages.ts';
 
 /** What the Home tab shows one user; `pending` is undefined for non-approvers (or when that is unknown). */
 export interface HomeViewInput {
@@ -14,6 +16,8 @@ export interface HomeViewInput {
   approverUnknown?: boolean;
   /** A line (mrkdwn, our own text) for the user at the top, e.g. why a click from this tab changed nothing. */
   notice?: string;
+  /** The user's VMs (issue 10): state, address, lease, with Extend / Delete now. Absent: not shown. */
+  vms?: readonly { vm: OurVm; ips?: string[]; canAct: boolean }[];
   /** When the view was built (clock ms). */
   now: number;
   /** Whose tab this is: their own pending requests get no Approve/Deny (approving your own is refused). */
@@ -79,6 +83,20 @@ export function renderHomeView(input: HomeViewInput): HomeView {
   const recent = input.recent.slice(0, HOME_RECENT_LIMIT);
   if (recent.length === 0) blocks.push(context('None yet: type `/clone` in a channel to ask for a VM.'));
   for (const record of recent) blocks.push(section(recentLine(record)));
+  if (input.vms !== undefined) {
+    blocks.push({ type: 'divider' }, section(`*Your VMs* (${input.vms.length})`));
+    if (input.vms.length === 0)
+      blocks.push(context('None. `/clone 112 as web1 on pve1 start for 3d` asks for one.'));
+    const shownVms = input.vms.slice(0, 10);
+    for (const row of shownVms) {
+      blocks.push(section(vmLine(row.vm, row.ips, input.now)));
+      if (row.canAct) blocks.push(leaseButtons(row.vm, `home-lease-${row.vm.vmid}`));
+    }
+    if (input.vms.length > shownVms.length)
+      blocks.push(
+        context(`…and ${input.vms.length - shownVms.length} more: \`/clone list\` shows them all.`),
+      );
+  }
   if (input.approverUnknown) {
     blocks.push(
       { type: 'divider' },

@@ -4,6 +4,7 @@ import type { SlackServices } from '../../slack-services.ts';
 import { approveAction } from './approve-action.ts';
 import { deleteVmAction } from './delete-vm-action.ts';
 import { denyAction } from './deny-action.ts';
+import { leaseDeleteAction, leaseExtendAction } from './lease-actions.ts';
 import { modalNodeAction } from './modal-node-action.ts';
 
 /** Registers the button and select listeners. */
@@ -11,5 +12,7 @@ export function registerActions(app: App, s: SlackServices): void {
   app.action<BlockButtonAction>(SLACK_IDS.approve, approveAction(s));
   app.action<BlockButtonAction>(SLACK_IDS.deny, denyAction(s));
   app.action<BlockButtonAction>(SLACK_IDS.deleteVm, deleteVmAction(s));
+  app.action<BlockButtonAction>(SLACK_IDS.leaseExtend, leaseExtendAction(s));
+  app.action<BlockButtonAction>(SLACK_IDS.leaseDelete, leaseDeleteAction(s));
   app.action<BlockStaticSelectAction>(SLACK_IDS.modalNodeAction, modalNodeAction(s));
 }

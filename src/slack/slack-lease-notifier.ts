@@ -1,0 +1,49 @@
+import type { WebClient } from '@slack/web-api';
+import { formatInstant } from '../core/lease.ts';
+import type { Logger } from '../logger.ts';
+import type { LeaseNotifier } from '../vm/types.ts';
+import { renderLeaseExpiring, renderLeaseNotice } from './messages/vm-messages.ts';
+
+/** Slack user ids (`U…`, `W…`): owners from the CLI (`cli:alice`) get no DM, only the audit log. */
+const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
+
+/** Lease events as DMs to the VM's owner (chat.postMessage to a user id opens the bot's DM with them). */
+export function createSlackLeaseNotifier(client: WebClient, logger: Logger): LeaseNotifier {
+  const dm = async (userId: string | undefined, message: { text: string; blocks: unknown[] }) => {
+    if (userId === undefined || !SLACK_USER.test(userId)) return;
+    try {
+      await client.chat.postMessage({ channel: userId, ...(message as { text: string; blocks: never[] }) });
+    } catch (err) {
+      logger.warn({ user: userId, err: String(err) }, 'could not DM the VM owner');
+    }
+  };
+  return {
+    expiring: (vm, maxExpiresAt) => dm(vm.ownership.ownerId, renderLeaseExpiring(vm, maxExpiresAt)),
+    expired: (vm, outcome) =>
+      dm(
+        vm.ownership.ownerId,
+        renderLeaseNotice(
+          ':wastebasket:',
+          `VM ${vm.vmid} (${vm.name ?? 'unnamed'}) on ${vm.node}: ${outcome}.`,
+        ),
+      ),
+    extended: (vm, at, by) =>
+      dm(
+        vm.ownership.ownerId,
+        renderLeaseNotice(
+          ':hourglass:',
+          `VM ${vm.vmid} (${vm.name ?? 'unnamed'}): lease extended to ${formatInstant(at)}${by === vm.ownership.ownerId ? '' : ` by an approver (${by})`}.`,
+        ),
+      ),
+    deleted: (vm, by) =>
+      dm(
+        vm.ownership.ownerId,
+        renderLeaseNotice(
+          ':wastebasket:',
+          `VM ${vm.vmid} (${vm.name ?? 'unnamed'}) on ${vm.node} was stopped and deleted${by === vm.ownership.ownerId ? '' : ` by ${by}`}.`,
+        ),
+      ),
+    refused: (vm, reason, ownerId) =>
+      dm(ownerId, renderLeaseNotice(':warning:', `VM ${vm.vmid} on ${vm.node}: ${reason}`)),
+  };
+}

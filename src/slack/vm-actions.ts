@@ -1,0 +1,169 @@
+import { DEFAULT_MAX_LEASE_MS, formatInstant } from '../core/lease.ts';
+import { destroyOurVm } from '../vm/destroy-our-vm.ts';
+import { extendLease } from '../vm/extend-lease.ts';
+import { findOurVms } from '../vm/find-our-vms.ts';
+import { reachableAddresses } from '../vm/guest-addresses.ts';
+import type { OurVm } from '../vm/types.ts';
+import { createSlackLeaseNotifier } from './slack-lease-notifier.ts';
+import type { SlackServices } from './slack-services.ts';
+
+/** A VM named by the user: its VMID or its name (among our VMs only). */
+export type VmRef = { vmid: number } | { name: string } | { vmid: number; node: string; requestId: string };
+
+export type VmActionResult = { ok: true; text: string } | { ok: false; text: string };
+
+const NOT_SET_UP = 'VM management is not set up on this bot (no Proxmox access for the Slack side).';
+
+async function isApprover(s: SlackServices, userId: string): Promise<boolean> {
+  return (await s.membership.check(s.config.approvers, userId)) === 'yes';
+}
+
+/** Parses `/clone delete 205` or `/clone delete web1`. */
+export function parseVmRef(word: string | undefined): VmRef | undefined {
+  if (word === undefined || word === '') return undefined;
+  if (/^\d{3,9}$/.test(word)) return { vmid: Number(word) };
+  return /^[A-Za-z0-9][A-Za-z0-9.-]{0,62}$/.test(word) ? { name: word } : undefined;
+}
+
+/** Finds one of our VMs by reference; a name shared by several VMs asks for the VMID. */
+async function resolve(s: SlackServices, ref: VmRef): Promise<{ vm: OurVm } | { error: string }> {
+  const proxmox = s.vmLifecycle;
+  if (!proxmox) return { error: NOT_SET_UP };
+  const { ours } = await findOurVms(proxmox);
+  const matches = ours.filter((vm) =>
+    'name' in ref
+      ? vm.name === ref.name
+      : vm.vmid === ref.vmid && (!('node' in ref) || vm.ownership.requestId === ref.requestId),
+  );
+  if (matches.length === 0)
+    return {
+      error: `There is no clonebot VM ${'name' in ref ? `named ${ref.name}` : ref.vmid}: \`/clone list\` shows yours.`,
+    };
+  if (matches.length > 1)
+    return {
+      error: `Several VMs are named ${'name' in ref ? ref.name : ref.vmid}: give the VMID (see \`/clone list\`).`,
+    };
+  return { vm: matches[0] as OurVm };
+}
+
+const notifier = (s: SlackServices) => s.leaseNotifier ?? createSlackLeaseNotifier(s.client, s.logger);
+
+const audit = (s: SlackServices, fields: Record<string, unknown>, msg: string) =>
+  s.logger.info({ audit: true, at: new Date(s.clock.now()).toISOString(), ...fields }, msg);
+
+/** `/clone list` (mine) and `/clone list all` (approvers): our VMs with state, addresses, owner and lease. */
+export async function listVms(
+  s: SlackServices,
+  userId: string,
+  all: boolean,
+): Promise<
+  { ok: false; text: string } | { ok: true; rows: { vm: OurVm; ips?: string[]; canAct: boolean }[] }
+> {
+  const proxmox = s.vmLifecycle;
+  if (!proxmox) return { ok: false, text: NOT_SET_UP };
+  const approver = await isApprover(s, userId);
+  if (all && !approver)
+    return { ok: false, text: '`/clone list all` is for approvers; `/clone list` shows your own VMs.' };
+  const { ours } = await findOurVms(proxmox);
+  const shown = ours.filter((vm) => all || vm.ownership.ownerId === userId).sort((a, b) => a.vmid - b.vmid);
+  const rows = [];
+  for (const vm of shown) {
+    let ips: string[] | undefined;
+    if (vm.status === 'running') {
+      try {
+        const r = reachableAddresses(await proxmox.getGuestInterfaces(vm.node, vm.vmid));
+        ips = [...r.ipv4, ...r.ipv6];
+      } catch {
+        ips = undefined; // no agent (yet): the address is simply not shown
+      }
+    }
+    rows.push({
+      vm,
+      ...(ips !== undefined ? { ips } : {}),
+      canAct: vm.ownership.ownerId === userId || approver,
+    });
+  }
+  return { ok: true, rows };
+}
+
+/** `/clone extend <vm> <duration>` and the Extend button: the owner within the maximum, approvers beyond. */
+export async function extendVm(
+  s: SlackServices,
+  userId: string,
+  ref: VmRef,
+  byMs: number,
+): Promise<VmActionResult> {
+  const found = await resolve(s, ref);
+  if ('error' in found) return { ok: false, text: found.error };
+  const { vm } = found;
+  const approver = await isApprover(s, userId);
+  if (vm.ownership.ownerId !== userId && !approver)
+    return {
+      ok: false,
+      text: `VM ${vm.vmid} is <@${vm.ownership.ownerId}>'s: only its owner or an approver can extend it.`,
+    };
+  const proxmox = s.vmLifecycle;
+  if (!proxmox) return { ok: false, text: NOT_SET_UP };
+  const r = await extendLease(proxmox, vm, {
+    byMs,
+    now: s.clock.now(),
+    maxLeaseMs: s.maxLeaseMs ?? DEFAULT_MAX_LEASE_MS,
+    approver,
+  });
+  if (!r.ok) return { ok: false, text: r.reason };
+  audit(
+    s,
+    {
+      vmid: vm.vmid,
+      node: vm.node,
+      requestId: vm.ownership.requestId,
+      by: userId,
+      expiresAt: new Date(r.expiresAt).toISOString(),
+    },
+    `lease of VM ${vm.vmid} extended`,
+  );
+  await notifier(s).extended(r.vm, r.expiresAt, userId);
+  return { ok: true, text: `VM ${vm.vmid}: lease extended to ${formatInstant(r.expiresAt)}.` };
+}
+
+/** `/clone delete <vm>` and the Delete now button: the owner or an approver; stopped and deleted, followed to the end. */
+export async function deleteVm(
+  s: SlackServices,
+  userId: string,
+  ref: VmRef,
+  busy: Set<number>,
+): Promise<VmActionResult> {
+  const found = await resolve(s, ref);
+  if ('error' in found) return { ok: false, text: found.error };
+  const { vm } = found;
+  if (vm.ownership.ownerId !== userId && !(await isApprover(s, userId)))
+    return {
+      ok: false,
+      text: `VM ${vm.vmid} is <@${vm.ownership.ownerId}>'s: only its owner or an approver can delete it.`,
+    };
+  const proxmox = s.vmLifecycle;
+  if (!proxmox) return { ok: false, text: NOT_SET_UP };
+  if (busy.has(vm.vmid)) return { ok: false, text: `VM ${vm.vmid} is already being deleted.` };
+  busy.add(vm.vmid);
+  try {
+    const outcome = await destroyOurVm({ proxmox, clock: s.clock }, vm);
+    if (outcome.kind === 'refused') return { ok: false, text: outcome.reason };
+    if (outcome.kind === 'failed')
+      return { ok: false, text: `Deleting VM ${vm.vmid} failed at the ${outcome.step}: ${outcome.message}` };
+    audit(
+      s,
+      {
+        vmid: vm.vmid,
+        node: vm.node,
+        requestId: vm.ownership.requestId,
+        by: userId,
+        upid: outcome.kind === 'deleted' ? outcome.upid : undefined,
+      },
+      `VM ${vm.vmid} deleted on request`,
+    );
+    await notifier(s).deleted(vm, userId);
+    return { ok: true, text: `VM ${vm.vmid} (${vm.name ?? 'unnamed'}) was stopped and deleted.` };
+  } finally {
+    busy.delete(vm.vmid);
+  }
+}

@@ -1,0 +1,83 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseVmDescription } from '../../src/core/vm-record.ts';
+import { ed25519PublicKey } from '../vm/ssh-key-fixture.ts';
+import { APPROVER, CH, type E2E, REQUESTER, startE2E, textOf } from './e2e-harness.ts';
+
+let w: E2E | undefined;
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+});
+
+/** Types `/clone text` and resolves with its answer (the ack, or what replaced "Checking…" through the response_url). */
+async function say(e2e: E2E, text: string, user = REQUESTER): Promise<string> {
+  const before = e2e.slack.ephemerals(user).length;
+  await e2e.slack.slashCommand({ userId: user, channelId: CH, text });
+  const answer = await e2e.slack.waitUntil(() => {
+    const e = e2e.slack.ephemerals(user)[before];
+    return e !== undefined && !e.text.includes('Checking') ? e : undefined;
+  }, 10_000);
+  return `${answer.text} ${JSON.stringify(answer.blocks ?? [])}`;
+}
+
+describe('e2e: a VM people can use, own and give back', () => {
+  it('clone with start, cloud-init and a lease; the reply has its address; list, extend, delete', async () => {
+    w = await startE2E();
+    const key = ed25519PublicKey();
+    expect(await say(w, '112 as e2e-web on pve1 linked sshkey')).toContain('no SSH public key stored');
+    expect(await say(w, 'key add ssh-ed25519 AAAA')).toContain('does not hold an ssh-ed25519 key');
+    expect(await say(w, `key add ${key}`)).toContain('Stored: ssh-ed25519');
+    expect(await say(w, '112 as e2e-web on pve1 linked start for 3 weeks')).toContain(
+      'longer than the maximum of 14d',
+    );
+    expect(await say(w, '112 as e2e-web on pve1 linked ip 10.0.0.5/24 gw 10.9.0.1')).toContain(
+      'outside 10.0.0.5/24',
+    );
+    expect(w.clonePosts()).toBe(0);
+
+    const { parent, id } = await w.request(
+      '112 as e2e-web on pve1 linked start user alice sshkey ip 10.0.0.5/24 gw 10.0.0.1 for 3d',
+    );
+    await w.approve(parent);
+    const replies = await w.thread(parent, (r) => r.some((m) => textOf(m).includes('is ready')), 30_000);
+    const final = textOf(replies.find((m) => textOf(m).includes('is ready')));
+    expect(final).toContain('IPv4: 10.0.0.5');
+    expect(final).toContain('Lease ends');
+    const record = await w.services.store.get(id);
+    const vmid = record?.result?.ok ? record.result.vmid : 0;
+    const vm = w.pve.vm(vmid);
+    expect(vm?.status).toBe('running');
+    expect(vm?.config).toMatchObject({
+      ciuser: 'alice',
+      sshkeys: encodeURIComponent(`${key}\n`),
+      ipconfig0: 'ip=10.0.0.5/24,gw=10.0.0.1',
+    });
+    expect(String(vm?.config.tags)).toMatch(/^clonebot;owner-/);
+    expect(parseVmDescription(vm?.config.description)).toMatchObject({
+      requestId: id,
+      ownerId: REQUESTER,
+      approverId: APPROVER,
+      template: '112',
+    });
+
+    const mine = await say(w, 'list');
+    expect(mine).toContain(`VM ${vmid}`);
+    expect(mine).toContain('10.0.0.5');
+    expect(await say(w, 'list all')).toContain('for approvers');
+    expect(await say(w, 'list all', APPROVER)).toContain(`VM ${vmid}`);
+    expect(await say(w, `extend ${vmid} 2d`)).toContain('lease extended to');
+    expect(await say(w, `extend ${vmid} 30d`)).toContain('past the maximum');
+    expect(await say(w, `delete ${vmid}`, 'U0STRANGER')).toContain(
+      'only its owner or an approver can delete it',
+    );
+    expect(await say(w, `delete ${vmid}`)).toContain('was stopped and deleted');
+    expect(w.pve.vm(vmid)).toBeUndefined();
+    expect(w.pve.requests.filter('DELETE', `/nodes/pve1/qemu/${vmid}`)[0]?.query).toBe(
+      '?purge=1&destroy-unreferenced-disks=1',
+    );
+    // The owner heard about the extension and the deletion by DM.
+    const dms = w.slack.messages(`D${REQUESTER.slice(1)}`).map((m) => m.text);
+    expect(dms.some((t) => t.includes('lease extended'))).toBe(true);
+    expect(dms.some((t) => t.includes('stopped and deleted'))).toBe(true);
+  });
+});
