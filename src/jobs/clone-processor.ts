@@ -10,13 +10,13 @@ import {
 } from '../core/lock-retry.ts';
 import type { CloneCheckpoint, CloneProgress, CloneResult } from '../core/types.ts';
 import type { Logger } from '../logger.ts';
+import { createRequestMoves } from '../requests/request-moves.ts';
 import type { CloneRequestRecord, RequestStore } from '../requests/types.ts';
 import type { VmPreparer, VmRequestFacts } from '../vm/create-vm-preparer.ts';
 import { announceStart } from './announce-start.ts';
 import type { CloneJobData } from './clone-queue.ts';
 import { holdLease } from './hold-lease.ts';
 import type { NodeSlots } from './node-slots.ts';
-import { saveCloneResult } from './save-clone-result.ts';
 import type { CloneNotifier } from './types.ts';
 
 /** What the clone processor needs; the worker wires it. */
@@ -62,6 +62,7 @@ export type CloneJobOutcome = 'done' | 'failed' | 'cancelled' | 'skipped' | 'del
  */
 export function createCloneProcessor(deps: CloneProcessorDeps) {
   const { store, notifier, logger } = deps;
+  const moves = createRequestMoves({ store, clock: deps.clock });
 
   const deliver = async (record: CloneRequestRecord): Promise<CloneJobOutcome> => {
     if (record.result === undefined) return 'skipped';
@@ -69,7 +70,7 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
     const handed = await notifier.finished(record, record.result);
     // An outbox took it: it saves the delivery and audits it; the job ends without waiting on Slack.
     if (handed === 'queued') return 'delivered';
-    await store.update(record.id, { resultDelivered: true });
+    await moves.delivered(record.id);
     logger.info(
       {
         audit: true,
@@ -91,13 +92,7 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
     const id = record.id;
     let current = record;
     if (current.status === 'approved') {
-      const t = await store.transition(
-        id,
-        ['approved'],
-        'cloning',
-        { startedAt: deps.clock.now() },
-        'worker',
-      );
+      const t = await moves.start(id);
       if (!t.ok) return t.record?.status === 'cancelled' ? 'cancelled' : 'skipped';
       current = t.record;
     }
@@ -108,7 +103,7 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
     const onProgress = (progress: CloneProgress) => {
       // Saving the tick reads the record anyway: its status is the backstop for a cancel message this process
       // missed (pub/sub is fire-and-forget), checked once per progress interval during the long copy.
-      const saving = store.update(id, { lastProgress: progress }).then(
+      const saving = moves.progress(id, progress).then(
         (saved) => {
           if (saved?.status === 'cancelled' && !controller.signal.aborted) {
             logger.info({ requestId: id }, 'request found cancelled: stopping the clone');
@@ -151,7 +146,7 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
         ? { ...finished, vm: await deps.prepareVm(vmFacts(current), finished, controller.signal) }
         : finished;
     // Saved before delivery: a delivery retry finds it and never clones again.
-    const final = await saveCloneResult(store, id, done);
+    const final = await moves.finish(id, done);
     if (!final) throw new UnrecoverableError(`request ${id} vanished while cloning`);
     return final;
   };

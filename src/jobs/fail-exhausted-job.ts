@@ -2,6 +2,7 @@ import type { Clock } from '../clock.ts';
 import { explainInternalError } from '../core/explain-internal-error.ts';
 import type { CloneFailure } from '../core/types.ts';
 import type { Logger } from '../logger.ts';
+import { createRequestMoves } from '../requests/request-moves.ts';
 import type { RequestStore } from '../requests/types.ts';
 import type { CloneNotifier } from './types.ts';
 
@@ -58,11 +59,12 @@ export async function failExhaustedJob(
     ...(cp?.newVmid !== undefined ? { vmid: cp.newVmid } : {}),
     ...(cp?.upid !== undefined ? { upid: cp.upid } : {}),
   };
-  const t = await store.transition(requestId, ['approved', 'cloning'], 'failed', { result }, 'worker');
+  const moves = createRequestMoves({ store, clock: deps.clock });
+  const t = await moves.giveUp(requestId, result);
   if (!t.ok) return;
   try {
     if ((await deps.notifier.finished(t.record, result)) !== 'queued') {
-      await store.update(requestId, { resultDelivered: true });
+      await moves.delivered(requestId);
     }
   } catch (err) {
     logger.error(

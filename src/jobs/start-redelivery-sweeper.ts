@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
+import { createRequestMoves } from '../requests/request-moves.ts';
 import type { CloneRequestRecord, RequestStore } from '../requests/types.ts';
 import type { CloneNotifier, CloneQueue } from './types.ts';
 
@@ -30,6 +31,7 @@ const JOB_GONE = new Set(['failed', 'completed', 'unknown']);
  */
 export async function redeliverResults(deps: RedeliveryDeps): Promise<number> {
   const { store, logger } = deps;
+  const moves = createRequestMoves({ store, clock: deps.clock });
   const before = deps.clock.now() - (deps.minAgeMs ?? 600_000);
   let delivered = 0;
   // Every undelivered result, a page at a time: one page of entries still owned by their jobs must not
@@ -53,7 +55,7 @@ export async function redeliverResults(deps: RedeliveryDeps): Promise<number> {
         logger.info({ requestId: id }, `request ${id}: result handed to the outbox again`);
         continue;
       }
-      await store.update(id, { resultDelivered: true });
+      await moves.delivered(id);
       delivered += 1;
       logger.info(
         { audit: true, requestId: id, status: fresh.status, at: new Date(deps.clock.now()).toISOString() },

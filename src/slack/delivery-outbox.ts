@@ -6,13 +6,15 @@ import { bullPrefix } from '../jobs/clone-queue.ts';
 import type { CloneNotifier } from '../jobs/types.ts';
 import type { Logger } from '../logger.ts';
 import { DEFAULT_PREFIX } from '../requests/request-keys.ts';
+import { statusAfterResult } from '../requests/request-lifecycle.ts';
+import { createRequestMoves } from '../requests/request-moves.ts';
 import type { CloneRequestRecord, RequestStore } from '../requests/types.ts';
 import { findProgressReply } from './find-progress-reply.ts';
 import { renderProgressMessage } from './messages/progress-message.ts';
 import { renderRequestMessage } from './messages/request-message.ts';
 import { postResultReply, RetryableSlackError } from './post-result-reply.ts';
 import { classifySlackError, type SlackFailure } from './slack-errors.ts';
-import { finalStatus, resultMessage } from './slack-notifier.ts';
+import { resultMessage } from './slack-notifier.ts';
 import type { CallBudget } from './token-bucket.ts';
 
 /** The outbox's BullMQ queue: `${prefix}bull:clone-delivery:…`. */
@@ -83,6 +85,7 @@ const jobId = (kind: DeliveryKind, requestId: string) => `${kind}-${requestId}`;
  */
 export function createDeliveryOutbox(deps: DeliveryOutboxDeps): DeliveryOutbox {
   const { store, client, budget, clock } = deps;
+  const moves = createRequestMoves({ store, clock });
   const logger = deps.logger.child({ component: 'delivery-outbox' });
   const prefix = bullPrefix(deps.prefix ?? DEFAULT_PREFIX);
   const attempts = deps.attempts ?? 30;
@@ -256,7 +259,7 @@ export function createDeliveryOutbox(deps: DeliveryOutboxDeps): DeliveryOutbox {
       }
       const at = new Date(clock.now()).toISOString();
       if (!posted.posted) {
-        await store.update(id, { deliveryAbandoned: { at: clock.now(), reason: posted.reason } });
+        await moves.abandoned(id, posted.reason);
         logger.error(
           { audit: true, requestId: id, status: record.status, reason: posted.reason, at },
           `request ${id}: result could not be delivered anywhere (thread, channel, DM): ${posted.reason}`,
@@ -264,11 +267,7 @@ export function createDeliveryOutbox(deps: DeliveryOutboxDeps): DeliveryOutbox {
         report('final', 'abandoned');
         return 'abandoned';
       }
-      record =
-        (await store.update(id, {
-          resultDelivered: true,
-          resultTs: { channel: posted.channel, ts: posted.ts },
-        })) ?? record;
+      record = (await moves.delivered(id, { channel: posted.channel, ts: posted.ts })) ?? record;
       outcome = posted.via === 'thread' ? 'delivered' : 'fallback';
       logger.info(
         { audit: true, requestId: id, status: record.status, via: posted.via, found: posted.found, at },
@@ -290,7 +289,7 @@ export function createDeliveryOutbox(deps: DeliveryOutboxDeps): DeliveryOutbox {
           logger.warn({ requestId: id, failure: f }, 'could not finalise the progress reply');
         });
     }
-    const f = await editParent({ ...record, status: finalStatus(record, result), result });
+    const f = await editParent({ ...record, status: statusAfterResult(record.status, result), result });
     if (f?.kind === 'rate-limited') {
       pauseBudget(f);
       return waitRetryAfter(job, token, f.retryAfterMs); // resultDelivered is saved: only the edits remain
@@ -331,8 +330,8 @@ export function createDeliveryOutbox(deps: DeliveryOutboxDeps): DeliveryOutbox {
       return;
     }
     // Never a silent drop: the audit log says which result no one was told, and the record stops the sweeps.
-    void store
-      .update(id, { deliveryAbandoned: { at: clock.now(), reason: err.message } })
+    void moves
+      .abandoned(id, err.message)
       .then((record) =>
         logger.error(
           {

@@ -3,6 +3,8 @@ import type { Clock } from '../clock.ts';
 import type { CloneProgress, CloneResult } from '../core/types.ts';
 import type { CloneNotifier } from '../jobs/types.ts';
 import type { Logger } from '../logger.ts';
+import { statusAfterResult } from '../requests/request-lifecycle.ts';
+import { createRequestMoves } from '../requests/request-moves.ts';
 import type { CloneRequestRecord, RequestStatus, RequestStore } from '../requests/types.ts';
 import { findProgressReply } from './find-progress-reply.ts';
 import { renderProgressMessage } from './messages/progress-message.ts';
@@ -27,22 +29,13 @@ export interface SlackNotifierDeps {
   budget?: CallBudget;
 }
 
-/**
- * The status the request message shows once the result is known: the stored one (the worker records a clone
- * that ended despite a late cancel as done or failed); a success is always done, since its VM exists.
- */
-export function finalStatus(record: CloneRequestRecord, result: CloneResult): RequestStatus {
-  if (result.ok) return 'done';
-  if (record.status === 'failed' || record.status === 'cancelled') return record.status;
-  return result.diagnosis.reason === 'cancelled' ? 'cancelled' : 'failed';
-}
-
 /** The result reply, saying so when a cancel came too late to stop the clone. */
 export function resultMessage(record: CloneRequestRecord, result: CloneResult, proxmoxUiUrl: string) {
   const message = result.ok
     ? renderSuccessMessage(record, result, proxmoxUiUrl)
     : renderFailureMessage(record, result, proxmoxUiUrl);
-  if (record.cancelledBy === undefined || finalStatus(record, result) === 'cancelled') return message;
+  if (record.cancelledBy === undefined || statusAfterResult(record.status, result) === 'cancelled')
+    return message;
   const late = result.ok
     ? `the clone had already finished: VM ${result.vmid} exists, delete it if it is not wanted`
     : 'the clone had already ended';
@@ -63,6 +56,7 @@ export function resultMessage(record: CloneRequestRecord, result: CloneResult, p
  */
 export function createSlackNotifier(deps: SlackNotifierDeps): CloneNotifier {
   const { client, store, clock, proxmoxUiUrl } = deps;
+  const moves = createRequestMoves({ store, clock });
   const progressClient = deps.progressClient ?? client;
   const logger = deps.logger.child({ component: 'slack-notifier' });
   const budget = deps.budget ?? createTokenBucket({ capacity: 10, perMinute: 40, clock });
@@ -188,9 +182,9 @@ export function createSlackNotifier(deps: SlackNotifierDeps): CloneNotifier {
           ...message,
           unfurl_links: false,
         });
-        await store.update(record.id, { resultDelivered: true });
+        await moves.delivered(record.id);
       }
-      await edit(client, record, finalStatus(record, result), result);
+      await edit(client, record, statusAfterResult(record.status, result), result);
     },
   };
 }
