@@ -4,6 +4,7 @@ import type { CloneSubcommand } from '../slack/listeners/commands/subcommand-typ
 import { renderNotice } from '../slack/messages/error-message.ts';
 import { renderHealthReport } from '../slack/messages/health-report.ts';
 import { escapeMrkdwn } from '../slack/messages/slack-limits.ts';
+import { parseRepairArgs, submitRepair } from '../slack/submit-repair.ts';
 
 /** A response_url takes 5 posts: one for "checking…", four for the report. */
 const MAX_PARTS = 4;
@@ -15,9 +16,25 @@ export function healthSubcommand(deps: {
 }): CloneSubcommand {
   return {
     name: 'health',
-    usage: '/clone health',
-    description: 'check every template on every node and show the problems with their fixes',
+    usage: '/clone health [repair <base> on <node> [replace <vmid>]]',
+    description:
+      'check every template on every node and show the problems with their fixes; approvers: repair a copy from a healthy one',
     async run(ctx) {
+      if (ctx.args[0] === 'repair') {
+        const parsed = parseRepairArgs(ctx.args.slice(1));
+        const repairs = ctx.services.repairs;
+        if (typeof parsed === 'string') await ctx.respond(renderNotice(`:warning: ${parsed}`));
+        else if (!repairs)
+          await ctx.respond(renderNotice(':no_entry: Template repairs are not enabled in this bot.'));
+        else
+          await ctx.respond(
+            await submitRepair(
+              { repairs, membership: ctx.services.membership, approvers: ctx.services.config.approvers },
+              { ...parsed, userId: ctx.userId, channel: ctx.channelId },
+            ),
+          );
+        return;
+      }
       await ctx.respond(renderNotice(':stethoscope: Checking the templates on every node…'));
       let report: HealthReport;
       try {

@@ -11,6 +11,7 @@ import { instrumentSlackFetch } from '../ops/instrument-slack-fetch.ts';
 import { createOpsRoutes, type OpsRoute } from '../ops/ops-routes.ts';
 import type { ReadinessCheck } from '../ops/run-readiness-checks.ts';
 import { createProxmoxClient, insecureTlsWarning, type ProxmoxHttpClient } from '../proxmox/index.ts';
+import { createRepairQueue, type RepairQueue } from '../repair/repair-queue.ts';
 import { createRequestStore } from '../requests/request-store.ts';
 import type { RequestStore } from '../requests/types.ts';
 import type { ServiceMode, ServicesConfig, StartServicesOptions } from './services-types.ts';
@@ -35,6 +36,8 @@ export interface Adapters {
   engine: CloneEngineWithChecks;
   store: RequestStore;
   queue: CloneQueue;
+  /** Template repairs (issue 11): one job per copy; the worker shares the clones' per-node slots. */
+  repairQueue: RepairQueue;
   /** /healthz and /metrics, served by Bolt's receiver in HTTP mode, else by the ops server on PORT. */
   routes: OpsRoute[];
   /** What /healthz probes; the bot adds `slack_socket` in Socket Mode. */
@@ -78,6 +81,7 @@ export function createAdapters(config: ServicesConfig, options: StartServicesOpt
   });
   const queue = createCloneQueue(redis, prefix !== undefined ? { prefix } : {});
   metrics.setQueueDepthSource(() => queue.depth());
+  const repairQueue = createRepairQueue(redis, prefix !== undefined ? { prefix } : {});
   // Health-check timeouts are real time: a sped-up clock (demo, tests) would shrink them to nothing.
   const checks = {
     redis: async () => {
@@ -103,6 +107,7 @@ export function createAdapters(config: ServicesConfig, options: StartServicesOpt
     engine,
     store,
     queue,
+    repairQueue,
     routes,
     checks,
   };

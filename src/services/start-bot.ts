@@ -77,6 +77,13 @@ export async function startBot(
     identity,
     fetch: adapters.slackFetch,
     subcommands: [health, ...(options.subcommands ?? [])],
+    repairs: {
+      queue: adapters.repairQueue,
+      proxmox,
+      lockStuckMs: adapters.healthConfig.lockStuckMs,
+      templateNodeIds: config.clone.templateNodeIds,
+      now: () => clock.now(),
+    },
     ...(receiver !== undefined ? { receiver } : {}),
     deliveryGuard: createDeliveryGuard({
       redis: adapters.redis,

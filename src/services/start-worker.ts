@@ -1,10 +1,13 @@
 import { WebClient } from '@slack/web-api';
+import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { DEFAULT_MAX_LEASE_MS } from '../core/lease.ts';
 import { createHealthWorker, type HealthWorker } from '../health/create-health-worker.ts';
 import { createSlackHealthPublisher, type HealthPublisher } from '../health/health-publisher.ts';
 import { type CloneWorker, createCloneWorker } from '../jobs/clone-worker.ts';
 import { startRedeliverySweeper } from '../jobs/start-redelivery-sweeper.ts';
+import { createRepairWorker } from '../repair/create-repair-worker.ts';
+import type { RepairJobData } from '../repair/repair-queue.ts';
 import { DEFAULT_PREFIX } from '../requests/request-keys.ts';
 import { boltLogger } from '../slack/bolt-logger.ts';
 import { createDeliveryOutbox, type DeliveryOutbox } from '../slack/delivery-outbox.ts';
@@ -24,6 +27,7 @@ export interface WorkerParts {
   stopRedelivery: () => void;
   /** The lease sweep (issue 10 item 3): expiry warnings, stop + delete at the end. */
   stopLeaseSweep: () => void;
+  repairWorker: Worker<RepairJobData>;
 }
 
 /** The worker side: health worker, delivery outbox, clone worker and the redelivery sweeper. */
@@ -113,5 +117,19 @@ export async function startWorker(
     maxLeaseMs: DEFAULT_MAX_LEASE_MS,
     intervalMs: 5 * 60_000,
   });
-  return { worker, outbox, healthWorker, stopRedelivery, stopLeaseSweep };
+  // Template repairs: their own queue, the clones' per-node slots; messages straight to the asker's channel.
+  const repairWorker = await createRepairWorker({
+    connection: workerRedis,
+    proxmox: adapters.proxmox,
+    engine: adapters.engine,
+    slack: new WebClient(config.slack.botToken, slack),
+    clock,
+    logger,
+    concurrencyPerNode: config.clone.concurrencyPerNode,
+    lockStuckMs: adapters.healthConfig.lockStuckMs,
+    templateNodeIds: config.clone.templateNodeIds,
+    progressIntervalMs: config.clone.progressIntervalMs,
+    ...(prefix !== undefined ? { prefix } : {}),
+  });
+  return { worker, outbox, healthWorker, stopRedelivery, stopLeaseSweep, repairWorker };
 }

@@ -33,10 +33,12 @@ export async function stopServices(
   // After the clone worker: the results its last jobs handed over are in Redis, delivered by any worker.
   await worker?.outbox.close();
   await worker?.healthWorker.close();
+  await worker?.repairWorker.close();
   await bot?.app.stop().catch((err: unknown) => logger.warn({ err: String(err) }, 'app stop failed'));
   await bot?.opsServer?.close().catch(() => undefined);
   await parts.opsServer?.close().catch(() => undefined);
   await adapters.queue.close();
+  await adapters.repairQueue.close();
   adapters.engine.close();
   await adapters.proxmox.close();
   await Promise.all(

@@ -10,6 +10,8 @@ export const SLACK_IDS = {
   /** A lease's Extend and Delete now buttons (DM before expiry, App Home, /clone list). */
   leaseExtend: 'clone_lease_extend',
   leaseDelete: 'clone_lease_delete',
+  /** The Repair button of a health finding; value `base:node`. */
+  healthRepair: 'health_repair',
   cloneModal: 'clone_modal',
   denyModal: 'clone_deny_modal',
   modalNodeBlock: 'node',

@@ -12,6 +12,7 @@ import type { RequestStore } from '../requests/types.ts';
 import type { LeaseNotifier, VmLifecycleProxmox } from '../vm/types.ts';
 import type { CloneSubcommand } from './listeners/commands/subcommand-types.ts';
 import type { SlackMembership } from './slack-membership.ts';
+import type { RepairSlackDeps } from './submit-repair.ts';
 
 /** What createSlackApp needs; the composition root builds each part. */
 export interface SlackAppDeps {
@@ -40,6 +41,8 @@ export interface SlackAppDeps {
   sshKeys?: SshKeyStore;
   /** Extra `/clone` subcommands (e.g. `health`), added to help, status and cancel. */
   subcommands?: readonly CloneSubcommand[];
+  /** Template repairs (`/clone health repair`, the Repair buttons); absent: those answer that repairs are off. */
+  repairs?: RepairSlackDeps;
 }
 
 /** What listeners receive: the deps plus the shared membership cache and the Bolt client. */

@@ -1,7 +1,9 @@
 import type { KnownBlock } from '@slack/types';
 import type { HealthChange } from '../../core/health-changes.ts';
+import { repairTargets } from '../../core/repair-target.ts';
 import { packSections, splitIntoMessages } from './health-message-parts.ts';
 import { findingEntry } from './health-report.ts';
+import { repairButtons } from './repair-buttons.ts';
 import { escapeMrkdwn } from './slack-limits.ts';
 import type { SlackMessage } from './slack-message.ts';
 
@@ -14,7 +16,10 @@ function changeBlocks(c: HealthChange): KnownBlock[] {
   if (c.kind === 'healthy') return packSections(`:white_check_mark: ${what(c)} is healthy again`, []);
   if (c.kind === 'gone')
     return packSections(`:wastebasket: ${what(c)} is gone: its problems are no longer reported`, []);
-  return packSections(`:rotating_light: ${what(c)} is broken`, c.findings.map(findingEntry));
+  return [
+    ...packSections(`:rotating_light: ${what(c)} is broken`, c.findings.map(findingEntry)),
+    ...repairButtons(repairTargets(c.findings)),
+  ];
 }
 
 /** The change alert: which templates broke (each new problem with its fix) and which are healthy again. */

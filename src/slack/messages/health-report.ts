@@ -1,8 +1,10 @@
 import type { KnownBlock } from '@slack/types';
 import { describeHealthSummary } from '../../core/health-summary.ts';
 import type { Finding, HealthReport, NodeHealth } from '../../core/health-types.ts';
+import { repairTargets } from '../../core/repair-target.ts';
 import { nodeHealthView, templateName } from '../../health/node-health-view.ts';
 import { context, packSections, splitIntoMessages } from './health-message-parts.ts';
+import { repairButtons } from './repair-buttons.ts';
 import { escapeMrkdwn } from './slack-limits.ts';
 import type { SlackMessage } from './slack-message.ts';
 
@@ -29,7 +31,11 @@ function nodeBlocks(n: NodeHealth): KnownBlock[] {
   if (v.healthy.length > 0)
     entries.push(`:white_check_mark: healthy: ${escapeMrkdwn(v.healthy.map(templateName).join(', '))}`);
   entries.push(...v.notes.map((f) => `        ${findingEntry(f)}`));
-  return packSections(`*${escapeMrkdwn(n.node)}*${id} · ${icon} ${v.title}`, entries);
+  const all = [...n.findings, ...n.templates.flatMap((t) => t.findings)];
+  return [
+    ...packSections(`*${escapeMrkdwn(n.node)}*${id} · ${icon} ${v.title}`, entries),
+    ...repairButtons(repairTargets(all)),
+  ];
 }
 
 /**

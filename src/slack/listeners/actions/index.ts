@@ -4,6 +4,7 @@ import type { SlackServices } from '../../slack-services.ts';
 import { approveAction } from './approve-action.ts';
 import { deleteVmAction } from './delete-vm-action.ts';
 import { denyAction } from './deny-action.ts';
+import { healthRepairAction } from './health-repair-action.ts';
 import { leaseDeleteAction, leaseExtendAction } from './lease-actions.ts';
 import { modalNodeAction } from './modal-node-action.ts';
 
@@ -14,5 +15,7 @@ export function registerActions(app: App, s: SlackServices): void {
   app.action<BlockButtonAction>(SLACK_IDS.deleteVm, deleteVmAction(s));
   app.action<BlockButtonAction>(SLACK_IDS.leaseExtend, leaseExtendAction(s));
   app.action<BlockButtonAction>(SLACK_IDS.leaseDelete, leaseDeleteAction(s));
+  // One button per base and node, each with its own action id (`health_repair:5:pve2`).
+  app.action<BlockButtonAction>(new RegExp(`^${SLACK_IDS.healthRepair}:`), healthRepairAction(s));
   app.action<BlockStaticSelectAction>(SLACK_IDS.modalNodeAction, modalNodeAction(s));
 }

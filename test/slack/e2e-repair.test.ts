@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planLiveRepair } from '../../src/repair/plan-live-repair.ts';
+import { APPROVER, CH, type E2E, REQUESTER, startE2E, textOf } from './e2e-harness.ts';
+
+let e: E2E;
+beforeAll(async () => {
+  e = await startE2E();
+});
+afterAll(() => e.close());
+
+/** The newest ephemeral `user` saw whose text matches, once it is there. */
+const ephemeral = (user: string, re: RegExp) =>
+  e.slack.waitUntil(
+    () =>
+      [...e.slack.ephemerals(user)]
+        .reverse()
+        .find((m) => re.test(`${m.text} ${JSON.stringify(m.blocks ?? [])}`)),
+    15_000,
+  );
+
+describe('template repair through the real app and worker', () => {
+  it('asks an approver to confirm a broken copy by its VMID, refuses others, then rebuilds it with progress and a result', async () => {
+    e.pve.faults.removeBootDisk(9300);
+    await e.slack.slashCommand({ userId: APPROVER, channelId: CH, text: 'health repair 0 on pve3' });
+    const ask = await ephemeral(APPROVER, /approver confirms VMID 9300/);
+    expect(ask.text).toContain('template 9300 on pve3 exists (broken or drifted)');
+    expect(textOf(ask as never)).toContain('/clone health repair 0 on pve3 replace 9300');
+
+    await e.slack.slashCommand({
+      userId: REQUESTER,
+      channelId: CH,
+      text: 'health repair 0 on pve3 replace 9300',
+    });
+    await ephemeral(REQUESTER, /Only approvers can repair templates/);
+    expect(e.pve.requests.count('DELETE', /qemu\/9300$/)).toBe(0);
+
+    await e.slack.slashCommand({
+      userId: APPROVER,
+      channelId: CH,
+      text: 'health repair 0 on pve3 replace 9300',
+    });
+    await ephemeral(APPROVER, /Repair queued; progress follows in this channel/);
+    const parent = await e.slack.waitUntil(
+      () => e.slack.messages(CH).find((m) => /Repair/.test(m.text)),
+      15_000,
+    );
+    const replies = await e.thread(parent, (r) => r.some((m) => /Repaired/.test(m.text)), 30_000);
+    expect(replies.at(-1)?.text).toBe('Repaired template 9300 on pve3');
+    expect(textOf(replies.at(-1))).toContain('The next health check shows it.');
+    await e.slack.waitUntil(
+      () =>
+        /Repaired/.test(e.slack.messages(CH).find((m) => m.ts === parent.ts)?.text ?? '') ? true : undefined,
+      10_000,
+    );
+    expect(e.pve.vm(9300)).toMatchObject({ node: 'pve3', config: { template: 1 } });
+    expect(e.pve.requests.count('DELETE', /qemu\/9300$/)).toBe(1);
+    expect(e.pve.requests.count('POST', /qemu\/9100\/clone$|qemu\/9200\/clone$/)).toBe(1);
+    const again = await planLiveRepair(
+      { proxmox: e.services.proxmox, now: e.clock.now(), lockStuckMs: 3_600_000 },
+      0,
+      'pve3',
+    );
+    expect(again).toMatchObject({ ok: false, refusal: { code: 'already-healthy' } });
+  }, 60_000);
+
+  it('the Repair button of the health report re-checks the clicker and the plan', async () => {
+    e.pve.faults.removeBootDisk(9100);
+    await e.slack.slashCommand({ userId: APPROVER, channelId: CH, text: 'health' });
+    const report = await ephemeral(APPROVER, /Repair base 0 on pve1/);
+    await e.slack.clickButton({
+      userId: APPROVER,
+      channelId: CH,
+      messageTs: report.ts,
+      buttonText: 'Repair base 0 on pve1',
+    });
+    const answer = await ephemeral(APPROVER, /approver confirms VMID 9100/);
+    expect(answer.text).toContain('template 9100 on pve1 exists (broken or drifted)');
+    expect(e.pve.requests.count('DELETE', /qemu\/9100$/)).toBe(0);
+  }, 30_000);
+});
