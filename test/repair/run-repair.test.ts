@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import type { RepairPlan, RepairProgress } from '../../src/core/repair-types.ts';
+import type { RepairCheckpoint, RepairPlan, RepairProgress } from '../../src/core/repair-types.ts';
 import { createLogger } from '../../src/logger.ts';
 import { planLiveRepair, readRepairState } from '../../src/repair/plan-live-repair.ts';
 import { runRepair } from '../../src/repair/run-repair.ts';
@@ -135,5 +135,38 @@ describe('runRepair against the simulator', () => {
     expect(r2).toMatchObject({ ok: false, leftBehind: 'nothing: no step was started' });
     expect(!r2.ok && r2.error).toMatch(/^source template 9105 on pve1 changed since the plan was made/);
     expect(h.sim.vm(9205)).toBeUndefined();
+  });
+  test('a run that dies after a POST resumes by following that task, never sending it twice', async () => {
+    const h = await start();
+    const p = await plan(h, 5, 'pve3');
+    const saved: RepairCheckpoint[] = [];
+    // The process "dies" the moment the migrate task's UPID is saved: the checkpoint write fails.
+    const first = await runRepair(deps(h), p, {
+      onCheckpoint: async (c) => {
+        saved.push(c);
+        if (c.done === 1 && c.upid !== undefined) throw new Error('worker killed');
+      },
+    });
+    expect(first).toMatchObject({ ok: false, step: { index: 2, kind: 'migrate' } });
+    const resumeFrom = saved.at(-1) as RepairCheckpoint;
+    expect(resumeFrom).toMatchObject({ done: 1, upid: expect.stringMatching(/:qmigrate:9305:/) });
+    const second = await runRepair(deps(h), p, {
+      resume: resumeFrom,
+      onCheckpoint: async (c) => {
+        // Dies again right after sending the template POST, before its answer was saved.
+        if (c.done === 2 && c.posted) {
+          await h.client.convertToTemplate('pve3', 9305);
+          throw new Error('worker killed');
+        }
+      },
+    });
+    expect(second).toMatchObject({ ok: false, step: { index: 3, kind: 'template' } });
+    // Sent, answer lost: the task is found in /cluster/tasks and followed, not sent again.
+    const third = await runRepair(deps(h), p, { resume: { done: 2, posted: true } });
+    expect(third).toMatchObject({ ok: true, vmid: 9305, node: 'pve3' });
+    expect(h.sim.requests.count('POST', /\/clone$/)).toBe(1);
+    expect(h.sim.requests.count('POST', /\/migrate$/)).toBe(1);
+    expect(h.sim.requests.count('POST', /\/template$/)).toBe(1);
+    expect(h.sim.vm(9305)).toMatchObject({ node: 'pve3', config: { template: 1 } });
   });
 });
