@@ -43,6 +43,12 @@ export async function destroyOurVm(
       kind: 'refused',
       reason: `VM ${vm.vmid} is locked (${now.lock}): a lock is never broken; try again when the ${now.lock} has finished`,
     };
+  // Proxmox would refuse the DELETE (check_protection): say so before stopping a VM we then cannot remove.
+  if (now.protected)
+    return {
+      kind: 'refused',
+      reason: `VM ${vm.vmid} has protection on: Proxmox refuses to remove it; turn protection off to let it go`,
+    };
   try {
     const stop = await followTask(proxmox, clock, await proxmox.stopVm(vm.node, vm.vmid), follow);
     if (!stop.ended) return { kind: 'failed', step: 'stop', message: 'the stop task did not end in time' };

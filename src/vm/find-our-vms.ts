@@ -48,6 +48,7 @@ export async function readOne(
   const our: OurVm = { ...base, status: vm.status, ownership: checked.ownership };
   if (typeof config.name === 'string') our.name = config.name;
   if (config.lock !== undefined) our.lock = String(config.lock);
+  if (Number(config.protection ?? 0) === 1) our.protected = true;
   if (typeof config.digest === 'string') our.digest = config.digest;
   return our;
 }

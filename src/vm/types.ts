@@ -12,6 +12,8 @@ export interface OurVm {
   name?: string;
   status: string;
   lock?: string;
+  /** `protection: 1`: Proxmox refuses to remove it. */
+  protected?: boolean;
   ownership: VmOwnership;
   /** The config digest it was read with (a later write refuses a changed config). */
   digest?: string;

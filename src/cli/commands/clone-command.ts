@@ -5,16 +5,20 @@ import { EXIT } from '../cli-command.ts';
 /** `pve-clonebot clone 112 as test-clone on pve1 [full|linked] [storage S] [pool P] [vmid N] [target T]`. */
 export const cloneCommand: CliCommand = {
   name: 'clone',
-  usage: cloneUsage('clone'),
+  usage: `${cloneUsage('clone')} [--json]`,
   summary: 'clone a VM from a template, print progress and the result (exit 0 ok, 1 failed, 2 bad input)',
   async run(args, io) {
-    const parsed = parseCloneCommand(args.join(' '), { command: 'pve-clonebot clone' });
+    const json = args.includes('--json');
+    const parsed = parseCloneCommand(args.filter((a) => a !== '--json').join(' '), {
+      command: 'pve-clonebot clone',
+      now: Date.now(),
+    });
     if (!parsed.ok) {
       io.err(parsed.error);
       return EXIT.usage;
     }
     // Loaded only now: a typo gets its answer without loading the Proxmox client.
     const { executeClone } = await import('./execute-clone.ts');
-    return executeClone(parsed.request, io);
+    return executeClone(parsed.request, io, { json });
   },
 };

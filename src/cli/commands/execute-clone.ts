@@ -1,7 +1,12 @@
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { systemClock } from '../../clock.ts';
 import { createCloneEngine } from '../../clone/create-clone-engine.ts';
 import { ConfigError, loadConfig } from '../../config.ts';
+import { checkSshPublicKey } from '../../core/ssh-public-key.ts';
 import type { CloneRequest, FailureReason } from '../../core/types.ts';
+import { createVmPreparer } from '../../vm/create-vm-preparer.ts';
 import type { CliIo } from '../cli-command.ts';
 import { EXIT } from '../cli-command.ts';
 import { openProxmox } from '../open-proxmox.ts';
@@ -18,12 +23,40 @@ const BAD_INPUT: readonly FailureReason[] = [
   'storage-invalid',
 ];
 
+/** `sshkey` on the CLI: the key in CLONEBOT_SSH_PUBLIC_KEY_FILE (default ~/.ssh/id_ed25519.pub), checked. */
+async function withSshKeys(
+  request: CloneRequest,
+  env: Record<string, string | undefined>,
+): Promise<CloneRequest | { error: string }> {
+  if (!request.setup?.sshKey) return request;
+  const file = env.CLONEBOT_SSH_PUBLIC_KEY_FILE ?? join(env.HOME ?? homedir(), '.ssh', 'id_ed25519.pub');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return { error: `sshkey: cannot read ${file}; set CLONEBOT_SSH_PUBLIC_KEY_FILE to your public key file` };
+  }
+  const checked = checkSshPublicKey(text.trim());
+  if (!checked.ok) return { error: `sshkey: ${file}: ${checked.error}` };
+  return { ...request, setup: { ...request.setup, sshKeys: [checked.key] } };
+}
+
 /**
  * Runs a parsed clone request: config (proxmox, clone, log sections only), Proxmox client, engine; a request
  * the cluster refuses before anything is created gets one line and its advice, exit 2; otherwise progress
  * lines and the result (exit 0 ok, 1 failed, 130 cancelled).
  */
-export async function executeClone(request: CloneRequest, io: CliIo): Promise<number> {
+export async function executeClone(
+  request: CloneRequest,
+  io: CliIo,
+  options: { json?: boolean } = {},
+): Promise<number> {
+  const keyed = await withSshKeys(request, io.env);
+  if ('error' in keyed) {
+    io.err(keyed.error);
+    return EXIT.usage;
+  }
+  request = keyed;
   let config: ReturnType<typeof loadConfig<'proxmox' | 'clone' | 'log'>>;
   try {
     config = loadConfig(io.env, ['proxmox', 'clone', 'log']);
@@ -48,11 +81,26 @@ export async function executeClone(request: CloneRequest, io: CliIo): Promise<nu
       if (advice !== undefined) io.err(`  ${advice}`);
       return EXIT.usage;
     }
-    const result = await engine.cloneVmFromTemplate(request, {
+    const cloned = await engine.cloneVmFromTemplate(request, {
       signal: io.signal,
-      onProgress: (p) => io.out(p.message),
+      onProgress: (p) => (options.json ? io.err(p.message) : io.out(p.message)),
     });
-    for (const line of renderCloneResult(result)) io.out(line);
+    let result = cloned;
+    if (cloned.ok) {
+      // The VM is the record: the CLI's clones carry owner tags and a lease like the bot's.
+      const owner = io.env.CLONEBOT_OWNER ?? `cli:${io.env.USER ?? 'unknown'}`;
+      const prepare = createVmPreparer({ proxmox: client, clock: systemClock, logger });
+      result = {
+        ...cloned,
+        vm: await prepare(
+          { requestId: `cli-${Date.now().toString(36)}`, request, ownerId: owner },
+          cloned,
+          io.signal,
+        ),
+      };
+    }
+    if (options.json) io.out(JSON.stringify(result, null, 2));
+    else for (const line of renderCloneResult(result)) io.out(line);
     if (result.ok) return EXIT.ok;
     return result.diagnosis.reason === 'cancelled' ? EXIT.interrupted : EXIT.failed;
   } finally {

@@ -1,0 +1,175 @@
+import { WebClient } from '@slack/web-api';
+import { Redis } from 'ioredis';
+import { systemClock } from '../../clock.ts';
+import { ConfigError, loadConfig } from '../../config.ts';
+import { DEFAULT_MAX_LEASE_MS, formatInstant } from '../../core/lease.ts';
+import { createSlackLeaseNotifier } from '../../slack/slack-lease-notifier.ts';
+import { parseVmRef } from '../../slack/vm-actions.ts';
+import { destroyOurVm } from '../../vm/destroy-our-vm.ts';
+import { findOurVms } from '../../vm/find-our-vms.ts';
+import { reachableAddresses } from '../../vm/guest-addresses.ts';
+import { redisLedger } from '../../vm/start-lease-sweeper.ts';
+import { memoryLedger, sweepLeases } from '../../vm/sweep-leases.ts';
+import { type LeaseNotifier, silentLeaseNotifier } from '../../vm/types.ts';
+import type { CliIo } from '../cli-command.ts';
+import { EXIT } from '../cli-command.ts';
+import { openProxmox } from '../open-proxmox.ts';
+
+type Opened = Extract<ReturnType<typeof openProxmox>, { ok: true }>;
+
+/** Config (proxmox + log) and a Proxmox client, or the exit code after saying why not. */
+async function withProxmox(io: CliIo, run: (o: Opened) => Promise<number>): Promise<number> {
+  let config: ReturnType<typeof loadConfig<'proxmox' | 'log'>>;
+  try {
+    config = loadConfig(io.env, ['proxmox', 'log']);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    io.err(error.message);
+    return EXIT.usage;
+  }
+  const opened = openProxmox(config);
+  if (!opened.ok) {
+    io.err(opened.message);
+    return EXIT.usage;
+  }
+  try {
+    return await run(opened);
+  } catch (error) {
+    io.err(`Proxmox: ${(error as Error).message}`);
+    return EXIT.failed;
+  } finally {
+    await opened.client.close();
+  }
+}
+
+/** `pve-clonebot list [--json]`: every clonebot VM (the CLI is an operator's tool: all of them). */
+export async function runList(args: string[], io: CliIo): Promise<number> {
+  const json = args.includes('--json');
+  const rest = args.filter((a) => a !== '--json');
+  if (rest.length > 0) {
+    io.err(`Unknown argument '${rest[0]}': usage: pve-clonebot list [--json]`);
+    return EXIT.usage;
+  }
+  return withProxmox(io, async ({ client }) => {
+    const { ours, strangers } = await findOurVms(client);
+    const rows = [];
+    for (const vm of ours.sort((a, b) => a.vmid - b.vmid)) {
+      let ips = { ipv4: [] as string[], ipv6: [] as string[] };
+      if (vm.status === 'running')
+        ips = await client
+          .getGuestInterfaces(vm.node, vm.vmid)
+          .then(reachableAddresses)
+          .catch(() => ips);
+      rows.push({
+        vmid: vm.vmid,
+        name: vm.name ?? null,
+        node: vm.node,
+        status: vm.status,
+        lock: vm.lock ?? null,
+        ipv4: ips.ipv4,
+        ipv6: ips.ipv6,
+        owner: vm.ownership.ownerName ?? vm.ownership.ownerId,
+        ownerId: vm.ownership.ownerId,
+        requestId: vm.ownership.requestId,
+        template: vm.ownership.template,
+        expiresAt:
+          vm.ownership.expiresAt === undefined ? null : new Date(vm.ownership.expiresAt).toISOString(),
+      });
+    }
+    if (json) {
+      io.out(
+        JSON.stringify(
+          { vms: rows, notOurs: strangers.map((s) => ({ vmid: s.vmid, node: s.node, why: s.why.kind })) },
+          null,
+          2,
+        ),
+      );
+      return EXIT.ok;
+    }
+    if (rows.length === 0) io.out('No clonebot VMs.');
+    for (const r of rows)
+      io.out(
+        `${r.vmid}\t${r.name ?? '-'}\t${r.node}\t${r.status}${r.lock ? ` (lock ${r.lock})` : ''}\t${[...r.ipv4, ...r.ipv6].join(',') || '-'}\t${r.owner}\t${r.expiresAt === null ? 'no lease' : formatInstant(Date.parse(r.expiresAt))}`,
+      );
+    for (const s of strangers) io.out(`${s.vmid}\ttagged clonebot but not ours (${s.why.kind}): left alone`);
+    return EXIT.ok;
+  });
+}
+
+/** `pve-clonebot delete <vmid|name>`: stop and delete one clonebot VM, followed to its end. */
+export async function runDelete(args: string[], io: CliIo): Promise<number> {
+  const ref = parseVmRef(args[0]);
+  if (ref === undefined || args.length !== 1) {
+    io.err('Say which VM: pve-clonebot delete <vmid|name> (see pve-clonebot list)');
+    return EXIT.usage;
+  }
+  return withProxmox(io, async ({ client, logger }) => {
+    const { ours } = await findOurVms(client);
+    const matches = ours.filter((vm) => ('name' in ref ? vm.name === ref.name : vm.vmid === ref.vmid));
+    if (matches.length !== 1) {
+      io.err(
+        matches.length === 0
+          ? `No clonebot VM ${args[0]} (pve-clonebot list shows them).`
+          : `Several VMs are named ${args[0]}: give the VMID.`,
+      );
+      return EXIT.usage;
+    }
+    const vm = matches[0] as (typeof matches)[number];
+    const outcome = await destroyOurVm({ proxmox: client, clock: systemClock }, vm);
+    if (outcome.kind === 'deleted' || outcome.kind === 'gone') {
+      logger.info(
+        { audit: true, vmid: vm.vmid, node: vm.node, requestId: vm.ownership.requestId, by: 'cli' },
+        `VM ${vm.vmid} deleted from the CLI`,
+      );
+      io.out(`VM ${vm.vmid} (${vm.name ?? 'unnamed'}) on ${vm.node}: stopped and deleted.`);
+      return EXIT.ok;
+    }
+    io.err(outcome.kind === 'refused' ? outcome.reason : `${outcome.step} failed: ${outcome.message}`);
+    return EXIT.failed;
+  });
+}
+
+/** `pve-clonebot leases sweep [--json]` for cron: one sweep; DMs when SLACK_BOT_TOKEN is set; warned-once in Redis when REDIS_URL is set. */
+export async function runLeases(args: string[], io: CliIo): Promise<number> {
+  const json = args.includes('--json');
+  const rest = args.filter((a) => a !== '--json');
+  if (rest[0] !== 'sweep' || rest.length !== 1) {
+    io.err('Usage: pve-clonebot leases sweep [--json]');
+    return EXIT.usage;
+  }
+  return withProxmox(io, async ({ client, logger }) => {
+    let notifier: LeaseNotifier = silentLeaseNotifier;
+    if (io.env.SLACK_BOT_TOKEN !== undefined) {
+      const slack = loadConfig(io.env, ['slack']).slack;
+      notifier = createSlackLeaseNotifier(
+        new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl }),
+        logger,
+      );
+    }
+    const redis =
+      io.env.REDIS_URL === undefined
+        ? undefined
+        : new Redis(loadConfig(io.env, ['redis']).redis.url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+    try {
+      const report = await sweepLeases({
+        proxmox: client,
+        clock: systemClock,
+        logger,
+        notifier,
+        ledger: redis ? redisLedger(redis) : memoryLedger(),
+        maxLeaseMs: DEFAULT_MAX_LEASE_MS,
+      });
+      if (json) io.out(JSON.stringify(report, null, 2));
+      else {
+        io.out(
+          `checked ${report.checked} clonebot VMs: ${report.deleted.length} deleted, ${report.warned.length} owners warned, ${report.refused.length} left alone, ${report.failed.length} failed`,
+        );
+        for (const r of report.refused) io.out(`  left alone: VM ${r.vmid} on ${r.node}: ${r.reason}`);
+        for (const r of report.failed) io.out(`  FAILED: VM ${r.vmid} on ${r.node}: ${r.reason}`);
+      }
+      return report.failed.length > 0 ? EXIT.failed : EXIT.ok;
+    } finally {
+      redis?.disconnect();
+    }
+  });
+}

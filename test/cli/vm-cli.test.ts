@@ -1,0 +1,160 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/run-cli.ts';
+import { scaledClock } from '../../src/clock.ts';
+import { vmDescription, vmTags } from '../../src/core/vm-record.ts';
+import { type ProxmoxSim, startProxmoxSim } from '../../src/sim/proxmox/index.ts';
+import { ed25519PublicKey } from '../vm/ssh-key-fixture.ts';
+
+let sim: ProxmoxSim;
+let dir: string;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  // The CLI runs on real time; the cluster 20x faster, and its guest agents answer as soon as the VM runs.
+  sim = await startProxmoxSim({
+    clock: scaledClock(20),
+    copyBytesPerSecond: 16 * 1024 ** 3,
+    agentStartMs: 0,
+  });
+  dir = await mkdtemp(join(tmpdir(), 'clonebot-vmcli-'));
+  await writeFile(join(dir, 'ca.pem'), sim.caPem);
+  await writeFile(join(dir, 'id.pub'), `${ed25519PublicKey('ops@host')}\n`);
+  env = {
+    PROXMOX_URL: sim.url,
+    PROXMOX_TOKEN_ID: sim.token.id,
+    PROXMOX_TOKEN_SECRET: sim.token.secret,
+    PROXMOX_CA_FILE: join(dir, 'ca.pem'),
+    PROGRESS_INTERVAL_SECONDS: '1',
+    LOG_LEVEL: 'silent',
+    CLONEBOT_OWNER: 'cli:ops',
+    CLONEBOT_SSH_PUBLIC_KEY_FILE: join(dir, 'id.pub'),
+  };
+});
+afterAll(async () => {
+  await sim.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function cli(args: string[], extra: Record<string, string> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(args, {
+    env: { ...env, ...extra },
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    signal: new AbortController().signal,
+  });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('CLI: clone … start for 2h, list, delete, leases sweep', () => {
+  it('clone with start, sshkey and a lease; --json has the addresses; list and delete find it from the VM itself', async () => {
+    const run = await cli([
+      'clone',
+      '112',
+      'as',
+      'cli-web',
+      'on',
+      'pve1',
+      'linked',
+      'start',
+      'sshkey',
+      'for',
+      '2h',
+      '--json',
+    ]);
+    expect(run.code, run.err).toBe(0);
+    const result = JSON.parse(run.out);
+    expect(result).toMatchObject({
+      ok: true,
+      name: 'cli-web',
+      vm: { owned: true, start: 'started', agent: 'answered', cloudInit: 'applied' },
+    });
+    expect(result.vm.ipv4).toEqual([expect.stringMatching(/^192\.168\.100\.\d+$/)]);
+    const vmid = result.vmid as number;
+    expect(sim.vm(vmid)?.config.tags).toBe('clonebot;owner-cli-ops');
+
+    const list = await cli(['list', '--json']);
+    expect(list.code).toBe(0);
+    const row = JSON.parse(list.out).vms.find((v: { vmid: number }) => v.vmid === vmid);
+    expect(row).toMatchObject({ name: 'cli-web', status: 'running', owner: 'cli:ops', ipv4: result.vm.ipv4 });
+    expect(Date.parse(row.expiresAt) - Date.now()).toBeGreaterThan(115 * 60_000);
+
+    expect((await cli(['delete'])).code).toBe(2);
+    expect((await cli(['delete', '999999'])).code).toBe(2);
+    const del = await cli(['delete', 'cli-web']);
+    expect([del.code, del.out]).toEqual([0, `VM ${vmid} (cli-web) on pve1: stopped and deleted.`]);
+    expect(sim.vm(vmid)).toBeUndefined();
+  });
+
+  it('leases sweep deletes what expired, leaves the locked and disagreeing ones, exits 0; bad input exits 2', async () => {
+    const o = (vmid: number, name = 'ops') => ({
+      requestId: `cr-cli${vmid}`,
+      ownerId: `cli:${name}`,
+      template: '112',
+      expiresAt: Date.now() - 60_000,
+    });
+    const add = (vmid: number, extra: Record<string, string> = {}) =>
+      sim.addVm({
+        vmid,
+        node: 'pve1',
+        config: {
+          name: `old${vmid}`,
+          scsi0: `local-lvm:vm-${vmid}-disk-0,size=4G`,
+          tags: vmTags(o(vmid)),
+          description: vmDescription(o(vmid)),
+          ...extra,
+        },
+      });
+    add(900);
+    add(901, { lock: 'backup' });
+    add(902, { tags: 'clonebot;owner-someone-else' });
+    const run = await cli(['leases', 'sweep', '--json']);
+    expect(run.code, run.err).toBe(0);
+    const report = JSON.parse(run.out);
+    expect(report.deleted).toEqual([900]);
+    expect(report.refused.map((r: { vmid: number }) => r.vmid).sort()).toEqual([901, 902]);
+    expect(sim.vm(900)).toBeUndefined();
+    expect(sim.vm(901)).toBeDefined();
+    expect(sim.vm(902)).toBeDefined();
+    expect((await cli(['leases'])).code).toBe(2);
+    expect((await cli(['list', 'extra'])).code).toBe(2);
+    const bad = await cli(['clone', '112', 'as', 'x', 'on', 'pve1', 'for', '-1d']);
+    expect([bad.code, bad.err]).toEqual([2, 'A lease must be a positive duration (got -1d): e.g. for 3d']);
+    const noKey = await cli(['clone', '112', 'as', 'x', 'on', 'pve1', 'sshkey'], {
+      CLONEBOT_SSH_PUBLIC_KEY_FILE: join(dir, 'missing.pub'),
+    });
+    expect(noKey.code).toBe(2);
+    expect(noKey.err).toContain('cannot read');
+  });
+
+  it('protection is reported, not stopped; a sweep whose deletion fails exits 1', async () => {
+    const o = (vmid: number) => ({
+      requestId: `cr-cli${vmid}`,
+      ownerId: 'cli:ops',
+      template: '112',
+      expiresAt: Date.now() - 60_000,
+    });
+    const add = (vmid: number, extra: Record<string, string | number>) =>
+      sim.addVm({
+        vmid,
+        node: 'pve1',
+        config: { name: `v${vmid}`, tags: vmTags(o(vmid)), description: vmDescription(o(vmid)), ...extra },
+      });
+    add(910, { protection: 1 });
+    add(911, {});
+    sim.faults.flap({ method: 'DELETE', path: '/nodes/pve1/qemu/911', count: 1, status: 503 });
+    const run = await cli(['leases', 'sweep']);
+    expect(run.code).toBe(1);
+    expect(run.out).toContain('left alone: VM 910 on pve1: VM 910 has protection on');
+    expect(run.out).toContain('FAILED: VM 911 on pve1: destroy failed:');
+    expect(sim.vm(910)).toBeDefined();
+    expect(sim.tasks().filter((t) => t.id === '910')).toEqual([]);
+    // The next sweep finishes the job.
+    expect((await cli(['leases', 'sweep'])).code).toBe(0);
+    expect(sim.vm(911)).toBeUndefined();
+  });
+});
