@@ -1,4 +1,4 @@
-import { clonedDriveKeys } from '../core/boot-disk.ts';
+import { inspectDisks } from '../core/boot-disk.ts';
 import { classifyCloneError } from '../core/clone-error.ts';
 import { diagnose } from '../core/diagnose.ts';
 import type { DiagnosisEvidence } from '../core/diagnosis-evidence.ts';
@@ -76,11 +76,15 @@ export async function runPreflight(
       const s = byId.get(request.storage);
       const bad = (message: string) =>
         fail({ reason: 'storage-invalid', ...tpl, message, ...(s ? { storage: s } : {}) });
+      // Proxmox lists every storage of the cluster, `enabled: 0` where it cannot be used on this node.
+      const usable = storages.filter((x) => x.enabled).map((x) => x.storage);
       if (!s)
-        return bad(
-          `it does not exist on ${request.node} (storages: ${storages.map((x) => x.storage).join(', ')})`,
-        );
-      if (!s.enabled) return bad(`it is disabled on ${request.node}`);
+        return bad(`it does not exist in this cluster (storages on ${request.node}: ${usable.join(', ')})`);
+      if (s.unavailable?.reason === 'not-on-node')
+        return rejected(`storage '${s.storage}' is not available on node '${request.node}'`, template.vmid);
+      if (s.unavailable?.reason === 'disabled') return bad('it is disabled (Datacenter → Storage)');
+      if (!s.enabled)
+        return bad(`it is not enabled on ${request.node}: disabled, or not configured for ${request.node}`);
       if (!s.active) return bad(`it is not active on ${request.node}`);
       if (!s.content.includes('images'))
         return rejected(`storage '${s.storage}' does not support vm images`, template.vmid);
@@ -96,10 +100,11 @@ export async function runPreflight(
       }
     }
     if (target) {
-      const local = clonedDriveKeys(config).filter((k) => {
-        const id = volumeStorage(config[k] ?? '');
-        return id !== undefined && byId.get(id)?.shared !== true;
-      });
+      // qemu-server `$check_storage_access_clone`: every volume of the SOURCE counts, CD-ROM ISOs and
+      // cloud-init included; a `storage` for the copies does not change it.
+      const local = inspectDisks(config).disks.filter(
+        (d) => !d.unused && d.storage !== undefined && byId.get(d.storage)?.shared !== true,
+      );
       if (local.length > 0)
         return rejected(`can't clone VM to node '${target}' (VM uses local storage)`, template.vmid);
     }

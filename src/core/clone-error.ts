@@ -154,9 +154,14 @@ const RULES: Rule[] = [
 
 /** Classifies the error of a clone POST (the synchronous checks Proxmox makes before starting a task). */
 export function classifyCloneError(e: ApiErrorFacts, context: CloneErrorContext = {}): CloneErrorClass {
+  // A 400 says only `Parameter verification failed.`: the reason is in `errors.<field>` (pve-common
+  // `raise_param_exc`), e.g. `{storage: "storage 'local' does not support vm images"}`. Read both.
+  const texts = [e.message, ...Object.values(e.errors ?? {})];
   for (const [re, build] of RULES) {
-    const m = re.exec(e.message);
-    if (m) return build(m, e);
+    for (const text of texts) {
+      const m = re.exec(text);
+      if (m) return build(m, e);
+    }
   }
   const denied = explainPermissionDenied(e.message, context);
   if (denied) return no('permission-denied', denied.summary, ...denied.advice);

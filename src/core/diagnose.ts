@@ -47,7 +47,15 @@ export function describeTemplateCheck(config: VmConfig): string {
 
 /** `local-lvm (lvmthin): active, 120.0 GiB free of 500.0 GiB`. */
 export function describeStorage(s: StorageInfo): string {
-  const state = !s.enabled ? 'disabled' : s.active ? 'active' : 'inactive';
+  const state = !s.enabled
+    ? s.unavailable?.reason === 'not-on-node'
+      ? `not on this node (only ${s.unavailable.nodes.join(', ')})`
+      : s.unavailable?.reason === 'disabled'
+        ? 'disabled'
+        : 'not enabled on this node'
+    : s.active
+      ? 'active'
+      : 'inactive';
   const free =
     s.avail === undefined
       ? ''

@@ -130,7 +130,10 @@ export function storageFindings(
   for (const [id, { bytes, keys }] of need) {
     const st = storages.find((x) => x.storage === id);
     const disks = keys.join(', ');
-    if (!st) {
+    // Proxmox lists a storage limited to other nodes with `enabled: 0`, like a disabled one: that is "not on
+    // this node", not "disabled". With no reason known (storage.cfg unreadable), say both.
+    const notHere = !st || st.unavailable?.reason === 'not-on-node';
+    if (notHere) {
       out.push(
         finding(
           s,
@@ -142,13 +145,18 @@ export function storageFindings(
         ),
       );
     } else if (!st.enabled) {
+      const known = st.unavailable?.reason === 'disabled';
       out.push(
         finding(
           s,
           'error',
           'storage-disabled',
-          `${templateLabel(s)}: storage ${id} of ${disks} is disabled`,
-          `enable storage ${id} (Datacenter → Storage → ${id} → Enable)`,
+          known
+            ? `${templateLabel(s)}: storage ${id} of ${disks} is disabled`
+            : `${templateLabel(s)}: storage ${id} of ${disks} is not enabled on ${node} (disabled, or not configured for ${node})`,
+          known
+            ? `enable storage ${id} (Datacenter → Storage → ${id} → Enable)`
+            : `check storage ${id} under Datacenter → Storage: enable it, or add ${node} to its Nodes`,
           id,
         ),
       );

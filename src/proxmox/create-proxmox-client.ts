@@ -15,6 +15,7 @@ import {
   toTaskLog,
   toTaskStatus,
   toVmConfig,
+  withUnavailableReasons,
 } from './map-responses.ts';
 import { parseUpid } from './parse-upid.ts';
 import type { FetchFn } from './send-request.ts';
@@ -97,7 +98,16 @@ export function createProxmoxClient(config: ProxmoxConfig, deps: ProxmoxClientDe
       return toClusterStatus(await api.cluster.status.$get());
     },
     async listStorages(node) {
-      return toStorages(await api.nodes.$(node).storage.$get());
+      const list = toStorages(await api.nodes.$(node).storage.$get());
+      if (list.every((s) => s.enabled)) return list;
+      // `enabled: 0` is a disabled storage or one limited to other nodes; storage.cfg says which (readable
+      // with the Datastore.AllocateSpace the bot has). Without it the reason stays unknown.
+      try {
+        return withUnavailableReasons(list, await api.storage.$get(), node);
+      } catch (error) {
+        deps.logger.debug({ err: (error as Error).message }, 'could not read storage.cfg (GET /storage)');
+        return list;
+      }
     },
     async nextVmid() {
       // Typed as a number by proxmox-api, but a string on the wire.

@@ -94,6 +94,30 @@ export function toClusterStatus(data: unknown): ClusterStatus {
   return out;
 }
 
+/**
+ * Annotates the storages a node lists as not enabled with the reason storage.cfg gives (GET /storage rows:
+ * `disable`, `nodes`): pve-storage `storage_check_enabled` is false for both.
+ */
+export function withUnavailableReasons(
+  list: StorageInfo[],
+  configData: unknown,
+  node: string,
+): StorageInfo[] {
+  const cfg = new Map(rows(configData).map((r) => [str(r.storage), r]));
+  return list.map((s) => {
+    const r = s.enabled ? undefined : cfg.get(s.storage);
+    if (!r) return s;
+    if (flag(r.disable)) return { ...s, unavailable: { reason: 'disabled' } };
+    const nodes = (str(r.nodes) ?? '')
+      .split(',')
+      .map((n) => n.trim())
+      .filter((n) => n !== '');
+    if (nodes.length > 0 && !nodes.includes(node))
+      return { ...s, unavailable: { reason: 'not-on-node', nodes } };
+    return s;
+  });
+}
+
 /** GET /nodes/{node}/storage rows; `content` is a comma list on the wire. */
 export function toStorages(data: unknown): StorageInfo[] {
   return rows(data).flatMap((r) => {

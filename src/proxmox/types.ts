@@ -44,6 +44,11 @@ export interface StorageInfo {
   total?: number;
   used?: number;
   avail?: number;
+  /**
+   * Why `enabled` is false, from storage.cfg (GET /storage): `disable 1`, or a `nodes` list without this node.
+   * The node listing says `enabled: 0` for both (pve-storage `storage_info`). Absent when unknown.
+   */
+  unavailable?: { reason: 'disabled' } | { reason: 'not-on-node'; nodes: string[] };
 }
 
 /** GET /nodes/{node}/tasks/{upid}/status. `exitstatus` only when stopped: 'OK', 'WARNINGS: N', or the error text. */

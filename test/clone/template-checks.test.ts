@@ -61,7 +61,7 @@ describe('the template is checked before anything is created', () => {
       [
         cloneRequest(9105, 'x6', 'pve1', { storage: 'nope' }),
         'storage-invalid',
-        /nope.*does not exist on pve1/,
+        /nope.*does not exist in this cluster \(storages on pve1: /,
       ],
       [cloneRequest(9105, 'x7', 'pve1', { target: 'pve7' }), 'unknown-node', /Target node pve7/],
     ] as const;

@@ -330,7 +330,18 @@ describe('describe helpers', () => {
     expect(describeTemplateCheck({ scsi0: 'a:b,size=0', boot: 'order=' })).toBe(
       'boot disk scsi0 (a:b, 0 B); disk scsi0 (a:b) is 0 bytes; boot order is empty: clones will not boot from scsi0',
     );
-    expect(describeStorage({ ...LVM, enabled: false })).toMatch(/: disabled/);
+    // `enabled: 0` alone does not say why (pve-storage storage_info); storage.cfg does.
+    expect(describeStorage({ ...LVM, enabled: false })).toMatch(/: not enabled on this node(,|$)/);
+    expect(describeStorage({ ...LVM, enabled: false, unavailable: { reason: 'disabled' } })).toMatch(
+      /: disabled, /,
+    );
+    expect(
+      describeStorage({
+        ...LVM,
+        enabled: false,
+        unavailable: { reason: 'not-on-node', nodes: ['pve2', 'pve3'] },
+      }),
+    ).toMatch(/: not on this node \(only pve2, pve3\), /);
     expect(
       describeStorage({ ...LVM, active: false, shared: true, avail: undefined } as unknown as StorageInfo),
     ).toBe('local-lvm (lvmthin, shared): inactive');

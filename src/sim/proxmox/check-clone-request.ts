@@ -1,4 +1,4 @@
-import { ApiError, permissionError, permissionFailure, serverError } from './api-error.ts';
+import { paramError, permissionError, permissionFailure, serverError } from './api-error.ts';
 import { drivesToCopy } from './drives.ts';
 import type { SimFaults } from './sim-faults.ts';
 import type { SimState } from './sim-state.ts';
@@ -68,14 +68,15 @@ export function checkCloneRequest(
   if (target === node || target === 'localhost') target = undefined;
   if (target !== undefined && !state.nodes.has(target)) throw serverError(`no such cluster node '${target}'`);
   if (storage !== undefined) {
-    const scfg = state.storageOn(storage, node);
-    if (!scfg) {
-      if (state.storages.has(storage))
-        throw serverError(`storage '${storage}' is not available on node '${node}'`);
-      throw serverError(`storage '${storage}' does not exist`);
-    }
+    // pve-storage `storage_check_enabled` → `storage_config`, `disable`, then `storage_check_node`.
+    const scfg = state.storages.get(storage);
+    if (!scfg) throw serverError(`storage '${storage}' does not exist`);
+    if (scfg.enabled === false) throw serverError(`storage '${storage}' is disabled`);
+    if (!state.storageOn(storage, node))
+      throw serverError(`storage '${storage}' is not available on node '${node}'`);
+    // `raise_param_exc({ storage => … })`: a 400 whose message is the generic one, the reason in `errors`.
     if (!scfg.content.includes('images'))
-      throw new ApiError(400, `storage '${storage}' does not support vm images\n`);
+      throw paramError({ storage: `storage '${storage}' does not support vm images` });
     if (target !== undefined) {
       if (!state.storageOn(storage, target))
         throw serverError(`storage '${storage}' is not available on node '${target}'`);

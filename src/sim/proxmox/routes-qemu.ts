@@ -3,6 +3,7 @@ import { destroyVm } from './destroy-vm.ts';
 import { drivesToCopy } from './drives.ts';
 import { localVm } from './local-vm.ts';
 import type { Route } from './route.ts';
+import { nodeStorageList } from './routes-storage.ts';
 
 /** The config's SHA-1 as GET …/config reports it (`digest`), for PUT …/config `digest=`. */
 export function configDigest(config: Record<string, unknown>): string {
@@ -17,31 +18,7 @@ export const qemuRoutes: Route[] = [
   {
     method: 'GET',
     pattern: '/nodes/{node}/storage',
-    handle: (ctx, { path, params }) => {
-      const out: Record<string, unknown>[] = [];
-      for (const s of ctx.state.storages.values()) {
-        if (!ctx.state.storageOn(s.storage, path.node as string)) continue;
-        if (params.content !== undefined && !s.content.includes(params.content)) continue;
-        if (params.storage !== undefined && params.storage !== s.storage) continue;
-        const used = [...ctx.state.volumesOf(s.storage, path.node as string).values()].reduce(
-          (a, b) => a + b,
-          0,
-        );
-        out.push({
-          storage: s.storage,
-          type: s.type,
-          content: s.content.join(','),
-          enabled: 1,
-          active: 1,
-          shared: s.shared ? 1 : 0,
-          total: s.total,
-          used,
-          avail: s.total - used,
-          used_fraction: s.total === 0 ? 0 : used / s.total,
-        });
-      }
-      return { data: out };
-    },
+    handle: (ctx, { path, params }) => nodeStorageList(ctx, path.node as string, params),
   },
   {
     method: 'GET',

@@ -13,6 +13,7 @@ import { configRoutes } from './routes-config.ts';
 import { migrateRoutes } from './routes-migrate.ts';
 import { powerRoutes } from './routes-power.ts';
 import { qemuRoutes } from './routes-qemu.ts';
+import { storageRoutes } from './routes-storage.ts';
 import { taskRoutes } from './routes-tasks.ts';
 import { templateRoutes } from './routes-template.ts';
 import { SimAuth } from './sim-auth.ts';
@@ -105,6 +106,7 @@ export async function startProxmoxSim(options: ProxmoxSimOptions = {}): Promise<
     routes: [
       ...clusterRoutes,
       ...qemuRoutes,
+      ...storageRoutes,
       ...configRoutes,
       ...powerRoutes,
       ...agentRoutes,

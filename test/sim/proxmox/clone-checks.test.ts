@@ -97,14 +97,6 @@ describe('synchronous clone errors', () => {
       "parameter 'format' not allowed for linked clones",
     ],
     [
-      'storage without images',
-      'pve1',
-      112,
-      { newid: 200, full: 1, storage: 'local' },
-      400,
-      "storage 'local' does not support vm images",
-    ],
-    [
       'unknown storage',
       'pve1',
       112,
@@ -169,6 +161,18 @@ describe('synchronous clone errors', () => {
     const a = await clone(node, vmid, form);
     expect([a.status, a.reason]).toEqual([status, message]);
     expect(a.json).toEqual({ data: null, message: `${message}\n` });
+    expectNoTask();
+  });
+
+  // qemu-server clone_vm: `raise_param_exc({ storage => "storage '$storage' does not support vm images" })`.
+  test('a storage without Disk image content: 400 with the reason in errors.storage', async () => {
+    const a = await clone('pve1', 112, { newid: 200, full: 1, storage: 'local' });
+    expect([a.status, a.reason]).toEqual([400, 'Parameter verification failed.']);
+    expect(a.json).toEqual({
+      data: null,
+      errors: { storage: "storage 'local' does not support vm images" },
+      message: 'Parameter verification failed.\n',
+    });
     expectNoTask();
   });
 
