@@ -77,4 +77,23 @@ describe('template repair through the real app and worker', () => {
     expect(answer.text).toContain('template 9100 on pve1 exists (broken or drifted)');
     expect(e.pve.requests.count('DELETE', /qemu\/9100$/)).toBe(0);
   }, 30_000);
+  it('a failed repair says in its thread which step failed, Proxmox error and what was left', async () => {
+    e.pve.addNode({ name: 'pve4', nodeid: 4, ip: '10.0.0.14' });
+    e.pve.faults.failClone('qemu-img: error while writing at byte 0: No space left on device', {
+      atPercent: 30,
+    });
+    await e.slack.slashCommand({ userId: APPROVER, channelId: CH, text: 'health repair 0 on pve4' });
+    await ephemeral(APPROVER, /Repair queued/);
+    const parent = await e.slack.waitUntil(
+      () => e.slack.messages(CH).find((m) => /base 0 on pve4/.test(m.text)),
+      15_000,
+    );
+    const replies = await e.thread(parent, (r) => r.some((m) => /failed/.test(m.text)), 30_000);
+    const text = textOf(replies.at(-1));
+    expect(replies.at(-1)?.text).toBe('Repair of base 0 on pve4 failed');
+    expect(text).toContain('at step 1 (full clone of template 9');
+    expect(text).toContain('No space left on device');
+    expect(text).toContain('*Left behind:* nothing at VMID 9400');
+    expect(e.pve.vm(9400)).toBeUndefined();
+  }, 60_000);
 });
