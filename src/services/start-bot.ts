@@ -10,6 +10,7 @@ import { checkAppToken } from '../slack/check-app-token.ts';
 import { createSlackApp } from '../slack/create-slack-app.ts';
 import { createSocketReceiver } from '../slack/create-socket-receiver.ts';
 import { createDeliveryGuard } from '../slack/delivery-guard.ts';
+import { slackRequestService } from '../slack/slack-request-service.ts';
 import { trackSocketState } from '../slack/socket-state.ts';
 import { startExpirySweeper } from '../slack/start-expiry-sweeper.ts';
 import type { Adapters } from './create-adapters.ts';
@@ -108,8 +109,7 @@ export async function startBot(
     started = await app.start(config.slack.port);
   }
   const stopSweeper = startExpirySweeper({
-    store,
-    client: app.client,
+    requests: slackRequestService({ store, queue: adapters.queue, client: app.client, clock, logger }),
     clock,
     logger,
     intervalMs: options.expirySweepMs ?? 60_000,

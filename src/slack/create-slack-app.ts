@@ -10,6 +10,7 @@ import { registerCommands } from './listeners/commands/index.ts';
 import { registerEvents } from './listeners/events/index.ts';
 import { registerViews } from './listeners/views/index.ts';
 import { createSlackMembership } from './slack-membership.ts';
+import { slackRequestService } from './slack-request-service.ts';
 import type { SlackAppDeps, SlackServices } from './slack-services.ts';
 
 /** The bot's identity from auth.test; passing it keeps Bolt's constructor from calling auth.test itself. */
@@ -80,6 +81,7 @@ export function createSlackApp(
     ...rest,
     logger,
     client: app.client,
+    requests: slackRequestService({ ...deps, logger, client: app.client }),
     membership: createSlackMembership({ client: lookups, clock: deps.clock, logger }),
     subcommands: subcommandTable(deps.subcommands),
   };

@@ -1,10 +1,8 @@
 import { isRequestId } from '../requests/request-id.ts';
-import type { CloneRequestRecord, RequestStatus, TransitionResult } from '../requests/types.ts';
+import type { RefusalReason } from '../requests/request-service.ts';
+import type { CloneRequestRecord, RequestStatus } from '../requests/types.ts';
 import { slackDate } from './messages/request-fields.ts';
-import { escapeMrkdwn } from './messages/slack-limits.ts';
 import type { SlackServices } from './slack-services.ts';
-import { syncRequestMessage } from './sync-request-message.ts';
-import { updateRequestMessage } from './update-request-message.ts';
 
 /** A decision either changed the request (record is the new state) or changed nothing and says why. */
 export type DecisionOutcome =
@@ -29,7 +27,7 @@ function audit(s: SlackServices, fields: Record<string, unknown>, msg: string): 
 }
 
 /** Why a transition did not happen, for the person who clicked. */
-export function whyUnchanged(t: Extract<TransitionResult, { ok: false }>): string {
+export function whyUnchanged(t: { reason: RefusalReason; record?: CloneRequestRecord }): string {
   const r = t.record;
   if (!r || t.reason === 'not-found')
     return 'That request no longer exists (finished requests are kept 30 days).';
@@ -80,52 +78,20 @@ export async function checkDecider(
   return { ok: true, record };
 }
 
-/** Approves a pending request (atomically: of two clicks at once, one wins), queues it, then updates its message. */
+/**
+ * Approves a pending request for an approver (atomically: of two clicks at once, one wins); the request
+ * service queues it before the message is edited.
+ */
 export async function approveRequest(s: SlackServices, id: string, userId: string): Promise<DecisionOutcome> {
   const check = await checkDecider(s, id, userId, 'approve');
   if (!check.ok) return check;
-  const t = await s.store.transition(
-    id,
-    ['pending'],
-    'approved',
-    { decidedBy: userId, decidedAt: s.clock.now() },
-    userId,
-  );
-  if (!t.ok) {
-    if (t.record?.status === 'expired') await updateRequestMessage(s.client, t.record, s.logger);
-    return { ok: false, message: whyUnchanged(t) };
-  }
-  // The job first (job id = request id, so a second enqueue is a no-op): a restart after this point
-  // cannot strand the request as approved with no job. The message edit follows in the background, since
-  // on a 429 it can retry for minutes and the click's answer must not wait for it.
-  try {
-    await s.queue.enqueue(id);
-  } catch (err) {
-    return rollBackApproval(s, t.record, userId, err);
-  }
-  void syncRequestMessage(s.client, s.store, t.record, s.logger);
-  return { ok: true, record: t.record };
-}
-
-/**
- * The request was approved but could not be queued: without a job it would sit "approved" forever. Puts it
- * back to pending (atomically, only if still approved), so a click on its buttons (never taken off: the message
- * is edited only after the job is queued) can approve it again.
- */
-async function rollBackApproval(
-  s: SlackServices,
-  record: CloneRequestRecord,
-  userId: string,
-  err: unknown,
-): Promise<DecisionOutcome> {
-  const id = record.id;
-  s.logger.error({ requestId: id, actor: userId, err: String(err) }, 'approved request could not be queued');
-  const back = await s.store.transition(id, ['approved'], 'pending', {}, 'system');
-  if (!back.ok) {
+  const o = await s.requests.approve(id, userId);
+  if (o.ok) return { ok: true, record: o.record };
+  if (o.reason !== 'not-queued') return { ok: false, message: whyUnchanged(o) };
+  if (o.record?.status !== 'pending') {
     // Someone else moved it on (a cancel; or a worker, if the failed enqueue did add the job after all).
-    return { ok: false, message: `The clone queue failed, and meanwhile: ${whyUnchanged(back)}` };
+    return { ok: false, message: `The clone queue failed, and meanwhile: ${whyUnchanged(o)}` };
   }
-  audit(s, { requestId: id, actor: userId }, 'approval rolled back: could not queue the clone');
   return {
     ok: false,
     message:
@@ -134,7 +100,7 @@ async function rollBackApproval(
   };
 }
 
-/** Denies a pending request with an optional reason, updates its message and tells the requester in the thread. */
+/** Denies a pending request with an optional reason; the service updates its message and tells the requester. */
 export async function denyRequest(
   s: SlackServices,
   id: string,
@@ -143,25 +109,9 @@ export async function denyRequest(
 ): Promise<DecisionOutcome> {
   const check = await checkDecider(s, id, userId, 'deny');
   if (!check.ok) return check;
-  const patch = { decidedBy: userId, decidedAt: s.clock.now(), ...(reason ? { denyReason: reason } : {}) };
-  const t = await s.store.transition(id, ['pending'], 'denied', patch, userId);
-  if (!t.ok) {
-    if (t.record?.status === 'expired') await updateRequestMessage(s.client, t.record, s.logger);
-    return { ok: false, message: whyUnchanged(t) };
-  }
-  await updateRequestMessage(s.client, t.record, s.logger);
-  if (t.record.messageTs !== undefined) {
-    await s.client.chat
-      .postMessage({
-        channel: t.record.channelId,
-        thread_ts: t.record.messageTs,
-        text: `<@${t.record.requester.userId}> your request was denied by <@${userId}>${reason ? `: ${escapeMrkdwn(reason)}` : '.'}`,
-      })
-      .catch((err: unknown) =>
-        s.logger.warn({ requestId: id, err: String(err) }, 'could not post the denial'),
-      );
-  }
-  return { ok: true, record: t.record };
+  const o = await s.requests.deny(id, userId, reason);
+  if (!o.ok) return { ok: false, message: whyUnchanged(o) };
+  return { ok: true, record: o.record };
 }
 
 /**
@@ -187,8 +137,7 @@ export async function cancelRequest(s: SlackServices, id: string, userId: string
       };
     }
   }
-  const t = await s.store.cancel(id, userId);
-  if (!t.ok) return { ok: false, message: whyUnchanged(t) };
-  await updateRequestMessage(s.client, t.record, s.logger);
-  return { ok: true, record: t.record, previous: t.previous };
+  const o = await s.requests.cancel(id, userId);
+  if (!o.ok) return { ok: false, message: whyUnchanged(o) };
+  return { ok: true, record: o.record, ...(o.previous !== undefined ? { previous: o.previous } : {}) };
 }

@@ -7,6 +7,7 @@ import type { CloneConfig, SlackConfig } from '../config.ts';
 import type { CloneQueue } from '../jobs/types.ts';
 import type { Logger } from '../logger.ts';
 import type { ProxmoxClient } from '../proxmox/types.ts';
+import type { RequestService } from '../requests/request-service.ts';
 import type { SshKeyStore } from '../requests/ssh-key-store.ts';
 import type { RequestStore } from '../requests/types.ts';
 import type { LeaseNotifier, VmLifecycleProxmox } from '../vm/types.ts';
@@ -48,6 +49,8 @@ export interface SlackAppDeps {
 /** What listeners receive: the deps plus the shared membership cache and the Bolt client. */
 export interface SlackServices extends SlackAppDeps {
   client: WebClient;
+  /** The only way listeners move a request (submit, approve, deny, cancel). */
+  requests: RequestService;
   membership: SlackMembership;
   subcommands: readonly CloneSubcommand[];
 }

@@ -1,17 +1,14 @@
-import type { WebClient } from '@slack/web-api';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
-import type { RequestStore } from '../requests/types.ts';
-import { updateRequestMessage } from './update-request-message.ts';
+import type { RequestService } from '../requests/request-service.ts';
 
 /**
- * Every `intervalMs` (clock time) flips pending requests past their expiry to `expired` and re-renders their
- * messages, so stale Approve buttons disappear even when nobody clicks them. Returns a stop function.
+ * Every `intervalMs` (clock time) expires pending requests past their deadline; the request service shows
+ * each expired, so stale Approve buttons disappear even when nobody clicks them. Returns a stop function.
  * (A click on an expired request is refused atomically by the store either way.)
  */
 export function startExpirySweeper(deps: {
-  store: RequestStore;
-  client: WebClient;
+  requests: Pick<RequestService, 'expireDue'>;
   clock: Clock;
   logger: Logger;
   intervalMs: number;
@@ -25,9 +22,7 @@ export function startExpirySweeper(deps: {
         return;
       }
       try {
-        for (const record of await deps.store.expirePending()) {
-          await updateRequestMessage(deps.client, record, deps.logger);
-        }
+        await deps.requests.expireDue();
       } catch (err) {
         deps.logger.warn({ err: String(err) }, 'expiry sweep failed; retrying next round');
       }

@@ -1,11 +1,8 @@
 import type { PreflightResult } from '../clone/types.ts';
 import type { CloneRequest } from '../core/types.ts';
 import type { CloneRequestRecord } from '../requests/types.ts';
-import { renderRequestMessage } from './messages/request-message.ts';
-import { escapeMrkdwn } from './messages/slack-limits.ts';
 import type { MembershipAnswer } from './slack-membership.ts';
 import type { SlackServices } from './slack-services.ts';
-import { updateRequestMessage } from './update-request-message.ts';
 
 /** Who asked, where, and what they typed. */
 export interface SubmitInput {
@@ -68,8 +65,7 @@ export async function submitRequest(
     log.info({ text: input.text, reason: d.reason }, 'clone request refused by preflight');
     return { ok: false, error: d.summary, ...(d.advice[0] !== undefined ? { hint: d.advice[0] } : {}) };
   }
-  const queued = !s.config.requireApproval;
-  const record = await s.store.create({
+  const o = await s.requests.submit({
     request: input.request,
     text: input.text,
     requester:
@@ -77,40 +73,29 @@ export async function submitRequest(
         ? { userId: input.userId, userName: input.userName }
         : { userId: input.userId },
     channelId: input.channelId,
-    status: queued ? 'approved' : 'pending',
+    requireApproval: s.config.requireApproval,
     approvalTtlMs: s.config.approvalTtlMs,
   });
-  let posted: CloneRequestRecord = record;
-  try {
-    const res = await s.client.chat.postMessage({
-      channel: input.channelId,
-      ...renderRequestMessage(record),
-    });
-    if (res.ts !== undefined) posted = (await s.store.update(record.id, { messageTs: res.ts })) ?? record;
-  } catch (err) {
-    // Without a request message nobody can approve it and no thread can show progress: withdraw it.
-    log.warn({ requestId: record.id, err: String(err) }, 'could not post the request message');
-    await s.store.transition(
-      record.id,
-      ['pending', 'approved'],
-      'cancelled',
-      { cancelledBy: 'system' },
-      'system',
-    );
+  if (o.ok) return { ok: true, record: o.record, queued: o.queued === true };
+  if (o.reason === 'not-posted') {
     return {
       ok: false,
       error: 'I could not post the request in this channel.',
       hint: 'Invite the bot to the channel (/invite @pve-clonebot) or use /clone in a public channel.',
     };
   }
-  if (queued) {
-    try {
-      await s.queue.enqueue(record.id);
-    } catch (err) {
-      return failUnqueued(s, posted, err);
-    }
+  if (o.record?.status !== 'failed') {
+    return {
+      ok: false,
+      error: `I could not queue the clone, and the request is now ${o.record?.status ?? 'gone'}.`,
+    };
   }
-  return { ok: true, record: posted, queued };
+  // Raw here (renderCommandError escapes it); the service's thread reply escapes its own copy.
+  return {
+    ok: false,
+    error: `Request \`${o.record.id}\` failed: I could not queue the clone (the job queue did not answer), so nothing was started.`,
+    hint: `Try again in a moment: \`/clone ${input.text}\``,
+  };
 }
 
 /** `sshkey`: the requester's stored keys go into the request now, so the worker needs no key store. */
@@ -127,43 +112,4 @@ async function resolveSshKeys(
       hint: 'Add yours first: /clone key add ssh-ed25519 AAAA… you@laptop (then ask again with sshkey).',
     };
   return { ...input.request, setup: { ...setup, sshKeys: keys.map((k) => k.key) } };
-}
-
-/**
- * Approved without approval but the queue refused the job: without this it would sit "approved" with no job
- * forever. Marks it failed (only if still approved), updates its message and says so in its thread.
- */
-async function failUnqueued(
-  s: SlackServices,
-  record: CloneRequestRecord,
-  err: unknown,
-): Promise<SubmitOutcome> {
-  const id = record.id;
-  s.logger.error({ requestId: id, err: String(err) }, 'request could not be queued');
-  const t = await s.store.transition(id, ['approved'], 'failed', {}, 'system');
-  if (!t.ok) {
-    // Moved on meanwhile: a worker took it (the enqueue did add the job after all) or it was cancelled.
-    const now = t.record?.status;
-    if (now === 'cloning' || now === 'done' || now === 'failed') return { ok: true, record, queued: true };
-    return { ok: false, error: `I could not queue the clone, and the request is now ${now ?? 'gone'}.` };
-  }
-  await updateRequestMessage(s.client, t.record, s.logger);
-  // Raw here (renderCommandError escapes it); escaped in the thread reply.
-  const again = `Try again in a moment: \`/clone ${record.text}\``;
-  if (record.messageTs !== undefined) {
-    await s.client.chat
-      .postMessage({
-        channel: record.channelId,
-        thread_ts: record.messageTs,
-        text: `<@${record.requester.userId}> I could not queue the clone (the job queue did not answer), so nothing was started. ${escapeMrkdwn(again)}`,
-      })
-      .catch((e: unknown) =>
-        s.logger.warn({ requestId: id, err: String(e) }, 'could not post in the thread'),
-      );
-  }
-  return {
-    ok: false,
-    error: `Request \`${id}\` failed: I could not queue the clone (the job queue did not answer), so nothing was started.`,
-    hint: again,
-  };
 }
