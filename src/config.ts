@@ -29,31 +29,40 @@ export const configSchema = {
 
 export type Section = keyof typeof configSchema;
 
-export interface Config {
-  proxmox: z.output<typeof proxmoxSection>;
-  clone: {
-    timeoutMs: number;
-    progressIntervalMs: number;
-    concurrencyPerNode: number;
+type Raw<S extends Section> = z.output<(typeof configSchema)[S]>;
+
+/**
+ * How each section's validated variables become the program's settings (units, grouping). The Config type
+ * is derived from these and the zod schemas, so a variable added to a schema is typed everywhere at once.
+ */
+const sectionReaders = {
+  proxmox: (v: Raw<'proxmox'>) => v,
+  clone: (v: Raw<'clone'>) => ({
+    timeoutMs: v.CLONE_TIMEOUT_SECONDS * 1000,
+    progressIntervalMs: v.PROGRESS_INTERVAL_SECONDS * 1000,
+    concurrencyPerNode: v.CLONE_CONCURRENCY_PER_NODE,
     /** Storage lock timeouts: new attempts, and the first pause in ms (it doubles). */
-    lockRetry: { retries: number; firstDelayMs: number };
-    templateNodeIds: Map<string, number> | undefined;
-  };
-  slack: z.output<typeof slackSection>;
+    lockRetry: { retries: v.STORAGE_LOCK_RETRIES, firstDelayMs: v.STORAGE_LOCK_RETRY_SECONDS * 1000 },
+    templateNodeIds: v.TEMPLATE_NODE_IDS,
+  }),
+  slack: (v: Raw<'slack'>) => v,
   /** Only checks (bot processes): nothing to read from it. */
-  slackBot: z.output<typeof slackBotSection>;
-  redis: { url: string };
-  health: {
-    channel: string | undefined;
-    cron: string;
-    tz: string | undefined;
-    checkIntervalMs: number;
-    lockStuckMs: number;
-  };
-  log: { level: z.output<typeof logSection>['LOG_LEVEL'] };
+  slackBot: (v: Raw<'slackBot'>) => v,
+  redis: (v: Raw<'redis'>) => ({ url: v.REDIS_URL }),
+  health: (v: Raw<'health'>) => ({
+    channel: v.HEALTH_REPORT_CHANNEL,
+    cron: v.HEALTH_REPORT_CRON,
+    tz: v.HEALTH_REPORT_TZ,
+    checkIntervalMs: v.HEALTH_CHECK_INTERVAL_MINUTES * 60_000,
+    lockStuckMs: v.HEALTH_LOCK_STUCK_MINUTES * 60_000,
+  }),
+  log: (v: Raw<'log'>) => ({ level: v.LOG_LEVEL }),
   /** The clone worker process. */
-  worker: { concurrency: number };
-}
+  worker: (v: Raw<'worker'>) => ({ concurrency: v.WORKER_CONCURRENCY }),
+} satisfies { [S in Section]: (v: Raw<S>) => unknown };
+
+/** The one validated configuration, section by section. */
+export type Config = { [S in Section]: ReturnType<(typeof sectionReaders)[S]> };
 export type ProxmoxConfig = Config['proxmox'];
 export type CloneConfig = Config['clone'];
 export type SlackConfig = Config['slack'];
@@ -86,48 +95,15 @@ export function loadConfig<S extends Section>(
   sections: readonly S[] = Object.keys(configSchema) as S[],
 ): Pick<Config, S> {
   const problems: string[] = [];
-  const out: Partial<Config> = {};
+  const out: Partial<Pick<Config, S>> = {};
   for (const section of sections) {
     const result = configSchema[section].safeParse(env);
     if (!result.success) {
       problems.push(...issuesOf(result.error));
       continue;
     }
-    const v = result.data as Record<string, unknown>;
-    switch (section) {
-      case 'clone':
-        out.clone = {
-          timeoutMs: (v.CLONE_TIMEOUT_SECONDS as number) * 1000,
-          progressIntervalMs: (v.PROGRESS_INTERVAL_SECONDS as number) * 1000,
-          concurrencyPerNode: v.CLONE_CONCURRENCY_PER_NODE as number,
-          lockRetry: {
-            retries: v.STORAGE_LOCK_RETRIES as number,
-            firstDelayMs: (v.STORAGE_LOCK_RETRY_SECONDS as number) * 1000,
-          },
-          templateNodeIds: v.TEMPLATE_NODE_IDS as Map<string, number> | undefined,
-        };
-        break;
-      case 'redis':
-        out.redis = { url: v.REDIS_URL as string };
-        break;
-      case 'health':
-        out.health = {
-          channel: v.HEALTH_REPORT_CHANNEL as string | undefined,
-          cron: v.HEALTH_REPORT_CRON as string,
-          tz: v.HEALTH_REPORT_TZ as string | undefined,
-          checkIntervalMs: (v.HEALTH_CHECK_INTERVAL_MINUTES as number) * 60_000,
-          lockStuckMs: (v.HEALTH_LOCK_STUCK_MINUTES as number) * 60_000,
-        };
-        break;
-      case 'worker':
-        out.worker = { concurrency: v.WORKER_CONCURRENCY as number };
-        break;
-      case 'log':
-        out.log = { level: v.LOG_LEVEL as Config['log']['level'] };
-        break;
-      default:
-        (out as Record<string, unknown>)[section] = v;
-    }
+    const read = sectionReaders[section] as (v: unknown) => Config[S];
+    out[section] = read(result.data);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return out as Pick<Config, S>;
