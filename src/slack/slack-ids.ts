@@ -21,6 +21,11 @@ export const SLACK_IDS = {
   modalModeBlock: 'mode',
   modalStorageBlock: 'storage',
   modalPoolBlock: 'pool',
+  /** After the clone (issue 10): start / sshkey checkboxes, cloud-init user, ip, lease. */
+  modalVmOptionsBlock: 'vm_options',
+  modalUserBlock: 'ci_user',
+  modalIpBlock: 'ip',
+  modalLeaseBlock: 'lease',
   denyReasonBlock: 'reason',
   /** Every input in our modals uses this action id inside its own block. */
   value: 'value',

@@ -105,6 +105,45 @@ describe.each(TRANSPORTS)('/clone alone opens the form (over %s)', (transport) =
   });
 });
 
+describe('the /clone form: the VM options (issue 10)', () => {
+  it('start, cloud-init user, ip and lease from the form reach the request, each checked on its own', async () => {
+    h = await startSlackAppHarness();
+    const view = await openForm(h);
+    const bad = await h.sim.submitView({
+      userId: U,
+      viewId: view.id,
+      values: form('112', 'web-6', {
+        ip: { value: '10.0.0.5' },
+        lease: { value: 'for ever' },
+        ci_user: { value: 'Root!' },
+      }),
+    });
+    expect(bad.errors?.ip).toContain('needs a prefix length');
+    expect(bad.errors?.lease).toContain('neither a duration');
+    expect(bad.errors?.ci_user).toContain('is not a user name cloud-init can create');
+    expect(await h.store.listRecent(10)).toEqual([]);
+    const ok = await h.sim.submitView({
+      userId: U,
+      viewId: view.id,
+      values: form('112', 'web-6', {
+        vm_options: { value: ['start'] },
+        ci_user: { value: 'alice' },
+        ip: { value: '10.0.0.5/24 gw 10.0.0.1' },
+        lease: { value: '3d' },
+      }),
+    });
+    expect(ok.errors).toBeUndefined();
+    const record = await waitFor(async () => (await h?.store.listRecent(1))?.[0], 'the record');
+    expect(record.request.setup).toEqual({
+      start: true,
+      ciUser: 'alice',
+      ip: { kind: 'static', address: '10.0.0.5', prefix: 24, gateway: '10.0.0.1' },
+      lease: { kind: 'for', ms: 3 * 86_400_000 },
+    });
+    expect(record.text).toBe('112 as web-6 on pve1 full start user alice ip 10.0.0.5/24 gw 10.0.0.1 for 3d');
+  });
+});
+
 describe('the /clone form over Socket Mode when an ack is lost with its connection', () => {
   it('a field error: the redelivered submission gets the same errors back, the modal stays open', async () => {
     h = await startSlackAppHarness({ transport: 'socket' });

@@ -54,6 +54,43 @@ export function templateOption(t: TemplateSummary): PlainTextOption {
   return opt(`${t.problems.length > 0 ? '⚠ ' : ''}${parts.join(' · ')}`, String(t.vmid));
 }
 
+/** The form's "after the clone" inputs: the same options as `start user U sshkey ip … for 3d` on the command. */
+function vmOptionBlocks(): KnownBlock[] {
+  const text = (block: string, label: string, hint: string, placeholder: string): KnownBlock => ({
+    type: 'input',
+    block_id: block,
+    optional: true,
+    label: { type: 'plain_text', text: label },
+    hint: { type: 'plain_text', text: hint },
+    element: {
+      type: 'plain_text_input',
+      action_id: SLACK_IDS.value,
+      max_length: 80,
+      placeholder: { type: 'plain_text', text: placeholder },
+    },
+  });
+  return [
+    { type: 'divider' },
+    {
+      type: 'input',
+      block_id: SLACK_IDS.modalVmOptionsBlock,
+      optional: true,
+      label: { type: 'plain_text', text: 'After the clone' },
+      element: {
+        type: 'checkboxes',
+        action_id: SLACK_IDS.value,
+        options: [
+          opt('Start it and report its IP address', 'start'),
+          opt('Put my SSH key in (/clone key add)', 'sshkey'),
+        ],
+      },
+    },
+    text(SLACK_IDS.modalUserBlock, 'cloud-init user', 'The login to create, e.g. alice', 'alice'),
+    text(SLACK_IDS.modalIpBlock, 'IP address', 'dhcp, or 10.0.0.5/24 gw 10.0.0.1', 'dhcp'),
+    text(SLACK_IDS.modalLeaseBlock, 'Lease', 'How long it lives: 3d, 12h, or until a date 2027-01-15', '3d'),
+  ];
+}
+
 /** The `/clone` modal: node (dispatches an action to load templates), template, name, mode, storage, pool. */
 export function renderCloneModal(state: CloneModalState): ModalView {
   const metadata: CloneModalMetadata = { channelId: state.channelId };
@@ -171,5 +208,6 @@ export function renderCloneModal(state: CloneModalState): ModalView {
     label: { type: 'plain_text', text: 'Pool' },
     element: { type: 'plain_text_input', action_id: SLACK_IDS.value },
   });
+  blocks.push(...vmOptionBlocks());
   return withSubmit();
 }

@@ -10,6 +10,11 @@ export interface CloneModalInput {
   mode: 'full' | 'linked';
   storage?: string;
   pool?: string;
+  start?: boolean;
+  sshKey?: boolean;
+  user?: string;
+  ip?: string;
+  lease?: string;
 }
 
 /** Reads the form's state values (Slack's `{block_id: {action_id: value}}`). */
@@ -34,6 +39,17 @@ export function readCloneModal(view: ViewOutput, fallbackNode?: string): CloneMo
   if (storage !== undefined) out.storage = storage;
   const pool = text(SLACK_IDS.modalPoolBlock);
   if (pool !== undefined) out.pool = pool;
+  const checked = (get(SLACK_IDS.modalVmOptionsBlock)?.selected_options ?? []).map((o) => o.value);
+  if (checked.includes('start')) out.start = true;
+  if (checked.includes('sshkey')) out.sshKey = true;
+  for (const [block, key] of [
+    [SLACK_IDS.modalUserBlock, 'user'],
+    [SLACK_IDS.modalIpBlock, 'ip'],
+    [SLACK_IDS.modalLeaseBlock, 'lease'],
+  ] as const) {
+    const value = text(block);
+    if (value !== undefined) out[key] = value;
+  }
   return out;
 }
 

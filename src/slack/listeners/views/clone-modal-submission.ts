@@ -18,6 +18,9 @@ const BLOCKS: Record<CloneFieldName, string> = {
   name: SLACK_IDS.modalNameBlock,
   storage: SLACK_IDS.modalStorageBlock,
   pool: SLACK_IDS.modalPoolBlock,
+  user: SLACK_IDS.modalUserBlock,
+  ip: SLACK_IDS.modalIpBlock,
+  lease: SLACK_IDS.modalLeaseBlock,
 };
 const blockOf = (field: string) => BLOCKS[field as CloneFieldName] ?? SLACK_IDS.modalTemplateBlock;
 
@@ -53,7 +56,7 @@ export function cloneModalSubmission(s: SlackServices) {
     const userId = body.user.id;
     // Built from the fields themselves, each checked on its own: never joined into text and parsed again,
     // where a field holding "lab vmid 4242" would add an option. The node must also be one the form offered.
-    const built = cloneRequestFromFields(input);
+    const built = cloneRequestFromFields({ ...input, now: s.clock.now() });
     const errors: Record<string, string> = {};
     if (!built.ok) {
       for (const [field, error] of Object.entries(built.errors)) errors[blockOf(field)] = error.slice(0, 300);
