@@ -33,7 +33,11 @@ async function openForm(harness: SlackAppHarness): Promise<SimView> {
   );
 }
 
-const form = (template: string, name: string, extra: Record<string, Record<string, string>> = {}) => ({
+const form = (
+  template: string,
+  name: string,
+  extra: Record<string, Record<string, string | string[]>> = {},
+) => ({
   template: { value: template },
   name: { value: name },
   ...extra,
