@@ -1,21 +1,14 @@
-import type { WebClient } from '@slack/web-api';
-import type { SlackMessage } from '../slack/messages/slack-message.ts';
+import type { HealthChange } from '../core/health-changes.ts';
+import type { HealthReport } from '../core/health-types.ts';
 
-/** Where scheduled reports and change alerts go: one Slack message at a time, in order. */
-export interface HealthPublisher {
-  post(message: SlackMessage): Promise<void>;
-}
-
-/** Posts to HEALTH_REPORT_CHANNEL with chat.postMessage (the bot must be in the channel or have chat:write.public). */
-export function createSlackHealthPublisher(client: WebClient, channel: string): HealthPublisher {
-  return {
-    async post(message) {
-      await client.chat.postMessage({
-        channel,
-        text: message.text,
-        blocks: message.blocks,
-        unfurl_links: false,
-      });
-    },
-  };
+/**
+ * Where scheduled reports and change alerts go (implemented in `slack/`). It renders them into messages the
+ * health job keeps (as JSON) until each is posted, so a retry posts the rest in order instead of losing them.
+ */
+export interface HealthPublisher<Message = unknown> {
+  /** The whole report, as messages to post in order. */
+  renderReport(report: HealthReport): Message[];
+  /** The templates that broke or became healthy again; `first` on the first check after start-up. */
+  renderChanges(changes: readonly HealthChange[], opts: { first: boolean }): Message[];
+  post(message: Message): Promise<void>;
 }

@@ -2,16 +2,14 @@ import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { HealthReport } from '../core/health-types.ts';
 import type { Logger } from '../logger.ts';
-import { renderHealthChanges } from '../slack/messages/health-alert.ts';
-import { renderHealthReport } from '../slack/messages/health-report.ts';
-import type { SlackMessage } from '../slack/messages/slack-message.ts';
 import type { HealthPublisher } from './health-publisher.ts';
 import { HEALTH_CHECK_SCHEDULER, HEALTH_REPORT_SCHEDULER } from './health-schedules.ts';
 import { recordHealthState } from './record-health-state.ts';
 
 /** A health job's data: what is still to be posted after a failed attempt. */
 export interface HealthJobData {
-  pending?: SlackMessage[];
+  /** Rendered by the publisher, kept as JSON. */
+  pending?: unknown[];
 }
 
 /** What a health job did. */
@@ -41,11 +39,12 @@ export function createHealthProcessor(deps: HealthProcessorDeps) {
     if (messages === undefined) {
       const report = await deps.check();
       if (job.name === HEALTH_REPORT_SCHEDULER) {
-        messages = renderHealthReport(report);
+        messages = deps.publisher.renderReport(report);
       } else if (job.name === HEALTH_CHECK_SCHEDULER) {
         const recorded = await recordHealthState(deps.redis, report, deps.prefix);
         changes = recorded.changes.length;
-        messages = changes > 0 ? renderHealthChanges(recorded.changes, { first: recorded.first }) : [];
+        messages =
+          changes > 0 ? deps.publisher.renderChanges(recorded.changes, { first: recorded.first }) : [];
       } else {
         throw new Error(`unknown health job ${job.name}`);
       }
@@ -53,7 +52,7 @@ export function createHealthProcessor(deps: HealthProcessorDeps) {
     }
     let posted = 0;
     while (messages.length > 0) {
-      await deps.publisher.post(messages[0] as SlackMessage);
+      await deps.publisher.post(messages[0]);
       posted++;
       messages = messages.slice(1);
       await job.updateData({ pending: messages });

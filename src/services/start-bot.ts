@@ -1,7 +1,6 @@
 import type { Server } from 'node:http';
 import type { App } from '@slack/bolt';
 import { createHealthCheck } from '../health/create-health-check.ts';
-import { healthSubcommand } from '../health/health-subcommand.ts';
 import { scrubSecrets } from '../ops/run-readiness-checks.ts';
 import { type OpsServer, serveOpsRoutes } from '../ops/serve-ops-routes.ts';
 import { createSshKeyStore } from '../requests/ssh-key-store.ts';
@@ -10,6 +9,7 @@ import { checkAppToken } from '../slack/check-app-token.ts';
 import { createSlackApp } from '../slack/create-slack-app.ts';
 import { createSocketReceiver } from '../slack/create-socket-receiver.ts';
 import { createDeliveryGuard } from '../slack/delivery-guard.ts';
+import { healthSubcommand } from '../slack/listeners/commands/health-subcommand.ts';
 import { slackRequestService } from '../slack/slack-request-service.ts';
 import { trackSocketState } from '../slack/socket-state.ts';
 import { startExpirySweeper } from '../slack/start-expiry-sweeper.ts';

@@ -3,7 +3,6 @@ import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { DEFAULT_MAX_LEASE_MS } from '../core/lease.ts';
 import { createHealthWorker, type HealthWorker } from '../health/create-health-worker.ts';
-import { createSlackHealthPublisher, type HealthPublisher } from '../health/health-publisher.ts';
 import { type CloneWorker, createCloneWorker } from '../jobs/clone-worker.ts';
 import { startRedeliverySweeper } from '../jobs/start-redelivery-sweeper.ts';
 import { createRepairWorker } from '../repair/create-repair-worker.ts';
@@ -11,6 +10,7 @@ import type { RepairJobData } from '../repair/repair-queue.ts';
 import { DEFAULT_PREFIX } from '../requests/request-keys.ts';
 import { boltLogger } from '../slack/bolt-logger.ts';
 import { createDeliveryOutbox, type DeliveryOutbox } from '../slack/delivery-outbox.ts';
+import { createSlackHealthPublisher } from '../slack/health-publisher.ts';
 import { createSharedTokenBucket } from '../slack/shared-token-bucket.ts';
 import { createSlackLeaseNotifier } from '../slack/slack-lease-notifier.ts';
 import { createVmPreparer } from '../vm/create-vm-preparer.ts';
@@ -43,12 +43,12 @@ export async function startWorker(
     logger: boltLogger(logger),
     fetch: adapters.slackFetch,
   };
-  // Without a channel the health worker still runs: it removes schedules an earlier config registered.
-  const healthChannel = adapters.healthConfig.channel;
-  const publisher: HealthPublisher =
-    healthChannel !== undefined
-      ? createSlackHealthPublisher(new WebClient(config.slack.botToken, slack), healthChannel)
-      : { post: async () => undefined };
+  // Without a channel the health worker still runs (posting nothing): it removes schedules an earlier config
+  // registered.
+  const publisher = createSlackHealthPublisher(
+    new WebClient(config.slack.botToken, slack),
+    adapters.healthConfig.channel,
+  );
   const healthWorker = await createHealthWorker({
     connection: workerRedis,
     proxmox: adapters.proxmox,

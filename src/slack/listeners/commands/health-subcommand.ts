@@ -1,10 +1,10 @@
-import type { HealthReport } from '../core/health-types.ts';
-import type { Logger } from '../logger.ts';
-import type { CloneSubcommand } from '../slack/listeners/commands/subcommand-types.ts';
-import { renderNotice } from '../slack/messages/error-message.ts';
-import { renderHealthReport } from '../slack/messages/health-report.ts';
-import { escapeMrkdwn } from '../slack/messages/slack-limits.ts';
-import { parseRepairArgs, submitRepair } from '../slack/submit-repair.ts';
+import type { HealthReport } from '../../../core/health-types.ts';
+import type { Logger } from '../../../logger.ts';
+import { renderNotice } from '../../messages/error-message.ts';
+import { renderHealthReport } from '../../messages/health-report.ts';
+import { escapeMrkdwn } from '../../messages/slack-limits.ts';
+import { parseRepairArgs, submitRepair } from '../../submit-repair.ts';
+import type { CloneSubcommand } from './subcommand-types.ts';
 
 /** A response_url takes 5 posts: one for "checking…", four for the report. */
 const MAX_PARTS = 4;
