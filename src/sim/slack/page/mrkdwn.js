@@ -13,6 +13,7 @@ const EMOJI = {
   no_entry_sign: '🚫',
   stopwatch: '⏱️',
   gear: '⚙️',
+  hammer_and_wrench: '🛠️',
   information_source: 'ℹ️',
   bulb: '💡',
   wastebasket: '🗑️',
