@@ -1,4 +1,5 @@
 import { CLONEBOT_TAG, checkOurs } from '../core/vm-record.ts';
+import { mapWithConcurrency } from '../health/map-with-concurrency.ts';
 import { ProxmoxApiError } from '../proxmox/errors.ts';
 import type { ClusterVm } from '../proxmox/types.ts';
 import type { OurVm, StrangerVm, VmLifecycleProxmox } from './types.ts';
@@ -21,8 +22,8 @@ export async function findOurVms(
   const tagged = vms.filter((vm) => vm.tags?.includes(CLONEBOT_TAG));
   const ours: OurVm[] = [];
   const strangers: StrangerVm[] = [];
-  for (const vm of tagged) {
-    const found = await readOne(proxmox, vm);
+  // A few reads in flight: 500 configs one after another would take ~10 s on a real cluster.
+  for (const found of await mapWithConcurrency(tagged, 8, (vm) => readOne(proxmox, vm))) {
     if (found === undefined) continue;
     if ('why' in found) strangers.push(found);
     else ours.push(found);
