@@ -33,7 +33,9 @@ export function diagnose(e: DiagnosisEvidence): Diagnosis {
 
 /** The last LOG_TAIL_LINES lines, progress runs condensed to their last line, without `no content`. */
 export function logTail(lines: readonly string[] | undefined): string[] {
-  return condenseTaskLog((lines ?? []).filter((l) => l !== 'no content')).slice(-LOG_TAIL_LINES);
+  // Proxmox's placeholders for an empty log and a log it cannot find (pve-common dump_logfile) are no evidence.
+  const real = (lines ?? []).filter((l) => l !== 'no content' && !/^unable to open file - /.test(l));
+  return condenseTaskLog(real).slice(-LOG_TAIL_LINES);
 }
 
 /** `boot disk scsi0 (local-lvm:base-112-disk-0, 32.0 GiB)` or what is missing. */

@@ -156,6 +156,14 @@ describe('diagnose', () => {
     expect(diagnose({ reason: 'task-failed', taskLog: chatty }).taskLogTail).toEqual(chatty.slice(-20));
   });
 
+  it('leaves Proxmox placeholders out of the log tail', () => {
+    const d = diagnose({
+      reason: 'task-failed',
+      taskLog: ['unable to open file - No such file or directory', 'no content', 'TASK ERROR: boom'],
+    });
+    expect(d.taskLogTail).toEqual(['TASK ERROR: boom']);
+  });
+
   it('words a cancel as its own headline', () => {
     const d = diagnose({
       reason: 'cancelled',

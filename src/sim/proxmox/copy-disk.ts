@@ -4,6 +4,7 @@ import { progressLine } from './format-bytes.ts';
 import type { CloneFault } from './sim-faults.ts';
 import type { SimState } from './sim-state.ts';
 import { LockTimeoutError, type StorageLocks } from './storage-locks.ts';
+import type { PveVersion } from './types.ts';
 
 /** What the clone worker runs with. */
 export interface CloneWorkerContext {
@@ -16,6 +17,8 @@ export interface CloneWorkerContext {
   storageAllocMs: number;
   /** How long freeing one volume takes in a failed clone's cleanup (simulated ms). */
   volumeFreeMs: number;
+  /** The release line played (the clone log differs a little). */
+  pveVersion: PveVersion;
   /** Aborted when the simulator closes. */
   closing: AbortSignal;
 }

@@ -117,10 +117,11 @@ export async function handleRequest(p: Pipeline, req: IncomingMessage, res: Serv
       if (!res.writableEnded) res.destroy();
       return;
     }
-    if (err instanceof ApiError) sendError(res, err);
+    const body = { message: ctx.errorBodyMessage };
+    if (err instanceof ApiError) sendError(res, err, body);
     else {
       ctx.logger?.error({ err, method, path }, 'simulator request failed');
-      sendError(res, new ApiError(500, `${(err as Error).message ?? err}\n`));
+      sendError(res, new ApiError(500, `${(err as Error).message ?? err}\n`), body);
     }
   }
 }

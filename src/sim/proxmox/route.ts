@@ -5,6 +5,7 @@ import type { Principal } from './sim-auth.ts';
 import type { SimFaults } from './sim-faults.ts';
 import type { SimState } from './sim-state.ts';
 import type { StorageLocks } from './storage-locks.ts';
+import type { PveVersion } from './types.ts';
 
 /** Everything a route handler may use. */
 export interface SimContext {
@@ -21,6 +22,9 @@ export interface SimContext {
   /** How long freeing one volume takes in a failed clone's cleanup (Ceph `rbd rm`, NFS: seconds). */
   volumeFreeMs: number;
   closing: AbortSignal;
+  /** The release line played, and whether error bodies carry `message`. */
+  pveVersion: PveVersion;
+  errorBodyMessage: boolean;
   /** The node the API is reached on (`local: 1`). */
   apiNode?: string;
   logger?: Logger;

@@ -67,7 +67,15 @@ export const clusterRoutes: Route[] = [
   {
     method: 'GET',
     pattern: '/version',
-    handle: () => ({ data: { version: '9.1.4', release: '9.1', repoid: '5b4f6e2a' } }),
+    // The first releases with the unified `Authentication failed!` (8.4.17, 9.1.5), or the ones before.
+    handle: (ctx) => {
+      const fresh = ctx.faults.authWording() === 'new';
+      const data =
+        ctx.pveVersion === '8.4'
+          ? { version: fresh ? '8.4.17' : '8.4.16', release: '8.4', repoid: 'c8c39014' }
+          : { version: fresh ? '9.1.5' : '9.1.4', release: '9.1', repoid: '80cf92a6' };
+      return { data };
+    },
   },
   {
     method: 'GET',

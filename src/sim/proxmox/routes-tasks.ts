@@ -52,7 +52,16 @@ export const taskRoutes: Route[] = [
     method: 'GET',
     pattern: '/nodes/{node}/tasks/{upid}/log',
     handle: (ctx, { path, params }) => {
-      const task = findTask(ctx, path.node as string, path.upid as string);
+      const upid = path.upid as string;
+      if (!UPID_RE.test(upid)) throw paramError({ upid: 'unable to parse worker upid' });
+      const task = ctx.state.tasks.get(upid);
+      // pve-manager read_task_log does not check that the task exists: pve-common `dump_logfile` answers a
+      // missing file (an unknown UPID, or one of another node) with one line, `unable to open file - $!`.
+      if (!task || task.node !== path.node)
+        return {
+          data: [{ n: 1, t: 'unable to open file - No such file or directory' }],
+          extra: { total: 1 },
+        };
       const { lines, total } = readTaskLog(task, intParam(params, 'start', 0), intParam(params, 'limit', 50));
       return { data: lines, extra: { total } };
     },

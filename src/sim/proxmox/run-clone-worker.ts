@@ -118,6 +118,9 @@ export async function runCloneWorker(
         );
         if (state.storages.get(storage)?.type.startsWith('lvm'))
           log(`  Logical volume "${volname.split('/').pop()}" created.`);
+        // qemu-server `clone_disk` on PVE 9 (commit 473b6774, not in stable-bookworm / 8.4) names the new volume;
+        // on 8.4 a ZFS or RBD clone's log never names the new VMID.
+        if (full && ctx.pveVersion === '9') log(`allocated target volume '${storage}:${volname}'`);
         if (fault('hang') && (withProgress || !drives.some((x) => copiesWithProgress(plan, x)))) {
           if (withProgress) log(progressLine(0, d.size));
           await new Promise((_resolve, reject) =>

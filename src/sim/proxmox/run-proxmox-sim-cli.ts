@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scaledClock, systemClock } from '../../clock.ts';
 import { type ProxmoxSim, startProxmoxSim } from './start-proxmox-sim.ts';
+import type { PveVersion } from './types.ts';
 
 /** Parsed `sim proxmox` arguments. */
 export interface ProxmoxSimCliArgs {
@@ -10,11 +11,12 @@ export interface ProxmoxSimCliArgs {
   scale: number;
   host: string;
   caFile?: string;
+  pveVersion: PveVersion;
 }
 
-/** Parses `[--port N] [--scale N] [--host H] [--ca-file PATH]`; throws with one clear line on bad input. */
+/** Parses `[--port N] [--scale N] [--host H] [--ca-file PATH] [--pve-version 8.4|9]`; throws with one clear line on bad input. */
 export function parseProxmoxSimArgs(args: string[]): ProxmoxSimCliArgs {
-  const out: ProxmoxSimCliArgs = { port: 8006, scale: 1, host: '127.0.0.1' };
+  const out: ProxmoxSimCliArgs = { port: 8006, scale: 1, host: '127.0.0.1', pveVersion: '9' };
   for (let i = 0; i < args.length; i++) {
     const flag = args[i] as string;
     const [name, inline] = flag.includes('=') ? flag.split(/=(.*)/s) : [flag, undefined];
@@ -32,7 +34,14 @@ export function parseProxmoxSimArgs(args: string[]): ProxmoxSimCliArgs {
       out.scale = n;
     } else if (name === '--host') out.host = value;
     else if (name === '--ca-file') out.caFile = value;
-    else throw new Error(`unknown option '${name}' (use --port N, --scale N, --host H, --ca-file PATH)`);
+    else if (name === '--pve-version') {
+      if (value !== '8.4' && value !== '9')
+        throw new Error(`--pve-version must be 8.4 or 9 (got '${value}')`);
+      out.pveVersion = value;
+    } else
+      throw new Error(
+        `unknown option '${name}' (use --port N, --scale N, --host H, --ca-file PATH, --pve-version 8.4|9)`,
+      );
   }
   return out;
 }
@@ -47,10 +56,13 @@ export async function runProxmoxSimCli(args: string[], out: (line: string) => vo
     port: a.port,
     host: a.host,
     clock: a.scale === 1 ? systemClock : scaledClock(a.scale),
+    pveVersion: a.pveVersion,
   });
   const caFile = a.caFile ?? join(tmpdir(), `pve-clonebot-sim-ca-${sim.port}.pem`);
   await writeFile(caFile, sim.caPem, { mode: 0o644 });
-  out(`Proxmox VE simulator listening on ${sim.url} (time x${a.scale}; demo cluster pve1, pve2, pve3)`);
+  out(
+    `Proxmox VE ${a.pveVersion} simulator listening on ${sim.url} (time x${a.scale}; demo cluster pve1, pve2, pve3)`,
+  );
   out('Point pve-clonebot at it with:');
   out(`export PROXMOX_URL=${sim.url}`);
   out(`export PROXMOX_TOKEN_ID='${sim.token.id}'`);

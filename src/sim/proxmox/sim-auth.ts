@@ -44,8 +44,11 @@ export class SimAuth {
       if (!m) throw unauthorized('No ticket');
       const [, user = '', tokenName = '', secret = ''] = m;
       const token = this.tokens.find((t) => t.id === `${user}!${tokenName}`);
-      if (!token) throw unauthorized(`no such token '${tokenName}' for user '${user}'`);
-      if (token.secret !== secret) throw unauthorized('invalid token value!');
+      // pve-manager PVE/HTTPServer.pm since 8.4.17 / 9.1.5 (`http server: unify error message in case of auth
+      // failure`): every token or ticket failure is `Authentication failed!`; before, verify_token's own words.
+      const fail = (old: string) => unauthorized(this.wording === 'old' ? old : 'Authentication failed!');
+      if (!token) throw fail(`no such token '${tokenName}' for user '${user}'`);
+      if (token.secret !== secret) throw fail('invalid token value!');
       return { user, tokenid: tokenName, kind: 'token' };
     }
     const cookie = readCookie(headers.cookie, 'PVEAuthCookie');

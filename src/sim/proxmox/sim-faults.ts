@@ -152,6 +152,11 @@ export class SimFaults {
     this.auth.expireAll();
   }
 
+  /** The 401 wording now played. */
+  authWording(): 'old' | 'new' {
+    return this.auth.wording;
+  }
+
   /** Switches the bad-ticket 401 wording: 'old' (≤ 9.1.4) or 'new' (≥ 9.1.5). */
   ticketErrorWording(wording: 'old' | 'new'): void {
     this.auth.wording = wording;

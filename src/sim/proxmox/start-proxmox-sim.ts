@@ -94,6 +94,8 @@ export async function startProxmoxSim(options: ProxmoxSimOptions = {}): Promise<
     bootMs: options.bootMs ?? 2000,
     agentStartMs: options.agentStartMs ?? 20_000,
     volumeFreeMs: options.volumeFreeMs ?? 100,
+    pveVersion: options.pveVersion ?? '9',
+    errorBodyMessage: options.errorBodyMessage ?? true,
     closing: closing.signal,
   };
   if (options.apiNode !== undefined) ctx.apiNode = options.apiNode;

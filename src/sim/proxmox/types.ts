@@ -60,6 +60,9 @@ export interface SimUser {
   password: string;
 }
 
+/** The release lines the simulator can play. */
+export type PveVersion = '8.4' | '9';
+
 /** Options of startProxmoxSim; every duration is in simulated milliseconds of `clock`. */
 export interface ProxmoxSimOptions {
   clock?: Clock;
@@ -92,7 +95,17 @@ export interface ProxmoxSimOptions {
   ticketLifetimeMs?: number;
   /** How long a request to an offline node takes before it answers 595. */
   offlineDelayMs?: number;
-  /** 401 wording for a bad ticket: 'old' (≤ 9.1.4) `permission denied - invalid PVE ticket`, 'new' `Authentication failed!`. */
+  /**
+   * The release line played (default '9'): `/version`, and where they differ the clone log (PVE 9's qemu-server
+   * logs `allocated target volume '<volid>'` after each new volume, 8.4's does not).
+   */
+  pveVersion?: PveVersion;
+  /** Error bodies carry `message` (pve-http-server ≥ 5.2, default); false plays an older server: reason phrase only. */
+  errorBodyMessage?: boolean;
+  /**
+   * 401 wording: 'new' (PVE ≥ 8.4.17 / ≥ 9.1.5, default) `Authentication failed!` for every bad token or ticket;
+   * 'old' `permission denied - invalid PVE ticket`, `invalid token value!`, `no such token …`.
+   */
   ticketErrorWording?: 'old' | 'new';
   /** How long a `qmstart` task takes to bring a VM up (default 2 s). */
   bootMs?: number;

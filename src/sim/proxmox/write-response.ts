@@ -19,7 +19,7 @@ export function sendData(res: ServerResponse, data: unknown, extra: Record<strin
 }
 
 /** An error: status + first-line reason; body `{"data":null[,"errors"],"message":"…\n"}` unless bare. */
-export function sendError(res: ServerResponse, err: ApiError): void {
+export function sendError(res: ServerResponse, err: ApiError, shape = { message: true }): void {
   if (err.bare) {
     res.writeHead(err.status, reasonPhrase(err.message), { 'Content-Length': 0 });
     res.end();
@@ -27,7 +27,8 @@ export function sendError(res: ServerResponse, err: ApiError): void {
   }
   const payload: Record<string, unknown> = { data: null };
   if (err.errors) payload.errors = err.errors;
-  payload.message = err.message;
+  // pve-http-server ≥ 5.2 (`fix #6503: return api handler errors in the json body`, Jan 2025) adds `message`.
+  if (shape.message) payload.message = err.message;
   const body = JSON.stringify(payload);
   res.writeHead(err.status, reasonPhrase(err.message), {
     'Content-Type': JSON_CONTENT_TYPE,

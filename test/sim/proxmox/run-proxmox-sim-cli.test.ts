@@ -13,7 +13,7 @@ test('starts the simulator, writes the CA file and prints the environment to use
   );
   try {
     expect(lines[0]).toBe(
-      `Proxmox VE simulator listening on ${sim.url} (time x60; demo cluster pve1, pve2, pve3)`,
+      `Proxmox VE 9 simulator listening on ${sim.url} (time x60; demo cluster pve1, pve2, pve3)`,
     );
     expect(lines).toContain(`export PROXMOX_URL=${sim.url}`);
     expect(lines).toContain("export PROXMOX_TOKEN_ID='clonebot@pve!slack'");
@@ -27,12 +27,16 @@ test('starts the simulator, writes the CA file and prints the environment to use
 });
 
 test('arguments: defaults, --flag=value, and one clear line for bad input', () => {
-  expect(parseProxmoxSimArgs([])).toEqual({ port: 8006, scale: 1, host: '127.0.0.1' });
-  expect(parseProxmoxSimArgs(['--port=9006', '--scale', '300'])).toEqual({
+  expect(parseProxmoxSimArgs([])).toEqual({ port: 8006, scale: 1, host: '127.0.0.1', pveVersion: '9' });
+  expect(parseProxmoxSimArgs(['--port=9006', '--scale', '300', '--pve-version', '8.4'])).toEqual({
     port: 9006,
     scale: 300,
     host: '127.0.0.1',
+    pveVersion: '8.4',
   });
+  expect(() => parseProxmoxSimArgs(['--pve-version', '7.4'])).toThrow(
+    "--pve-version must be 8.4 or 9 (got '7.4')",
+  );
   expect(() => parseProxmoxSimArgs(['--port', 'x'])).toThrow("--port must be 0..65535 (got 'x')");
   expect(() => parseProxmoxSimArgs(['--scale', '0'])).toThrow("--scale must be a positive number (got '0')");
   expect(() => parseProxmoxSimArgs(['--scale'])).toThrow('--scale needs a value');

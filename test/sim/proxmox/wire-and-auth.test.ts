@@ -24,7 +24,8 @@ describe('wire format', () => {
     expect(a.status).toBe(200);
     expect(a.reason).toBe('OK');
     expect(a.contentType).toBe('application/json;charset=UTF-8');
-    expect(a.json).toEqual({ data: { version: '9.1.4', release: '9.1', repoid: expect.any(String) } });
+    // The default plays PVE 9 at its first release with the unified `Authentication failed!` (pve-manager 9.1.5).
+    expect(a.json).toEqual({ data: { version: '9.1.5', release: '9.1', repoid: expect.any(String) } });
   });
 
   test('an unknown method answers 501 with the message in the reason phrase and the body', async () => {
@@ -58,19 +59,32 @@ describe('API tokens', () => {
     expect(sim.token.secret).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  test('a wrong secret is a bodiless 401 `invalid token value!`, delayed 3 s of simulated time', async () => {
+  // pve-manager PVE/HTTPServer.pm auth_handler since 8.4.17 / 9.1.5: every token failure says the same.
+  test('a wrong secret is a bodiless 401 `Authentication failed!`, delayed 3 s of simulated time', async () => {
     const before = clock.now();
     const a = await call(sim, 'GET', '/nodes', { auth: { header: `PVEAPIToken=${sim.token.id}=wrong` } });
     expect(a.status).toBe(401);
-    expect(a.reason).toBe('invalid token value!');
+    expect(a.reason).toBe('Authentication failed!');
     expect(a.text).toBe('');
     expect(clock.now() - before).toBeGreaterThanOrEqual(3000);
   });
 
-  test('no credentials: 401 `No ticket`; an unknown token names it', async () => {
+  test('no credentials: 401 `No ticket`; an unknown token: `Authentication failed!` (before 8.4.17/9.1.5 named)', async () => {
     expect((await call(sim, 'GET', '/nodes', { auth: 'none' })).reason).toBe('No ticket');
-    const a = await call(sim, 'GET', '/nodes', { auth: { header: 'PVEAPIToken=clonebot@pve!other=x' } });
-    expect([a.status, a.reason]).toEqual([401, "no such token 'other' for user 'clonebot@pve'"]);
+    const other = { auth: { header: 'PVEAPIToken=clonebot@pve!other=x' } } as const;
+    expect((await call(sim, 'GET', '/nodes', other)).reason).toBe('Authentication failed!');
+    sim.faults.ticketErrorWording('old');
+    try {
+      const a = await call(sim, 'GET', '/nodes', other);
+      expect([a.status, a.reason]).toEqual([401, "no such token 'other' for user 'clonebot@pve'"]);
+      const wrong = await call(sim, 'GET', '/nodes', {
+        auth: { header: `PVEAPIToken=${sim.token.id}=wrong` },
+      });
+      expect(wrong.reason).toBe('invalid token value!');
+      expect((await call(sim, 'GET', '/version')).json.data.version).toBe('9.1.4');
+    } finally {
+      sim.faults.ticketErrorWording('new');
+    }
   });
 
   test('token requests need no CSRF token, also for POST', async () => {

@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CloneResult } from '../../src/core/types.ts';
+import type { PveVersion } from '../../src/sim/proxmox/types.ts';
+import { call } from '../sim/proxmox/sim-http.ts';
+import { type CloneHarness, cloneRequest, startCloneHarness } from './clone-harness.ts';
+
+const failed = (r: CloneResult) => {
+  if (r.ok) throw new Error(`clone unexpectedly succeeded: VM ${r.vmid}`);
+  return r;
+};
+
+// The clone scenarios against both release lines the simulator plays (issue 13 item 7): PVE 8.4's clone log
+// never names the new volume on RBD/ZFS, PVE 9's does (`allocated target volume`); the product needs neither.
+describe.each(['8.4', '9'] as PveVersion[])('the clone engine against PVE %s', (version) => {
+  let h: CloneHarness;
+  beforeAll(async () => {
+    h = await startCloneHarness({ sim: { pveVersion: version } });
+  });
+  afterAll(() => h.close());
+
+  it('/version reports the release line', async () => {
+    const v = (await fetchVersion(h)) as { release: string };
+    expect(v.release).toBe(version === '8.4' ? '8.4' : '9.1');
+  });
+
+  it('a full clone on shared storage to another node: progress by disk, verified on the target', async () => {
+    const phases: string[] = [];
+    const disks = new Set<string>();
+    const r = await h.engine.cloneVmFromTemplate(
+      cloneRequest(9100, `moved-${version}`, 'pve1', { target: 'pve2' }),
+      {
+        onProgress: (p) => {
+          phases.push(p.phase);
+          if (p.disk !== undefined) disks.add(p.disk);
+        },
+      },
+    );
+    expect(r).toMatchObject({ ok: true, node: 'pve2', bootDisk: 'scsi0' });
+    expect(disks).toContain('scsi0');
+    expect(phases.at(-1)).toBe('verifying-clone');
+    const log = h.sim.task((r as { upid: string }).upid)?.log ?? [];
+    expect(log.some((l) => l.startsWith('allocated target volume'))).toBe(version === '9');
+  });
+
+  it('a linked clone, and a stop mid-copy reported as a cancel with Proxmox’s cleanup', async () => {
+    expect(
+      (await h.engine.cloneVmFromTemplate(cloneRequest(112, `linked-${version}`, 'pve1', { mode: 'linked' })))
+        .ok,
+    ).toBe(true);
+    const controller = new AbortController();
+    const stopping = h.engine.cloneVmFromTemplate(cloneRequest(112, `stopped-${version}`, 'pve1'), {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.percent !== undefined) controller.abort(new Error('cancelled'));
+      },
+    });
+    const r = failed(await stopping);
+    expect(r.diagnosis.reason).toBe('cancelled');
+    expect(r.diagnosis.summary).toMatch(/cancelled: Proxmox stopped the task \(interrupted by signal\)$/);
+  });
+
+  it('a refused credential reads as credentials, in the wording of this release line', async () => {
+    const good = h.sim.token.secret;
+    h.sim.token.secret = 'wrong';
+    try {
+      const r = failed(await h.engine.cloneVmFromTemplate(cloneRequest(112, `denied-${version}`, 'pve1')));
+      expect(r.diagnosis.reason).toBe('permission-denied');
+      expect(r.diagnosis.summary).toMatch(/^Proxmox rejected the bot's credentials/);
+      expect(r.diagnosis.summary).toContain('Authentication failed!');
+    } finally {
+      h.sim.token.secret = good;
+    }
+  });
+});
+
+// Before pve-http-server 5.2 (`fix #6503`, Jan 2025) error bodies carry no `message`: the reason phrase has it.
+describe('an older API server without `message` in error bodies', () => {
+  let h: CloneHarness;
+  beforeAll(async () => {
+    h = await startCloneHarness({ sim: { pveVersion: '8.4', errorBodyMessage: false } });
+  });
+  afterAll(() => h.close());
+
+  it('a refusal is still explained from the reason phrase', async () => {
+    h.sim.faults.denyPrivilege('/storage/local-lvm', 'Datastore.AllocateSpace');
+    try {
+      const r = failed(await h.engine.cloneVmFromTemplate(cloneRequest(112, 'old-server', 'pve1')));
+      expect(r.diagnosis.summary).toBe(
+        "The bot's Proxmox user lacks Datastore.AllocateSpace on /storage/local-lvm",
+      );
+    } finally {
+      h.sim.faults.clear();
+    }
+  });
+});
+
+async function fetchVersion(h: CloneHarness): Promise<unknown> {
+  return (await call(h.sim, 'GET', '/version')).json.data;
+}
