@@ -1,11 +1,12 @@
-import type { StorageInfo, VmConfig } from '../proxmox/types.ts';
 import { describeDisk, inspectDisks } from './boot-disk.ts';
 import { condenseTaskLog } from './condense-task-log.ts';
 import type { DiagnosisEvidence } from './diagnosis-evidence.ts';
 import { explainFailure } from './explain-failure.ts';
 import { formatBytes } from './format.ts';
+import type { StorageInfo } from './storage-types.ts';
 import { LOG_TAIL_LINES } from './task-progress.ts';
 import type { Diagnosis } from './types.ts';
+import type { VmConfig } from './vm-types.ts';
 
 /** Config keys whose values are secrets (cloud-init password, keys): never shown. */
 const SECRET_KEYS = /^(cipassword|sshkeys)$/i;

@@ -1,6 +1,7 @@
-import type { StorageInfo, VmConfig } from '../proxmox/types.ts';
 import type { CloneErrorClass } from './clone-error.ts';
+import type { StorageInfo } from './storage-types.ts';
 import type { CloneRequest, FailureReason } from './types.ts';
+import type { VmConfig } from './vm-types.ts';
 
 /** Everything known when a clone fails; diagnose() turns it into a Diagnosis. All fields but reason optional. */
 export interface DiagnosisEvidence {

@@ -1,5 +1,6 @@
-import type { StorageInfo, VmConfig } from '../proxmox/types.ts';
 import type { DiskProblemCode } from './boot-disk.ts';
+import type { StorageInfo } from './storage-types.ts';
+import type { VmConfig } from './vm-types.ts';
 
 /** error: clones fail or give a broken VM; warning: works but needs a look; info: for the record. */
 export type Severity = 'error' | 'warning' | 'info';

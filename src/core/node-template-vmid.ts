@@ -1,4 +1,4 @@
-import type { ClusterStatus } from '../proxmox/types.ts';
+import type { ClusterStatus } from './cluster-types.ts';
 import { MAX_VMID } from './template-ref.ts';
 
 /** Where node-specific template VMIDs start: node N's templates are 9000 + N*100 + base (base 0–99). */

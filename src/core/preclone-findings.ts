@@ -1,7 +1,7 @@
-import type { VmConfig } from '../proxmox/types.ts';
 import type { Finding } from './health-types.ts';
 import { diskFindings, finding, type TemplateSubject, templateLabel } from './template-findings.ts';
 import type { FailureReason } from './types.ts';
+import type { VmConfig } from './vm-types.ts';
 
 /** The pre-clone check: the same disk rules as the health report, plus "is a template" and "not locked now". */
 export function findingsForPreclone(config: VmConfig, subject: TemplateSubject = {}): Finding[] {

@@ -1,4 +1,3 @@
-import type { StorageInfo, VmConfig } from '../proxmox/types.ts';
 import { inspectDisks } from './boot-disk.ts';
 import { formatBytes } from './format.ts';
 import type { TemplateHealth } from './health-types.ts';
@@ -10,6 +9,8 @@ import type {
   RepairSource,
   RepairStep,
 } from './repair-types.ts';
+import type { StorageInfo } from './storage-types.ts';
+import type { VmConfig } from './vm-types.ts';
 
 const refuse = (code: RepairRefusalCode, message: string, details: string[] = []): RepairPlanResult => ({
   ok: false,

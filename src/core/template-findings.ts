@@ -1,7 +1,8 @@
-import type { StorageInfo, VmConfig } from '../proxmox/types.ts';
 import { type DiskInspection, inspectDisks } from './boot-disk.ts';
 import { formatBytes, formatDuration } from './format.ts';
 import type { Finding, FindingCode, Severity } from './health-types.ts';
+import type { StorageInfo } from './storage-types.ts';
+import type { VmConfig } from './vm-types.ts';
 
 /** Which template a finding is about, for ids and fixes. `base` makes fixes say "recreate … from base N". */
 export interface TemplateSubject {

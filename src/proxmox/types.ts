@@ -3,83 +3,13 @@
  * Only `src/proxmox/` talks HTTP to Proxmox; everything else receives a `ProxmoxClient`.
  */
 
-/** A VM config as Proxmox returns it: `scsi0: 'local-lvm:base-9000-disk-0,size=32G'`, `template: 1`, `lock: 'clone'`. */
-export type VmConfig = Record<string, string | number>;
+// The domain types live in src/core/ (pure); re-exported here so the adapter's callers keep one import.
+import type { ClusterStatus, NodeInfo } from '../core/cluster-types.ts';
+import type { StorageInfo } from '../core/storage-types.ts';
+import type { ClusterTask, TaskLog, TaskStatus } from '../core/task-types.ts';
+import type { ClusterVm, VmConfig } from '../core/vm-types.ts';
 
-/** One VM (or template) from GET /cluster/resources?type=vm. `name`/`status`/`template` lag ~10 s behind; `lock` does not. */
-export interface ClusterVm {
-  vmid: number;
-  node: string;
-  name?: string;
-  /** running | stopped | unknown (unknown for ~10 s after a VM appears) */
-  status: string;
-  template: boolean;
-  lock?: string;
-  maxdisk?: number;
-  pool?: string;
-  /** The config's tags (`clonebot;owner-alice` → ['clonebot', 'owner-alice']), read from the config like `lock`. */
-  tags?: string[];
-}
-
-/** One node from GET /nodes. */
-export interface NodeInfo {
-  node: string;
-  status: 'online' | 'offline' | 'unknown';
-}
-
-/** GET /cluster/status. A standalone host has no `cluster` entry and one node with `nodeid: 0`. */
-export interface ClusterStatus {
-  cluster?: { name: string; quorate: boolean; nodes: number };
-  nodes: { name: string; nodeid: number; online: boolean; local: boolean; ip?: string }[];
-}
-
-/** One storage from GET /nodes/{node}/storage. Sizes are bytes. */
-export interface StorageInfo {
-  storage: string;
-  type: string;
-  content: string[];
-  enabled: boolean;
-  active: boolean;
-  shared: boolean;
-  total?: number;
-  used?: number;
-  avail?: number;
-  /**
-   * Why `enabled` is false, from storage.cfg (GET /storage): `disable 1`, or a `nodes` list without this node.
-   * The node listing says `enabled: 0` for both (pve-storage `storage_info`). Absent when unknown.
-   */
-  unavailable?: { reason: 'disabled' } | { reason: 'not-on-node'; nodes: string[] };
-}
-
-/** GET /nodes/{node}/tasks/{upid}/status. `exitstatus` only when stopped: 'OK', 'WARNINGS: N', or the error text. */
-export interface TaskStatus {
-  upid: string;
-  node: string;
-  type: string;
-  id: string;
-  user: string;
-  starttime: number;
-  status: 'running' | 'stopped';
-  exitstatus?: string;
-}
-
-/** One entry of GET /cluster/tasks (recent and running tasks, cluster-wide). `status` is the exit status once ended. */
-export interface ClusterTask {
-  upid: string;
-  node: string;
-  type: string;
-  id: string;
-  user: string;
-  starttime: number;
-  endtime?: number;
-  status?: string;
-}
-
-/** GET /nodes/{node}/tasks/{upid}/log: `n` is 1-based; `total` is the number of lines so far. */
-export interface TaskLog {
-  lines: { n: number; t: string }[];
-  total: number;
-}
+export type { ClusterStatus, ClusterTask, ClusterVm, NodeInfo, StorageInfo, TaskLog, TaskStatus, VmConfig };
 
 /** POST /nodes/{node}/qemu/{vmid}/clone in our terms. `full` is always sent explicitly (templates default to linked). */
 export interface CloneParams {
