@@ -36,6 +36,8 @@ export const repairJobId = (base: number, node: string) => `repair-${base}-${nod
 export interface RepairQueue {
   /** Enqueues unless a job for that copy waits or runs: then its status (the last progress line). */
   enqueue(data: RepairJobData): Promise<{ queued: true; jobId: string } | { queued: false; status: string }>;
+  /** The status of the copy's repair while one waits or runs; undefined when none does. */
+  status(base: number, node: string): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
@@ -54,22 +56,25 @@ export function createRepairQueue(
       removeOnFail: { age: 86_400 },
     },
   });
+  const statusOf = async (base: number, node: string) => {
+    const existing = await queue.getJob(repairJobId(base, node));
+    if (!existing) return undefined;
+    const state = await existing.getState();
+    if (state === 'completed' || state === 'failed') return { existing, status: undefined };
+    const p = existing.progress as { message?: string } | number | undefined;
+    const line = typeof p === 'object' && p?.message ? p.message : 'waiting for a worker';
+    const status = `the repair of base ${base} on ${node} is already ${state === 'active' ? 'running' : state}, asked by <@${existing.data.requestedBy}>: ${line}`;
+    return { existing, status };
+  };
   return {
+    async status(base, node) {
+      return (await statusOf(base, node))?.status;
+    },
     async enqueue(data) {
       const jobId = repairJobId(data.base, data.node);
-      const existing = await queue.getJob(jobId);
-      if (existing) {
-        const state = await existing.getState();
-        if (state !== 'completed' && state !== 'failed') {
-          const p = existing.progress as { message?: string } | number | undefined;
-          const line = typeof p === 'object' && p?.message ? p.message : 'waiting for a worker';
-          return {
-            queued: false,
-            status: `the repair of base ${data.base} on ${data.node} is already ${state === 'active' ? 'running' : state}, asked by <@${existing.data.requestedBy}>: ${line}`,
-          };
-        }
-        await existing.remove();
-      }
+      const found = await statusOf(data.base, data.node);
+      if (found?.status !== undefined) return { queued: false, status: found.status };
+      if (found) await found.existing.remove();
       await queue.add('repair', data, { jobId });
       return { queued: true, jobId };
     },

@@ -12,6 +12,7 @@ import type { RepairRefusalCode } from '../core/repair-types.ts';
 import { createNodeSlots, type NodeSlots } from '../jobs/node-slots.ts';
 import { memoryNodeSlots } from './memory-node-slots.ts';
 import { planLiveRepair } from './plan-live-repair.ts';
+import { createRepairQueue } from './repair-queue.ts';
 import { runRepair } from './run-repair.ts';
 import { syncTemplate } from './sync-template.ts';
 import { withNodeSlots } from './with-node-slots.ts';
@@ -46,6 +47,7 @@ export async function runTemplateCli(args: TemplateCliArgs, io: CliIo): Promise<
     redisUrl === undefined
       ? undefined
       : new Redis(redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 3000 });
+  const repairQueue = redis ? createRepairQueue(redis) : undefined;
   const slots: NodeSlots = redis ? createNodeSlots(redis, { clock: systemClock }) : memoryNodeSlots();
   const live = {
     proxmox,
@@ -82,6 +84,12 @@ export async function runTemplateCli(args: TemplateCliArgs, io: CliIo): Promise<
       );
       return failed > 0 ? EXIT.failed : EXIT.ok;
     }
+    // With REDIS_URL, the bot's repair queue says whether this copy's repair is already queued or running.
+    const running = await repairQueue?.status(args.base, args.node);
+    if (running !== undefined) {
+      io.err(`Nothing started: ${running.replace(/<@([A-Z0-9]+)>/g, '$1')}`);
+      return EXIT.usage;
+    }
     const planned = await planLiveRepair(
       { ...live, now: systemClock.now() },
       args.base,
@@ -115,6 +123,7 @@ export async function runTemplateCli(args: TemplateCliArgs, io: CliIo): Promise<
     return EXIT.failed;
   } finally {
     engine.close();
+    await repairQueue?.close();
     redis?.disconnect();
     await proxmox.close();
   }

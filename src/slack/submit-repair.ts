@@ -44,6 +44,11 @@ export async function submitRepair(
         : ':no_entry: Only approvers can repair templates.',
     );
   const r = deps.repairs;
+  // A repair of this copy already queued or running (between its steps the cluster shows only its half-made
+  // VM): answer with its status before planning, start nothing.
+  const running = await r.queue.status(ask.base, ask.node);
+  if (running !== undefined)
+    return renderNotice(`:hourglass_flowing_sand: Nothing started: ${escapeMrkdwn(running)}`);
   const planned = await planLiveRepair(
     { proxmox: r.proxmox, now: r.now(), lockStuckMs: r.lockStuckMs, templateNodeIds: r.templateNodeIds },
     ask.base,

@@ -23,6 +23,8 @@ describe('repair queue', () => {
       queued: false,
       status: 'the repair of base 5 on pve2 is already waiting, asked by <@U0APPROVER>: waiting for a worker',
     });
+    expect(await queue.status(5, 'pve2')).toMatch(/^the repair of base 5 on pve2 is already waiting/);
+    expect(await queue.status(5, 'pve9')).toBeUndefined();
     // Another copy is another job.
     expect(await queue.enqueue({ ...ask, node: 'pve3' })).toEqual({ queued: true, jobId: 'repair-5-pve3' });
   });

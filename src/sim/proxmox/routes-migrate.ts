@@ -16,8 +16,7 @@ export const migrateRoutes: Route[] = [
         principal.user,
       );
       const task = createTask(ctx.state, plan.node, 'qmigrate', String(plan.vmid), principal);
-      // `online` on a stopped VM: Qemu.pm warns and migrates offline.
-      if (params.online === '1') task.log.push("VM isn't running. Doing offline migration instead.");
+      // `online` on a stopped VM: Qemu.pm warns (on the API's stderr, not in the task log) and migrates offline.
       runMigrateWorker(ctx, task, plan, ctx.faults.takeMigrateFault(plan.vmid)).catch((err: unknown) => {
         ctx.logger?.error({ err, upid: task.upid }, 'simulated migrate worker crashed');
       });
