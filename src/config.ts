@@ -44,6 +44,8 @@ const sectionReaders = {
     /** Storage lock timeouts: new attempts, and the first pause in ms (it doubles). */
     lockRetry: { retries: v.STORAGE_LOCK_RETRIES, firstDelayMs: v.STORAGE_LOCK_RETRY_SECONDS * 1000 },
     templateNodeIds: v.TEMPLATE_NODE_IDS,
+    /** CLONE_POLICY_FILE, checked; undefined without the file (today's behaviour). */
+    policy: v.CLONE_POLICY_FILE,
   }),
   slack: (v: Raw<'slack'>) => v,
   /** Only checks (bot processes): nothing to read from it. */

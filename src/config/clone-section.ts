@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { loadClonePolicyFile } from './clone-policy-file.ts';
 import { int } from './env-values.ts';
 
 /** `pve1=1,pve2=2` → Map node → node id. */
@@ -36,4 +37,17 @@ export const cloneSection = z.object({
   STORAGE_LOCK_RETRIES: int('STORAGE_LOCK_RETRIES', 3, 0, 10),
   STORAGE_LOCK_RETRY_SECONDS: int('STORAGE_LOCK_RETRY_SECONDS', 30, 1, 3600),
   TEMPLATE_NODE_IDS: templateNodeIds,
+  // Per-template rules (issue 10 item 4): read and checked here, at start, so a bad file stops the process.
+  CLONE_POLICY_FILE: z
+    .string()
+    .optional()
+    .transform((path, ctx) => {
+      if (path === undefined || path.trim() === '') return undefined;
+      try {
+        return loadClonePolicyFile(path.trim());
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
 });

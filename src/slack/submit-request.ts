@@ -1,6 +1,8 @@
 import type { PreflightResult } from '../clone/types.ts';
+import { applyPolicy, checkQuota, policyFor, type TemplatePolicy } from '../core/template-policy.ts';
 import type { CloneRequest } from '../core/types.ts';
 import type { CloneRequestRecord } from '../requests/types.ts';
+import { findOurVms } from '../vm/find-our-vms.ts';
 import type { MembershipAnswer } from './slack-membership.ts';
 import type { SlackServices } from './slack-services.ts';
 
@@ -65,15 +67,33 @@ export async function submitRequest(
     log.info({ text: input.text, reason: d.reason }, 'clone request refused by preflight');
     return { ok: false, error: d.summary, ...(d.advice[0] !== undefined ? { hint: d.advice[0] } : {}) };
   }
+  // Per-template rules (CLONE_POLICY_FILE): who may ask, defaults, lease maximum, quota, approval.
+  const policy = policyFor(s.cloneConfig.policy, preflight.template);
+  if ((policy.requesters?.length ?? 0) > 0) {
+    const may = await s.membership.check(policy.requesters ?? [], input.userId, input.channelId);
+    if (may === 'unknown') return { ok: false, error: REQUESTERS_UNKNOWN };
+    if (may === 'no')
+      return {
+        ok: false,
+        error: `Template ${preflight.template.vmid} may only be requested by the people its policy names.`,
+        hint: 'Ask an admin (CLONE_POLICY_FILE).',
+      };
+  }
+  const applied = applyPolicy(input.request, policy, s.clock.now());
+  if ('error' in applied) return { ok: false, error: applied.error };
+  if (policy.quota !== undefined && s.vmLifecycle !== undefined) {
+    const refused = await quotaProblem(s, input.userId, preflight.template, policy);
+    if (refused !== undefined) return { ok: false, error: refused };
+  }
   const o = await s.requests.submit({
-    request: input.request,
+    request: applied,
     text: input.text,
     requester:
       input.userName !== undefined
         ? { userId: input.userId, userName: input.userName }
         : { userId: input.userId },
     channelId: input.channelId,
-    requireApproval: s.config.requireApproval,
+    requireApproval: policy.approval ?? s.config.requireApproval,
     approvalTtlMs: s.config.approvalTtlMs,
   });
   if (o.ok) return { ok: true, record: o.record, queued: o.queued === true };
@@ -96,6 +116,22 @@ export async function submitRequest(
     error: `Request \`${o.record.id}\` failed: I could not queue the clone (the job queue did not answer), so nothing was started.`,
     hint: `Try again in a moment: \`/clone ${input.text}\``,
   };
+}
+
+/** The requester's clonebot VMs and their disks against the template's quota; a line when it would be exceeded. */
+async function quotaProblem(
+  s: SlackServices,
+  userId: string,
+  template: { vmid: number },
+  policy: TemplatePolicy,
+): Promise<string | undefined> {
+  const proxmox = s.vmLifecycle;
+  if (!proxmox) return undefined;
+  const [cluster, found] = await Promise.all([proxmox.listClusterVms(), findOurVms(proxmox)]);
+  const size = new Map(cluster.map((vm) => [vm.vmid, vm.maxdisk ?? 0]));
+  const mine = found.ours.filter((vm) => vm.ownership.ownerId === userId);
+  const use = { vms: mine.length, diskBytes: mine.reduce((a, vm) => a + (size.get(vm.vmid) ?? 0), 0) };
+  return checkQuota(policy, use, size.get(template.vmid) ?? 0);
 }
 
 /** `sshkey`: the requester's stored keys go into the request now, so the worker needs no key store. */

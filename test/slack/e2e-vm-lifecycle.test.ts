@@ -80,4 +80,26 @@ describe('e2e: a VM people can use, own and give back', () => {
     expect(dms.some((t) => t.includes('lease extended'))).toBe(true);
     expect(dms.some((t) => t.includes('stopped and deleted'))).toBe(true);
   });
+
+  it('a template policy: no approval, its default lease, and the quota refuses the next clone with the use shown', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const path = join(await mkdtemp(join(tmpdir(), 'policy-')), 'policy.yaml');
+    await writeFile(
+      path,
+      'templates:\n  "112":\n    approval: false\n    lease: { default: 2d, max: 5d }\n    quota: { vms: 1 }\n',
+    );
+    w = await startE2E({ CLONE_POLICY_FILE: path });
+    expect(await say(w, '112 as e2e-pol on pve1 linked for 6d')).toContain(
+      "this template's maximum lease is 5d",
+    );
+    const { parent, id } = await w.request('112 as e2e-pol on pve1 linked');
+    await w.thread(parent, (r) => r.some((m) => textOf(m).includes('is ready')), 30_000);
+    const record = await w.services.store.get(id);
+    expect(record?.decidedBy).toBeUndefined();
+    expect(record?.request.setup?.lease).toEqual({ kind: 'for', ms: 2 * 86_400_000 });
+    expect(await say(w, '112 as e2e-pol2 on pve1 linked')).toContain('Quota: you have 1 VM');
+    expect(w.clonePosts()).toBe(1);
+  });
 });

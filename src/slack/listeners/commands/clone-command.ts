@@ -42,7 +42,11 @@ export function cloneCommand(s: SlackServices) {
         });
         return;
       }
-      const parsed = parseCloneCommand(text, { now: s.clock.now() });
+      // With a policy file each template has its own maximum lease, checked once the template is known.
+      const parsed = parseCloneCommand(text, {
+        now: s.clock.now(),
+        ...(s.cloneConfig.policy !== undefined ? { maxLeaseMs: Number.MAX_SAFE_INTEGER } : {}),
+      });
       if (!parsed.ok) {
         await ack({ response_type: 'ephemeral', ...renderCommandError(parsed.error, parsed.hint) });
         return;
