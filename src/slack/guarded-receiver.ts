@@ -29,7 +29,14 @@ export function guardedReceiver(inner: SocketModeReceiver, guard: DeliveryGuard,
       return;
     }
     const ack: ReceiverEvent['ack'] = async (response) => {
-      await event.ack(response);
+      try {
+        await event.ack(response);
+      } catch (err) {
+        // The WebSocket went down under the ack: Slack will redeliver, and the redelivery gets this ack
+        // replayed. The listener must go on with the work: throwing here would lose the act, since the
+        // redelivery is (rightly) not handled a second time.
+        logger.info({ err: String(err), key }, 'ack not sent (connection lost); Slack will redeliver');
+      }
       await guard.recordAck(key, response).catch((err: unknown) => {
         logger.warn({ err: String(err), key }, 'could not keep the ack for redeliveries');
       });

@@ -34,6 +34,25 @@ describe('Socket Mode: a redelivered envelope is handled once', () => {
     expect(w.clonePosts()).toBe(1);
   });
 
+  it('a /clone that arrives just as the connection drops: redelivered, handled once, not lost', async () => {
+    w = await startE2E({}, 100, socket);
+    w.slack.socketMode.dropAfterNextDeliveries(1);
+    const res = await w.slack.slashCommand({
+      userId: REQUESTER,
+      channelId: CH,
+      text: '112 as sock-noack on pve1',
+    });
+    expect(res.socket).toMatchObject({ acked: true, attempts: 2 });
+    const parent = await w.slack.waitUntil(() => w?.slack.messages(CH)[0], 10_000);
+    expect(textOf(parent)).toContain('sock-noack');
+    const records = await waitFor(async () => {
+      const r = await w?.services.store.listRecent(10);
+      return r !== undefined && r.length > 0 ? r : undefined;
+    }, 'the request record');
+    expect(records).toHaveLength(1);
+    expect(w.slack.messages(CH)).toHaveLength(1);
+  });
+
   it('an Approve click redelivered after its ack was lost starts one clone', async () => {
     w = await startE2E({}, 100, socket);
     const { parent } = await w.request('112 as sock-click on pve1');
@@ -100,22 +119,29 @@ describe('Socket Mode: the app token revoked while the bot runs', () => {
 });
 
 describe('Socket Mode under a WebSocket that keeps dropping', () => {
-  it('eight requests while the connection drops every few hundred ms and some acks are lost: eight clones, once each', async () => {
-    w = await startE2E({ CLONE_REQUIRE_APPROVAL: 'false' }, 100, socket);
+  it('eight requests and their approvals while the connection drops every few hundred ms and acks are lost: eight clones, once each', async () => {
+    w = await startE2E({}, 100, socket);
     const e2e = w;
     const names = Array.from({ length: 8 }, (_, i) => `sock-drop-${i + 1}`);
     // The network drops the bot's connection every 400 ms (the client is back 150 ms later).
     const dropper = setInterval(() => e2e.slack.socketMode.drop(), 400);
     try {
       e2e.slack.socketMode.loseNextAcks(3);
-      const sent = await Promise.all(
+      const typed = await Promise.all(
         names.map((name) =>
           e2e.slack.slashCommand({ userId: REQUESTER, channelId: CH, text: `112 as ${name} on pve1` }),
         ),
       );
-      // Every command reached the bot and was acked, some only on a redelivery.
-      for (const res of sent) expect(res.socket?.acked).toBe(true);
-      expect(sent.some((r) => (r.socket?.attempts ?? 0) > 1)).toBe(true);
+      const parents = await e2e.slack.waitUntil(() => {
+        const posted = e2e.slack.messages(CH);
+        return posted.length >= names.length ? posted : undefined;
+      }, 20_000);
+      e2e.slack.socketMode.loseNextAcks(3);
+      const clicked = await Promise.all(parents.map((p) => e2e.approve(p)));
+      // Every command and click reached the bot and was acked, some only on a redelivery.
+      const all = [...typed, ...clicked] as { socket?: { acked: boolean; attempts: number } }[];
+      for (const res of all) expect(res.socket?.acked).toBe(true);
+      expect(all.filter((r) => (r.socket?.attempts ?? 0) > 1).length).toBeGreaterThanOrEqual(2);
       await waitFor(
         async () => {
           const recent = await e2e.services.store.listRecent(20);
@@ -131,18 +157,20 @@ describe('Socket Mode under a WebSocket that keeps dropping', () => {
     expect(recent.map((r) => r.request.name).sort()).toEqual([...names].sort());
     expect(e2e.slack.messages(CH)).toHaveLength(names.length);
     expect(e2e.clonePosts()).toBe(names.length);
-    const vmNames = e2e.pve
-      .tasks()
-      .filter((t) => t.type === 'qmclone')
-      .map((t) => t.id);
-    expect(vmNames).toHaveLength(names.length);
+    // One VM per name: no clone was made twice.
+    const made = e2e.pve
+      .vms()
+      .map((vm) => String(vm.config.name))
+      .filter((name) => name.startsWith('sock-drop-'));
+    expect(made.sort()).toEqual([...names].sort());
     for (const r of recent) {
       await waitFor(
         async () => (await e2e.services.store.get(r.id))?.resultDelivered,
         'result delivered',
         20_000,
       );
-      expect(e2e.slack.thread(CH, r.messageTs ?? '').length).toBeGreaterThanOrEqual(2);
+      const replies = e2e.slack.thread(CH, r.messageTs ?? '');
+      expect(replies.filter((m) => textOf(m).includes('is ready'))).toHaveLength(1);
     }
     expect(e2e.slack.socketMode.opened()).toBeGreaterThan(2);
   }, 90_000);

@@ -146,6 +146,9 @@ export async function startSlackSim(options: SlackSimOptions = {}): Promise<Slac
       loseNextAcks: (n = 1) => {
         socket.loseNextAcks += n;
       },
+      dropAfterNextDeliveries: (n = 1) => {
+        socket.dropAfterNextDeliveries += n;
+      },
     },
     ...identity,
     setAppUrl: (appUrl) => {

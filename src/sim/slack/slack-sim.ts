@@ -109,4 +109,6 @@ export interface SocketModeControl {
   revoke(token: string): void;
   /** The next `n` (1) acks are lost with their connection: the app did the work, Slack redelivers. */
   loseNextAcks(n?: number): void;
+  /** The next `n` (1) envelopes reach the app, then their connection drops before it can ack. */
+  dropAfterNextDeliveries(n?: number): void;
 }

@@ -93,6 +93,8 @@ export class SocketModeServer {
   opened = 0;
   /** The next this many acks are lost: their connection drops as they arrive, so Slack redelivers. */
   loseNextAcks = 0;
+  /** The next this many envelopes reach the app, but their connection drops before it can ack. */
+  dropAfterNextDeliveries = 0;
 
   constructor(private readonly options: SocketModeServerOptions) {
     this.timing = { ...DEFAULT_TIMING, ...options.timing };
@@ -301,7 +303,12 @@ export class SocketModeServer {
         retryAttempt: e.attempt,
         connection: conn.id,
       });
-      conn.ws.send(JSON.stringify(envelope));
+      const dropAfter = this.dropAfterNextDeliveries > 0;
+      if (dropAfter) this.dropAfterNextDeliveries -= 1;
+      // Once written, the envelope is on its way; dropping then leaves the app holding it with no socket.
+      conn.ws.send(JSON.stringify(envelope), () => {
+        if (dropAfter) conn.ws.terminate();
+      });
       this.options.changed();
     });
   }
