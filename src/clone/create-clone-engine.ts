@@ -1,10 +1,12 @@
 import type { Clock } from '../clock.ts';
+import type { CloneCheckpoint } from '../core/types.ts';
 import type { CloneConfig } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { ProxmoxClient } from '../proxmox/types.ts';
 import { cloneVmFromTemplate } from './clone-vm-from-template.ts';
 import { type ClusterWatcher, createClusterWatcher } from './cluster-watcher.ts';
 import type { EngineContext } from './engine-context.ts';
+import { findStartedClone, type StartedClone } from './find-started-clone.ts';
 import { listTemplates } from './list-templates.ts';
 import { defaultPollCadence } from './poll-cadence.ts';
 import { runPreflight } from './preflight.ts';
@@ -35,6 +37,8 @@ export interface CloneEngineDeps {
 /** The clone engine plus the design note's template check. */
 export interface CloneEngineWithChecks extends CloneEngine {
   verifyTemplateHasDisk(node: string, templateVmid: number): Promise<{ hasDisk: boolean; diskKey?: string }>;
+  /** Whether the clone of a checkpoint (VMID chosen, UPID maybe never saved) was started: for lost jobs. */
+  findStartedClone(cp: CloneCheckpoint): Promise<StartedClone>;
   /** The shared watcher (its stats count polls and Proxmox calls). */
   readonly watcher: ClusterWatcher;
   /** Stops the watcher if this engine made it. */
@@ -82,6 +86,7 @@ export function createCloneEngine(deps: CloneEngineDeps): CloneEngineWithChecks 
       const r = await resolveAndCheckTemplate(ctx, ref, node, await deps.proxmox.listClusterVms());
       return isDiagnosis(r) ? r : r.template;
     },
+    findStartedClone: (cp) => findStartedClone(ctx, cp),
     verifyTemplateHasDisk: (node, vmid) => verifyTemplateHasDisk(deps.proxmox, node, vmid),
     close: () => {
       if (ownWatcher) watcher.close();

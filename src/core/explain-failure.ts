@@ -134,6 +134,14 @@ export function explainFailure(e: DiagnosisEvidence): { summary: string; advice:
       };
     case 'invalid-request':
       return { summary: e.message ?? 'The request is not valid', advice: [] };
+    case 'worker-lost':
+      // Built whole by the cloning reconciler (jobs/reconcile-cloning-requests.ts); this is only a fallback.
+      return {
+        summary: e.message ?? 'The worker lost this clone job before it reported a result',
+        advice: [
+          `look for ${vm} on ${node} and its qmclone task (Datacenter → Tasks) before requesting again`,
+        ],
+      };
   }
 }
 

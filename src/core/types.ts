@@ -112,7 +112,9 @@ export type FailureReason =
   | 'cancelled'
   | 'timeout'
   | 'clone-missing-disk'
-  | 'proxmox-unreachable';
+  | 'proxmox-unreachable'
+  /** The job running the clone was lost (stalled past BullMQ's limit, or removed) before a result. */
+  | 'worker-lost';
 
 /** What went wrong, why, and what to do: the why first, then the evidence. */
 export interface Diagnosis {

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { DEFAULT_MAX_LEASE_MS } from '../core/lease.ts';
 import { createHealthWorker, type HealthWorker } from '../health/create-health-worker.ts';
 import { type CloneWorker, createCloneWorker } from '../jobs/clone-worker.ts';
+import { startCloningReconciler } from '../jobs/reconcile-cloning-requests.ts';
 import { startRedeliverySweeper } from '../jobs/start-redelivery-sweeper.ts';
 import { createRepairWorker } from '../repair/create-repair-worker.ts';
 import type { RepairJobData } from '../repair/repair-queue.ts';
@@ -25,6 +26,8 @@ export interface WorkerParts {
   outbox: DeliveryOutbox;
   healthWorker: HealthWorker;
   stopRedelivery: () => void;
+  /** Finishes `cloning` requests whose job BullMQ failed silently (stalled too often) or lost (issue 14 item 4). */
+  stopCloningReconciler: () => void;
   /** The lease sweep (issue 10 item 3): expiry warnings, stop + delete at the end. */
   stopLeaseSweep: () => void;
   repairWorker: Worker<RepairJobData>;
@@ -107,6 +110,17 @@ export async function startWorker(
     logger,
     intervalMs: 5 * 60_000,
   });
+  // A job that stalled past maxStalledCount is failed inside BullMQ's Lua with no `failed` event: its
+  // request would stay `cloning` with no reply. Checked at start and every minute, in every worker.
+  const stopCloningReconciler = startCloningReconciler({
+    store,
+    queue,
+    notifier,
+    findStartedClone: (cp) => adapters.engine.findStartedClone(cp),
+    clock,
+    logger: logger.child({ component: 'requests' }),
+    intervalMs: 60_000,
+  });
   const stopLeaseSweep = startLeaseSweeper({
     proxmox: adapters.proxmox,
     clock,
@@ -131,5 +145,13 @@ export async function startWorker(
     progressIntervalMs: config.clone.progressIntervalMs,
     ...(prefix !== undefined ? { prefix } : {}),
   });
-  return { worker, outbox, healthWorker, stopRedelivery, stopLeaseSweep, repairWorker };
+  return {
+    worker,
+    outbox,
+    healthWorker,
+    stopRedelivery,
+    stopCloningReconciler,
+    stopLeaseSweep,
+    repairWorker,
+  };
 }

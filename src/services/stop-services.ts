@@ -24,6 +24,7 @@ export async function stopServices(
   const { logger } = adapters;
   bot?.stopSweeper();
   worker?.stopRedelivery();
+  worker?.stopCloningReconciler();
   worker?.stopLeaseSweep();
   parts.stopReconciler();
   // Stop taking work first; the app still answers clicks while the worker drains.
