@@ -68,7 +68,8 @@ export async function createCloneWorker(deps: CloneWorkerDeps): Promise<CloneWor
   const leaseClock = deps.leaseClock ?? systemClock;
   const slots = createNodeSlots(deps.connection, {
     prefix,
-    clock: leaseClock,
+    // Expiry by Redis's TIME unless a test gives its clock; the renewals' timer is the lease clock.
+    ...(deps.leaseClock !== undefined ? { clock: deps.leaseClock } : {}),
     ...(deps.leaseMs !== undefined ? { leaseMs: deps.leaseMs } : {}),
   });
   const processor = createCloneProcessor({

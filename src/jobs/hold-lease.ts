@@ -15,8 +15,13 @@ export function holdLease(
     for (;;) {
       await clock.sleep(slots.leaseMs / 3, stop.signal);
       try {
-        // A lost lease is only logged: the Proxmox task is already running, stopping it would be worse.
-        if (!(await slots.renew(node, leaseId))) logger.warn({ node, leaseId }, 'node slot lease was lost');
+        if (!(await slots.renew(node, leaseId))) {
+          // Lost (renewals failed for a whole lease: Redis out, the process paused). The Proxmox task is
+          // still running, and stopping it would be worse; so the lease is put back even over the limit,
+          // which makes newcomers on the node wait (not start beside it) until the count is back under.
+          const held = await slots.reclaim(node, leaseId);
+          logger.warn({ node, leaseId, held }, 'node slot lease was lost; reclaimed it (newcomers wait)');
+        }
       } catch (err) {
         logger.warn({ err, node, leaseId }, 'could not renew node slot lease');
       }

@@ -1,7 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type Clock, systemClock } from '../clock.ts';
+import type { Clock } from '../clock.ts';
 import type { CloneEngine } from '../clone/types.ts';
 import type { RepairResult } from '../core/repair-types.ts';
 import { bullPrefix } from '../jobs/clone-queue.ts';
@@ -48,7 +48,10 @@ export interface RepairWorkerDeps {
 export async function createRepairWorker(deps: RepairWorkerDeps): Promise<Worker<RepairJobData>> {
   const logger = deps.logger.child({ component: 'repair-worker' });
   const prefix = deps.prefix ?? DEFAULT_PREFIX;
-  const slots = createNodeSlots(deps.connection, { prefix, clock: deps.leaseClock ?? systemClock });
+  const slots = createNodeSlots(deps.connection, {
+    prefix,
+    ...(deps.leaseClock !== undefined ? { clock: deps.leaseClock } : {}),
+  });
   const live = {
     proxmox: deps.proxmox,
     lockStuckMs: deps.lockStuckMs,

@@ -26,6 +26,9 @@ export function memoryNodeSlots(): NodeSlots {
     async renew(node, leaseId) {
       return of(node).has(leaseId);
     },
+    async reclaim(node, leaseId) {
+      return of(node).add(leaseId).size;
+    },
     async release(node, leaseId) {
       of(node).delete(leaseId);
     },

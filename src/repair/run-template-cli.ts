@@ -48,7 +48,7 @@ export async function runTemplateCli(args: TemplateCliArgs, io: CliIo): Promise<
       ? undefined
       : new Redis(redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 3000 });
   const repairQueue = redis ? createRepairQueue(redis) : undefined;
-  const slots: NodeSlots = redis ? createNodeSlots(redis, { clock: systemClock }) : memoryNodeSlots();
+  const slots: NodeSlots = redis ? createNodeSlots(redis, {}) : memoryNodeSlots();
   const live = {
     proxmox,
     lockStuckMs: config.health.lockStuckMs,

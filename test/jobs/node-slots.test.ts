@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { holdLease } from '../../src/jobs/hold-lease.ts';
 import { createNodeSlots } from '../../src/jobs/node-slots.ts';
+import { createLogger } from '../../src/logger.ts';
 import {
   connect,
   deleteKeys,
@@ -60,5 +62,49 @@ describe('node slots (per-node semaphore across processes)', () => {
     expect(await onA.acquire('pve1', 'dead', 2)).toBe(false);
     await onB.release('pve1', 'alive');
     expect(await onA.acquire('pve1', 'dead', 2)).toBe(true);
+  });
+
+  it('leases expire by Redis server time: a host whose clock runs an hour ahead purges no live lease', async () => {
+    const onA = createNodeSlots(a, { prefix, leaseMs: 60_000 });
+    const onB = createNodeSlots(b, { prefix, leaseMs: 60_000 });
+    expect(await onA.acquire('pve1', 'on-a', 1)).toBe(true);
+    const [seconds, micros] = await a.time();
+    const serverNow = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    const expiry = Number(await a.zscore(`${prefix}slots:pve1`, 'on-a'));
+    expect(expiry).toBeGreaterThanOrEqual(serverNow + 59_000);
+    expect(expiry).toBeLessThanOrEqual(serverNow + 60_000);
+    // Host B's clock is an hour fast: with leases on host clocks, B saw on-a's lease as long expired.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 3_600_000);
+    try {
+      expect(await onB.acquire('pve1', 'on-b', 1)).toBe(false);
+      expect(await onB.holders('pve1')).toEqual(['on-a']);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a lost lease whose work still runs is put back over the limit, so newcomers wait for it', async () => {
+    const logger = createLogger('silent');
+    const slots = createNodeSlots(a, { prefix, clock, leaseMs: 900 });
+    expect(await slots.acquire('pve1', 'running', 2)).toBe(true);
+    expect(await slots.acquire('pve1', 'other', 2)).toBe(true);
+    const stop = holdLease(slots, 'pve1', 'running', clock, logger);
+    try {
+      // Its renewals failed for a whole lease (Redis out, the process paused): purged, the slot given away.
+      await a.zrem(`${prefix}slots:pve1`, 'running');
+      expect(await slots.acquire('pve1', 'newcomer', 2)).toBe(true);
+      clock.advance(300); // the next renewal finds the lease gone
+      await expect
+        .poll(() => slots.holders('pve1').then((h) => h.sort()))
+        .toEqual(['newcomer', 'other', 'running']);
+      // Over the limit until enough holders end: one ending does not let a fourth clone start beside it.
+      await slots.release('pve1', 'other');
+      expect(await slots.acquire('pve1', 'fourth', 2)).toBe(false);
+      await slots.release('pve1', 'newcomer');
+      expect(await slots.acquire('pve1', 'fourth', 2)).toBe(true);
+    } finally {
+      stop();
+    }
   });
 });
