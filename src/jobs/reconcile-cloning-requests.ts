@@ -4,6 +4,7 @@ import type { CloneCheckpoint, CloneFailure } from '../core/types.ts';
 import type { Logger } from '../logger.ts';
 import { createRequestMoves } from '../requests/request-moves.ts';
 import type { CloneRequestRecord, RequestStore } from '../requests/types.ts';
+import { runEvery } from './run-every.ts';
 import type { CloneNotifier, CloneQueue } from './types.ts';
 
 /** What the cloning reconciler needs. */
@@ -112,21 +113,10 @@ async function lostJobResult(
 
 /** Runs reconcileCloningRequests now and every `intervalMs` (clock time); returns a stop function. */
 export function startCloningReconciler(deps: CloningReconcilerDeps & { intervalMs: number }): () => void {
-  const stop = new AbortController();
-  const loop = async () => {
-    while (!stop.signal.aborted) {
-      try {
-        await reconcileCloningRequests(deps);
-      } catch (err) {
-        deps.logger.warn({ err: String(err) }, 'cloning-request reconcile failed; retrying next round');
-      }
-      try {
-        await deps.clock.sleep(deps.intervalMs, stop.signal);
-      } catch {
-        return;
-      }
-    }
-  };
-  void loop();
-  return () => stop.abort();
+  return runEvery(
+    deps.clock,
+    deps.intervalMs,
+    () => reconcileCloningRequests(deps),
+    (err) => deps.logger.warn({ err: String(err) }, 'cloning-request reconcile failed; retrying next round'),
+  );
 }

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { CloneRequestRecord, RequestStore } from '../requests/types.ts';
+import { runEvery } from './run-every.ts';
 import type { CloneQueue } from './types.ts';
 
 /** What the reconciler needs. */
@@ -54,21 +55,10 @@ export async function reconcileApprovedRequests(deps: ApprovedReconcilerDeps): P
 
 /** Runs reconcileApprovedRequests now and every `intervalMs` (clock time); returns a stop function. */
 export function startApprovedReconciler(deps: ApprovedReconcilerDeps & { intervalMs: number }): () => void {
-  const stop = new AbortController();
-  const loop = async () => {
-    while (!stop.signal.aborted) {
-      try {
-        await reconcileApprovedRequests(deps);
-      } catch (err) {
-        deps.logger.warn({ err: String(err) }, 'approved-request reconcile failed; retrying next round');
-      }
-      try {
-        await deps.clock.sleep(deps.intervalMs, stop.signal);
-      } catch {
-        return;
-      }
-    }
-  };
-  void loop();
-  return () => stop.abort();
+  return runEvery(
+    deps.clock,
+    deps.intervalMs,
+    () => reconcileApprovedRequests(deps),
+    (err) => deps.logger.warn({ err: String(err) }, 'approved-request reconcile failed; retrying next round'),
+  );
 }

@@ -2,6 +2,7 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import { createRequestMoves } from '../requests/request-moves.ts';
 import type { CloneRequestRecord, RequestStore } from '../requests/types.ts';
+import { runEvery } from './run-every.ts';
 import type { CloneNotifier, CloneQueue } from './types.ts';
 
 /** What the re-delivery sweeper needs (times in clock ms). */
@@ -73,22 +74,11 @@ export async function redeliverResults(deps: RedeliveryDeps): Promise<number> {
  * called, so no result is lost to a Slack outage longer than the job's retries.
  */
 export function startRedeliverySweeper(deps: RedeliveryDeps & { intervalMs: number }): () => void {
-  const stop = new AbortController();
   const logger = deps.logger.child({ component: 'redelivery-sweeper' });
-  const loop = async () => {
-    while (!stop.signal.aborted) {
-      try {
-        await redeliverResults({ ...deps, logger });
-      } catch (err) {
-        logger.warn({ err }, 're-delivery sweep failed; retrying next round');
-      }
-      try {
-        await deps.clock.sleep(deps.intervalMs, stop.signal);
-      } catch {
-        return;
-      }
-    }
-  };
-  void loop();
-  return () => stop.abort();
+  return runEvery(
+    deps.clock,
+    deps.intervalMs,
+    () => redeliverResults({ ...deps, logger }),
+    (err) => logger.warn({ err }, 're-delivery sweep failed; retrying next round'),
+  );
 }
