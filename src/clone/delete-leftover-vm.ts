@@ -1,4 +1,6 @@
 import type { Clock } from '../clock.ts';
+import { parseVmDescription } from '../core/vm-record.ts';
+import { isProtected, protectionRefusal } from '../core/vm-protection.ts';
 import { isAmbiguousWrite, ProxmoxApiError } from '../proxmox/errors.ts';
 import type { ProxmoxClient, TaskStatus } from '../proxmox/types.ts';
 
@@ -10,6 +12,16 @@ export interface LeftoverTarget {
   name: string;
   /** The clone task (record.result.upid or checkpoint.upid), to tell a running clone from a dead one. */
   cloneUpid?: string;
+  /** The request the leftover belongs to: a VM whose description names another request is not ours. */
+  requestId: string;
+  /** The clone was POSTed with a description naming `requestId`: a VM naming no request is not ours either. */
+  marked?: boolean;
+  /**
+   * The failure was judged before the clone task ended (timeout, cancelled) or by its exit (task-failed):
+   * a task that has since ended OK made a good VM, which is not deleted. Not for clone-missing-disk, whose
+   * task ends OK by definition.
+   */
+  taskMustHaveFailed?: boolean;
 }
 
 /** What became of a delete: refused (and why), deleted, or Proxmox's error. Only `deleted` changed anything. */
@@ -17,6 +29,12 @@ export type LeftoverDeletion =
   | { kind: 'gone' }
   | { kind: 'template' }
   | { kind: 'name-mismatch'; actual?: string }
+  /** Its description names another request (`other`), or none though the clone wrote one. */
+  | { kind: 'not-ours'; other?: string }
+  | { kind: 'protected'; reason: string }
+  /** The clone task ended OK after all (`exitstatus`), or Proxmox no longer knows it (`gone`). */
+  | { kind: 'clone-succeeded'; exitstatus: string }
+  | { kind: 'task-gone'; upid?: string }
   | { kind: 'clone-running'; upid: string }
   | { kind: 'task-unreadable'; detail: string }
   | {
@@ -61,9 +79,11 @@ const succeeded = (exit: string | undefined) => exit === 'OK' || /^WARNINGS: \d+
 
 /**
  * Deletes the VM a failed clone left behind, but only when that is provably safe: it still exists on that
- * node, is not a template, carries no lock (a lock is never broken: a running clone must be stopped or
- * finish, a dead clone's stub needs a person's `qm unlock`), its clone task is not running, and it has the
- * requested name. Then sends one DELETE and follows the `qmdestroy` task to its end.
+ * node, is not a template, its description names this request (a VMID `nextid` handed out again, or the
+ * same name requested again, is someone else's VM), it carries no lock (a lock is never broken: a running
+ * clone must be stopped or finish, a dead clone's stub needs a person's `qm unlock`), its clone task is not
+ * running and, where the failure was judged before or by the task's end, did not end OK after all; it has
+ * the requested name and no protection. Then sends one DELETE and follows the `qmdestroy` task to its end.
  */
 export async function deleteLeftoverVm(
   deps: DeleteLeftoverDeps,
@@ -73,6 +93,9 @@ export async function deleteLeftoverVm(
   const config = await proxmox.findVmConfig(target.node, target.vmid);
   if (config === undefined) return { kind: 'gone' };
   if (Number(config.template) === 1) return { kind: 'template' };
+  const named = parseVmDescription(config.description)?.requestId;
+  if (named !== undefined && named !== target.requestId) return { kind: 'not-ours', other: named };
+  if (named === undefined && target.marked === true) return { kind: 'not-ours' };
   const task = await readTask(proxmox, target.cloneUpid);
   if (config.lock !== undefined) {
     const lock = String(config.lock);
@@ -95,11 +118,23 @@ export async function deleteLeftoverVm(
     if (task.state === 'unreadable')
       return { kind: 'task-unreadable', detail: task.detail ?? 'unknown error' };
   }
+  if (target.taskMustHaveFailed === true) {
+    if (task.state === 'unreadable')
+      return { kind: 'task-unreadable', detail: task.detail ?? 'unknown error' };
+    // Without the task's end there is no telling a late success from a failure: a person must look.
+    if (task.state === 'none')
+      return target.cloneUpid === undefined
+        ? { kind: 'task-gone' }
+        : { kind: 'task-gone', upid: target.cloneUpid };
+    if (task.state === 'stopped' && succeeded(task.exitstatus))
+      return { kind: 'clone-succeeded', exitstatus: task.exitstatus ?? 'OK' };
+  }
   if (config.name !== target.name) {
     return config.name === undefined
       ? { kind: 'name-mismatch' }
       : { kind: 'name-mismatch', actual: String(config.name) };
   }
+  if (isProtected(config)) return { kind: 'protected', reason: protectionRefusal(target.vmid) };
   let upid: string;
   try {
     upid = await proxmox.deleteVm(target.node, target.vmid);

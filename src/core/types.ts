@@ -133,8 +133,11 @@ export interface Diagnosis {
   templateCheck?: string;
   /** The target storage's state (`local-lvm: active, 120.0 GiB free`). */
   storage?: string;
-  /** A VM left behind that a person should look at or delete. */
-  leftover?: { vmid: number; node: string; lock?: string };
+  /**
+   * A VM left behind that a person should look at or delete. `requestId`: the clone was POSTed with a
+   * description naming this request, so the VM must still name it to be deleted (absent: an older record).
+   */
+  leftover?: { vmid: number; node: string; lock?: string; requestId?: string };
 }
 
 /** What became of the VM after the clone: owner record, cloud-init, start, guest agent and addresses. */

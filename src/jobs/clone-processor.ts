@@ -12,7 +12,7 @@ import type { CloneCheckpoint, CloneProgress, CloneResult } from '../core/types.
 import type { Logger } from '../logger.ts';
 import { createRequestMoves } from '../requests/request-moves.ts';
 import type { CloneRequestRecord, RequestStore } from '../requests/types.ts';
-import type { VmPreparer, VmRequestFacts } from '../vm/create-vm-preparer.ts';
+import { cloneTimeDescription, type VmPreparer, type VmRequestFacts } from '../vm/create-vm-preparer.ts';
 import { announceStart } from './announce-start.ts';
 import type { CloneJobData } from './clone-queue.ts';
 import { holdLease } from './hold-lease.ts';
@@ -50,6 +50,13 @@ function vmFacts(record: CloneRequestRecord): VmRequestFacts {
   if (record.requester.userName !== undefined) facts.ownerName = record.requester.userName;
   if (record.decidedBy !== undefined) facts.approverId = record.decidedBy;
   return facts;
+}
+
+/** A leftover of a clone POSTed with this request's description: the Delete button expects to find it. */
+function markLeftover(result: CloneResult, requestId: string): CloneResult {
+  const leftover = result.ok ? undefined : result.diagnosis.leftover;
+  if (result.ok || leftover === undefined) return result;
+  return { ...result, diagnosis: { ...result.diagnosis, leftover: { ...leftover, requestId } } };
 }
 
 /** What a job returns: how it ended, for logs and the BullMQ UI. */
@@ -131,19 +138,25 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
       { requestId: id, node: current.request.node, resume: current.checkpoint?.step },
       'clone job running',
     );
-    const result = await deps.engine.cloneVmFromTemplate(current.request, {
-      ...(current.checkpoint !== undefined ? { resume: current.checkpoint } : {}),
-      onCheckpoint,
-      onProgress,
-      signal: controller.signal,
-    });
+    // Marked at clone time with this request's id: a leftover is known by it, never by VMID or name alone.
+    const facts = vmFacts(current);
+    const marked = { ...current.request, description: cloneTimeDescription(facts, deps.clock.now()) };
+    const result = markLeftover(
+      await deps.engine.cloneVmFromTemplate(marked, {
+        ...(current.checkpoint !== undefined ? { resume: current.checkpoint } : {}),
+        onCheckpoint,
+        onProgress,
+        signal: controller.signal,
+      }),
+      id,
+    );
     await tick;
     const later = await retryLater(job, current, result, controller.signal);
     if (later !== undefined) return later;
     const finished = finalResult(current, result);
     const done =
       finished.ok && deps.prepareVm
-        ? { ...finished, vm: await deps.prepareVm(vmFacts(current), finished, controller.signal) }
+        ? { ...finished, vm: await deps.prepareVm(facts, finished, controller.signal) }
         : finished;
     // Saved before delivery: a delivery retry finds it and never clones again.
     const final = await moves.finish(id, done);

@@ -6,6 +6,13 @@ import { slackDate } from './messages/request-fields.ts';
 import { renderFailureMessage } from './messages/result-message.ts';
 import type { SlackServices } from './slack-services.ts';
 
+/**
+ * Failures judged before the clone task ended (timeout, cancelled), by its failed exit (task-failed), or,
+ * for a job that gave up, from its failed status: the task is read again at the click, and one that ended
+ * OK meanwhile made a good VM. A clone-missing-disk task ends OK by definition, so it is not among them.
+ */
+const JUDGED_BY_TASK = new Set<string>(['timeout', 'cancelled', 'task-failed', 'proxmox-unreachable']);
+
 /** What the clicker should be told (undefined: the thread reply already says it all). */
 export interface DeleteLeftoverResult {
   clicker?: string;
@@ -55,7 +62,15 @@ export async function deleteLeftover(
     const cloneUpid = result.upid ?? record.checkpoint?.upid;
     const outcome = await deleteLeftoverVm(
       { proxmox: s.vms, clock: s.clock },
-      { vmid: vm.vmid, node: vm.node, name: vm.name, ...(cloneUpid === undefined ? {} : { cloneUpid }) },
+      {
+        vmid: vm.vmid,
+        node: vm.node,
+        name: vm.name,
+        requestId: id,
+        marked: leftover.requestId === id,
+        taskMustHaveFailed: JUDGED_BY_TASK.has(result.diagnosis.reason),
+        ...(cloneUpid === undefined ? {} : { cloneUpid }),
+      },
     );
     s.logger.info(
       { audit: true, at: at(), requestId: id, actor: userId, vmid: vm.vmid, node: vm.node, outcome },

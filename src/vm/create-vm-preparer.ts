@@ -1,7 +1,8 @@
 import type { Clock } from '../clock.ts';
 import { leaseExpiry } from '../core/lease.ts';
 import type { CloneRequest, CloneSuccess, VmReadiness } from '../core/types.ts';
-import type { VmOwnership } from '../core/vm-record.ts';
+import { formatTemplateRef } from '../core/template-ref.ts';
+import { type VmOwnership, vmDescription } from '../core/vm-record.ts';
 import type { Logger } from '../logger.ts';
 import { type PrepareVmProxmox, type PrepareVmTimings, prepareVm } from './prepare-vm.ts';
 
@@ -23,11 +24,21 @@ export type VmPreparer = (
 
 /** The ownership record a clone gets: request, owner, approver, template, and the lease's end from now. */
 export function ownershipFor(facts: VmRequestFacts, success: CloneSuccess, now: number): VmOwnership {
-  const o: VmOwnership = {
-    requestId: facts.requestId,
-    ownerId: facts.ownerId,
-    template: String(success.templateVmid),
-  };
+  return ownership(facts, String(success.templateVmid), now);
+}
+
+/**
+ * The description the clone POST carries (Proxmox's clone takes `description`, not tags): the VM names its
+ * request from its first moment, so a Delete button can tell this request's leftover from a VM that reuses
+ * its VMID or name. The template as typed (not yet resolved) and the lease from the start; the record
+ * written after a successful clone replaces it with the exact values.
+ */
+export function cloneTimeDescription(facts: VmRequestFacts, now: number): string {
+  return vmDescription(ownership(facts, formatTemplateRef(facts.request.template), now));
+}
+
+function ownership(facts: VmRequestFacts, template: string, now: number): VmOwnership {
+  const o: VmOwnership = { requestId: facts.requestId, ownerId: facts.ownerId, template };
   if (facts.ownerName !== undefined) o.ownerName = facts.ownerName;
   if (facts.approverId !== undefined) o.approverId = facts.approverId;
   const lease = facts.request.setup?.lease;

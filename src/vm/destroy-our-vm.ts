@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.ts';
+import { protectionRefusal } from '../core/vm-protection.ts';
 import { ProxmoxApiError } from '../proxmox/errors.ts';
 import { readOne } from './find-our-vms.ts';
 import { followTask } from './follow-task.ts';
@@ -44,11 +45,7 @@ export async function destroyOurVm(
       reason: `VM ${vm.vmid} is locked (${now.lock}): a lock is never broken; try again when the ${now.lock} has finished`,
     };
   // Proxmox would refuse the DELETE (check_protection): say so before stopping a VM we then cannot remove.
-  if (now.protected)
-    return {
-      kind: 'refused',
-      reason: `VM ${vm.vmid} has protection on: Proxmox refuses to remove it; turn protection off to let it go`,
-    };
+  if (now.protected) return { kind: 'refused', reason: protectionRefusal(vm.vmid) };
   try {
     const stop = await followTask(proxmox, clock, await proxmox.stopVm(vm.node, vm.vmid), follow);
     if (!stop.ended) return { kind: 'failed', step: 'stop', message: 'the stop task did not end in time' };

@@ -1,4 +1,5 @@
 import { CLONEBOT_TAG, checkOurs } from '../core/vm-record.ts';
+import { isProtected } from '../core/vm-protection.ts';
 import { mapWithConcurrency } from '../health/map-with-concurrency.ts';
 import { ProxmoxApiError } from '../proxmox/errors.ts';
 import type { ClusterVm } from '../proxmox/types.ts';
@@ -49,7 +50,7 @@ export async function readOne(
   const our: OurVm = { ...base, status: vm.status, ownership: checked.ownership };
   if (typeof config.name === 'string') our.name = config.name;
   if (config.lock !== undefined) our.lock = String(config.lock);
-  if (Number(config.protection ?? 0) === 1) our.protected = true;
+  if (isProtected(config)) our.protected = true;
   if (typeof config.digest === 'string') our.digest = config.digest;
   return our;
 }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { scaledClock } from '../../src/clock.ts';
+import { parseVmDescription } from '../../src/core/vm-record.ts';
 import { type SimEngines, startSimEngines } from './sim-engine.ts';
 import { until, workerHarness } from './worker-harness.ts';
 
@@ -31,6 +32,9 @@ describe('clone worker with the real engine and the Proxmox simulator', () => {
     expect(h.recorder.progressCalls.length).toBeGreaterThan(0);
     await until('resultDelivered', async () => (await h.store.get(r.id))?.resultDelivered === true);
     expect(await h.store.get(r.id)).toMatchObject({ status: 'done', checkpoint: { step: 'completed' } });
+    // No owner-record step here: the notes came with the clone POST itself (a leftover carries them too).
+    const notes = String(pve.sim.vm(result?.ok ? result.vmid : 0)?.config.description);
+    expect(parseVmDescription(notes)).toMatchObject({ requestId: r.id, template: '112' });
   });
 
   it('keeps clones per node within the limit across two workers', async () => {

@@ -53,7 +53,8 @@ describe('a cancelled clone reports what the stopped task left', () => {
       ),
     );
     expect(d.advice[0]).toContain(`qm unlock ${vmid}`);
-    expect(d.leftover).toEqual({ vmid, node: 'pve1', lock: 'clone' });
+    // The clone was POSTed with notes naming this request: the Delete button expects to find them.
+    expect(d.leftover).toEqual({ vmid, node: 'pve1', lock: 'clone', requestId: r.id });
     expect(JSON.stringify(d)).not.toMatch(/worker process died/);
     expect(await h.store.get(r.id)).toMatchObject({ status: 'cancelled' });
   });

@@ -8,6 +8,7 @@ import { createLogger } from '../../src/logger.ts';
 import { createProxmoxClient, type ProxmoxHttpClient } from '../../src/proxmox/index.ts';
 import type { SimVmConfig } from '../../src/sim/proxmox/index.ts';
 import { type ProxmoxSim, startProxmoxSim } from '../../src/sim/proxmox/index.ts';
+import { vmDescription } from '../../src/core/vm-record.ts';
 import { renderFailureMessage } from '../../src/slack/messages/result-message.ts';
 import { type SlackAppHarness, startSlackAppHarness } from './slack-app-harness.ts';
 import { waitFor } from './wait-for.ts';
@@ -49,7 +50,11 @@ afterEach(async () => {
  * A request whose clone failed leaving VM `vmid` (named `web-left`) on pve1: the record in the store, the
  * request message and the failure reply (with its Delete button) in the channel.
  */
-async function failedRequest(vmid: number, vm?: SimVmConfig & { status?: 'running' }) {
+async function failedRequest(
+  vmid: number,
+  vm?: SimVmConfig & { status?: 'running' },
+  how: { reason?: 'timeout' | 'clone-missing-disk'; upid?: string; marked?: boolean } = {},
+) {
   const { status, ...config } = vm ?? {};
   if (vm) pve.addVm({ vmid, node: 'pve1', config, ...(status ? { status } : {}) });
   const parent = await h.app.client.chat.postMessage({ channel: CH, text: 'clone request' });
@@ -64,13 +69,14 @@ async function failedRequest(vmid: number, vm?: SimVmConfig & { status?: 'runnin
   const failure: CloneFailure = {
     ok: false,
     diagnosis: {
-      reason: 'clone-missing-disk',
+      reason: how.reason ?? 'clone-missing-disk',
       summary: `VM ${vmid} was created without its boot disk`,
       advice: [],
-      leftover: { vmid, node: 'pve1' },
+      leftover: { vmid, node: 'pve1', ...(how.marked ? { requestId: created.id } : {}) },
     },
     vmid,
     durationMs: 1000,
+    ...(how.upid !== undefined ? { upid: how.upid } : {}),
   };
   const t = await h.store.transition(created.id, ['approved'], 'failed', { result: failure });
   if (!t.ok) throw new Error('could not fail the request');
@@ -91,6 +97,8 @@ const clickDelete = (userId: string, replyTs: string) =>
   h.sim.clickButton({ userId, channelId: CH, messageTs: replyTs, buttonText: 'Delete VM' });
 const told = (user: string, n: number) => h.sim.waitUntil(() => h.sim.ephemerals(user)[n]?.text);
 const deletes = () => pve.requests.count('DELETE', /^\/nodes\/[^/]+\/qemu\/\d+$/);
+/** The Proxmox notes a clone of request `requestId` is POSTed with (and keeps while it is a leftover). */
+const notesOf = (requestId: string) => vmDescription({ requestId, ownerId: 'U0REQUESTER', template: '112' });
 const disk = (vmid: number) => ({ scsi0: `local-lvm:vm-${vmid}-disk-0,size=4G`, boot: 'order=scsi0' });
 
 describe('the "Delete VM" button', () => {
@@ -188,5 +196,70 @@ describe('the "Delete VM" button', () => {
     expect(deletes()).toBe(1);
     expect(pve.vm(4105)).toBeUndefined();
     expect(h.sim.thread(CH, parentTs)).toHaveLength(2);
+  });
+
+  it('refuses a VM that names another request (its VMID and name handed out again), or none though the clone wrote one', async () => {
+    // Request A's leftover was removed in the Proxmox UI; nextid gave its VMID to request B, same name.
+    const a = await failedRequest(4110, { name: 'web-left', ...disk(4110) }, { marked: true });
+    pve.addVm({
+      vmid: 4111,
+      node: 'pve1',
+      config: { name: 'web-left', ...disk(4111), description: notesOf('req-B') },
+    });
+    const reused = await failedRequest(4111, undefined, { marked: true });
+    await clickDelete('U0APPROVER', reused.replyTs);
+    expect(await told('U0APPROVER', 0)).toContain(
+      'VM 4111 on pve1 belongs to request `req-B` (its Proxmox notes say so): it is not the VM this request left behind',
+    );
+    await clickDelete('U0APPROVER', a.replyTs);
+    expect(await told('U0APPROVER', 1)).toContain(
+      'VM 4110 on pve1 does not carry this request in its Proxmox notes',
+    );
+    expect(deletes()).toBe(0);
+    expect(pve.vm(4110)).toBeDefined();
+    expect(pve.vm(4111)).toBeDefined();
+  });
+
+  it('deletes a leftover that names its own request; refuses one with protection on', async () => {
+    const ours = await failedRequest(4112, undefined, { marked: true });
+    pve.addVm({
+      vmid: 4112,
+      node: 'pve1',
+      config: { name: 'web-left', ...disk(4112), description: notesOf(ours.id) },
+    });
+    await clickDelete('U0APPROVER', ours.replyTs);
+    const note = await h.sim.waitUntil(() => h.sim.thread(CH, ours.parentTs)[1]);
+    expect(note.text).toContain('<@U0APPROVER> deleted VM 4112');
+    expect(pve.vm(4112)).toBeUndefined();
+
+    const kept = await failedRequest(4113, { name: 'web-left', ...disk(4113), protection: 1 });
+    await clickDelete('U0APPROVER', kept.replyTs);
+    expect(await told('U0APPROVER', 0)).toContain('VM 4113 has protection on: Proxmox refuses to remove it');
+    expect(deletes()).toBe(1);
+    expect(pve.vm(4113)).toBeDefined();
+  });
+
+  it('a timed-out clone whose task then ended OK is a good VM: the button re-reads the task and refuses', async () => {
+    const parked = await failedRequest(4114, undefined, { marked: true, reason: 'timeout' });
+    const upid = await proxmox.startClone({
+      node: 'pve1',
+      templateVmid: 112,
+      newid: 4114,
+      name: 'web-left',
+      full: true,
+      description: notesOf(parked.id),
+    });
+    await waitFor(async () => (await proxmox.getTaskStatus(upid)).status === 'stopped', 'the clone', 30_000);
+    expect((await proxmox.getTaskStatus(upid)).exitstatus).toBe('OK');
+    // The saved result knows the task (as a timeout's does): record it as the failure's UPID.
+    await h.store.update(parked.id, {
+      result: { ...((await h.store.get(parked.id))?.result as CloneFailure), upid },
+    });
+    await clickDelete('U0APPROVER', parked.replyTs);
+    expect(await told('U0APPROVER', 0)).toContain(
+      'The clone task of VM 4114 ended OK after all: VM 4114 on pve1 may be a good, complete VM',
+    );
+    expect(deletes()).toBe(0);
+    expect(pve.vm(4114)).toBeDefined();
   });
 });

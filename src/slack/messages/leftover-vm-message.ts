@@ -94,6 +94,27 @@ export function renderLeftoverDeletion(
         `VM ${id} on ${node} is ${outcome.actual !== undefined ? `named \`${escapeMrkdwn(outcome.actual)}\`` : 'unnamed'}, ` +
           `not \`${escapeMrkdwn(vm.name)}\`: it is not the VM this request left behind, so I will not delete it.`,
       );
+    case 'not-ours':
+      return refuse(
+        `VM ${id} on ${node} ` +
+          (outcome.other !== undefined
+            ? `belongs to request \`${escapeMrkdwn(outcome.other)}\` (its Proxmox notes say so)`
+            : 'does not carry this request in its Proxmox notes, which its clone wrote') +
+          ': it is not the VM this request left behind, so I will not delete it.',
+      );
+    case 'protected':
+      return refuse(`${escapeMrkdwn(outcome.reason)}.`);
+    case 'clone-succeeded':
+      return refuse(
+        `The clone task of VM ${id} ended ${escapeMrkdwn(outcome.exitstatus)} after all: VM ${id} on ${node} ` +
+          'may be a good, complete VM, so I will not delete it. Look at it in the Proxmox web UI.',
+      );
+    case 'task-gone':
+      return refuse(
+        `Proxmox no longer knows the clone task of VM ${id}${outcome.upid !== undefined ? ` (\`${escapeMrkdwn(outcome.upid)}\`)` : ''}, ` +
+          'so I cannot tell whether it failed or finished late: check VM ' +
+          `${id} in the Proxmox web UI and delete it there if it is a leftover.`,
+      );
     case 'clone-running':
       return refuse(
         `The clone task of VM ${id} is still running (finishing): wait for it to end, then click again.`,
