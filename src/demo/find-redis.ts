@@ -1,10 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
-import { systemClock } from '../clock.ts';
+import { redisAnswers, startRedisServer } from './start-redis-server.ts';
 
 /** A Redis to use, and how to let go of it. */
 export interface FoundRedis {
@@ -30,35 +24,6 @@ export class NoRedisError extends Error {
   }
 }
 
-async function answers(url: string): Promise<boolean> {
-  const probe = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: 1000,
-  });
-  probe.on('error', () => undefined);
-  try {
-    await probe.connect();
-    return (await probe.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    probe.disconnect();
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Where findRedis looks; tests override the defaults. */
 export interface FindRedisOptions {
   /** REDIS_URL, used as is when set. */
@@ -75,36 +40,8 @@ export async function findRedis(options: FindRedisOptions = {}): Promise<FoundRe
   const given = options.url?.trim();
   if (given !== undefined && given !== '') return { url: given, source: 'REDIS_URL', stop: none };
   const local = options.localUrl ?? 'redis://127.0.0.1:6379';
-  if (await answers(local)) return { url: local, source: 'local', stop: none };
-  const port = await freePort();
-  const dir = await mkdtemp(join(tmpdir(), 'pve-clonebot-redis-'));
-  const args = [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--dir',
-    dir,
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-  ];
-  const child: ChildProcess = spawn(options.command ?? 'redis-server', args, { stdio: 'ignore' });
-  const spawned = await new Promise<boolean>((resolve) => {
-    child.once('error', () => resolve(false));
-    child.once('spawn', () => resolve(true));
-  });
-  const stop = async () => {
-    if (child.exitCode === null && child.pid !== undefined) child.kill('SIGTERM');
-    await rm(dir, { recursive: true, force: true });
-  };
-  const url = `redis://127.0.0.1:${port}`;
-  // Polling is fine here: a process we just started needs a moment before it accepts connections.
-  for (let i = 0; spawned && i < 50; i += 1) {
-    if (await answers(url)) return { url, source: 'redis-server', stop };
-    await systemClock.sleep(100);
-  }
-  await stop();
+  if (await redisAnswers(local)) return { url: local, source: 'local', stop: none };
+  const started = await startRedisServer(options.command === undefined ? {} : { command: options.command });
+  if (started !== undefined) return { ...started, source: 'redis-server' };
   throw new NoRedisError();
 }
