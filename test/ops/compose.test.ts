@@ -1,9 +1,17 @@
-import { readFileSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { Ajv, type ValidateFunction } from 'ajv';
 import draft07 from 'ajv/dist/refs/json-schema-draft-07.json' with { type: 'json' };
 import addFormats from 'ajv-formats';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseDocument } from 'yaml';
+import { systemClock } from '../../src/clock.ts';
+import { loadConfig } from '../../src/config.ts';
+import { redactUrl } from '../../src/config/env-values.ts';
+import { freePort, redisAnswers } from '../../src/demo/start-redis-server.ts';
 import { SHUTDOWN_DRAIN_MS, STOP_GRACE_SECONDS } from '../../src/shutdown-drain.ts';
 
 const root = new URL('../../', import.meta.url);
@@ -22,6 +30,7 @@ function composeValidator(): ValidateFunction {
 type Service = Record<string, unknown> & {
   command?: string[];
   environment?: Record<string, string>;
+  healthcheck?: Record<string, unknown> & { test?: string[] };
   depends_on?: Record<string, { condition: string }>;
 };
 interface ComposeFile {
@@ -34,6 +43,41 @@ const text = read('docker-compose.yml');
 const compose = parse(text, { merge: true }) as ComposeFile;
 const validate = composeValidator();
 const { redis, bot, worker } = compose.services as Record<'redis' | 'bot' | 'worker', Service>;
+
+/**
+ * Compose's interpolation of one value, for the forms this file uses: `${VAR}`, `${VAR:?message}` (an error
+ * when VAR is unset or empty, as `docker compose` refuses to start) and `$$` (a literal `$`).
+ */
+function interpolate(value: string, env: Record<string, string>): string {
+  return value.replace(
+    /\$\$|\$\{([A-Z_][A-Z0-9_]*)(?::\?([^}]*))?\}/g,
+    (m, name?: string, message?: string) => {
+      if (m === '$$' || name === undefined) return '$';
+      const v = env[name] ?? '';
+      if (v === '' && message !== undefined)
+        throw new Error(`required variable ${name} is missing a value: ${message}`);
+      return v;
+    },
+  );
+}
+
+/** Why a compose file's Redis is reachable without its password; empty when it is not. */
+function redisExposure(file: ComposeFile): string[] {
+  const r = file.services.redis as Service;
+  const problems: string[] = [];
+  if (r.ports !== undefined) problems.push('redis publishes a port on the host');
+  const args = r.command ?? [];
+  const pass = args[args.indexOf('--requirepass') + 1];
+  if (!args.includes('--requirepass') || !/^\$\{REDIS_PASSWORD:\?.+\}$/.test(pass ?? ''))
+    problems.push('redis does not require REDIS_PASSWORD');
+  if (r.environment?.REDISCLI_AUTH !== pass) problems.push("redis's healthcheck does not authenticate");
+  for (const [name, s] of Object.entries(file.services).filter(([n]) => n !== 'redis')) {
+    const url = s.environment?.REDIS_URL ?? '';
+    if (!url.startsWith(`redis://:${pass}@redis:6379`))
+      problems.push(`${name}'s REDIS_URL lacks the password`);
+  }
+  return problems;
+}
 
 describe('docker-compose.yml', () => {
   it('is valid against the Compose Specification schema', () => {
@@ -70,9 +114,30 @@ describe('docker-compose.yml', () => {
     expect(redis.command?.join(' ')).toMatch(/--appendonly yes/);
     expect(redis.volumes).toContain('redis-data:/data');
     expect(compose.volumes).toHaveProperty('redis-data');
-    expect(redis.healthcheck).toMatchObject({ test: ['CMD', 'redis-cli', 'ping'] });
-    // Redis is for the bot and workers only: not published on the host.
+    expect(redis.healthcheck?.test).toEqual(['CMD-SHELL', 'redis-cli ping | grep -qx PONG']);
+  });
+
+  it('keeps Redis private: a password from REDIS_PASSWORD everywhere, no published port', () => {
+    expect(redisExposure(compose)).toEqual([]);
     expect(redis.ports).toBeUndefined();
+    // Compose refuses to start without the password rather than run an open Redis.
+    expect(() => interpolate(bot.environment?.REDIS_URL ?? '', {})).toThrow(/REDIS_PASSWORD/);
+    expect(interpolate(bot.environment?.REDIS_URL ?? '', { REDIS_PASSWORD: 'abc123' })).toBe(
+      'redis://:abc123@redis:6379',
+    );
+  });
+
+  it('the privacy check can fail: a published port, no password, or a URL without it is refused', () => {
+    const published = structuredClone(compose);
+    (published.services.redis as Service).ports = ['6379:6379'];
+    expect(redisExposure(published)).toEqual(['redis publishes a port on the host']);
+    const open = structuredClone(compose);
+    (open.services.redis as Service).command = ['redis-server', '--appendonly', 'yes'];
+    expect(redisExposure(open)).toContain('redis does not require REDIS_PASSWORD');
+    const noAuthUrl = structuredClone(compose);
+    ((noAuthUrl.services.worker as Service).environment as Record<string, string>).REDIS_URL =
+      'redis://redis:6379';
+    expect(redisExposure(noAuthUrl)).toEqual(["worker's REDIS_URL lacks the password"]);
   });
 
   it('runs the bot alone on port 3000 and workers alone, both from the one image and .env', () => {
@@ -81,7 +146,7 @@ describe('docker-compose.yml', () => {
       expect(s.image).toBe(bot.image);
       expect(s.env_file).toBe('.env');
       expect(s.depends_on).toEqual({ redis: { condition: 'service_healthy' } });
-      expect(s.environment?.REDIS_URL).toBe('redis://redis:6379');
+      expect(s.environment?.REDIS_URL).toMatch(/^redis:\/\/:\$\{REDIS_PASSWORD:\?[^}]+\}@redis:6379$/);
       expect(s.environment?.PORT).toBe('3000');
     }
     expect(bot.command).toEqual(['node', 'dist/main.js', 'bot']);
@@ -105,5 +170,79 @@ describe('docker-compose.yml', () => {
   it('the .env it reads is documented by .env.example', () => {
     expect(read('.env.example')).toMatch(/^# pve-clonebot configuration/m);
     expect(read('.gitignore').split('\n')).toContain('.env');
+  });
+});
+
+// The redis service's own command and healthcheck, run by a real redis-server and redis-cli on this host.
+describe("docker-compose.yml's Redis, run", () => {
+  const password = 'b7e1c0ffee0ddba11';
+  const env = { REDIS_PASSWORD: password };
+  const dir = mkdtempSync(join(tmpdir(), 'compose-redis-'));
+  let server: ChildProcess;
+  let port: number;
+  /** The bot's REDIS_URL as Compose gives it, pointed at this test's server instead of the `redis` host. */
+  let url: string;
+
+  beforeAll(async () => {
+    port = await freePort();
+    const [binary, ...args] = (redis.command ?? []).map((a) => interpolate(a, env));
+    expect(binary).toBe('redis-server');
+    // Where the image's defaults would differ here: this host's port and a scratch data directory.
+    server = spawn('redis-server', [...args, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir], {
+      stdio: 'ignore',
+    });
+    url = interpolate(bot.environment?.REDIS_URL ?? '', env).replace('@redis:6379', `@127.0.0.1:${port}`);
+    // Polling is fine here: a process just started needs a moment before it accepts connections.
+    for (let i = 0; i < 50 && !(await redisAnswers(url)); i += 1) await systemClock.sleep(100);
+    // A `redis-cli` that reaches this test's port; the healthcheck's own words run unchanged.
+    const realCli = spawnSync('sh', ['-c', 'command -v redis-cli'], { encoding: 'utf8' }).stdout.trim();
+    expect(realCli).not.toBe('');
+    writeFileSync(join(dir, 'redis-cli'), `#!/bin/sh\nexec ${realCli} -p ${port} "$@"\n`);
+    chmodSync(join(dir, 'redis-cli'), 0o755);
+  });
+  afterAll(() => {
+    server?.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the bot connects with the REDIS_URL Compose gives it, and the config never shows the password', async () => {
+    const configured = loadConfig({ REDIS_URL: url }, ['redis']).redis.url;
+    const client = new Redis(configured, { maxRetriesPerRequest: 1 });
+    try {
+      expect(await client.ping()).toBe('PONG');
+      expect(await client.config('GET', 'appendonly')).toEqual(['appendonly', 'yes']);
+    } finally {
+      client.disconnect();
+    }
+    expect(redactUrl(configured)).toBe(`redis://***@127.0.0.1:${port}`);
+  });
+
+  it('refuses a client without the password', async () => {
+    const client = new Redis(`redis://127.0.0.1:${port}`, {
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    client.on('error', () => undefined);
+    try {
+      await expect(client.ping()).rejects.toThrow(/NOAUTH/);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('its healthcheck passes with REDISCLI_AUTH from the service and fails without it', () => {
+    const [kind, script] = redis.healthcheck?.test ?? [];
+    expect(kind).toBe('CMD-SHELL');
+    const run = (auth: Record<string, string>) =>
+      spawnSync('sh', ['-c', script ?? 'false'], {
+        env: { PATH: `${dir}:${process.env.PATH}`, ...auth },
+        timeout: 10_000,
+      }).status;
+    const serviceEnv = Object.fromEntries(
+      Object.entries(redis.environment ?? {}).map(([k, v]) => [k, interpolate(v, env)]),
+    );
+    expect(run(serviceEnv)).toBe(0);
+    expect(run({})).not.toBe(0);
+    expect(run({ REDISCLI_AUTH: 'wrong' })).not.toBe(0);
   });
 });
