@@ -9,7 +9,7 @@ import type { RequestStore } from '../requests/types.ts';
 import type { VmPreparer } from '../vm/create-vm-preparer.ts';
 import { type CloneJobOutcome, createCloneProcessor } from './clone-processor.ts';
 import { bullPrefix, CLONE_QUEUE_NAME, type CloneJobData } from './clone-queue.ts';
-import { failExhaustedJob } from './fail-exhausted-job.ts';
+import { type CloneTaskLookup, failExhaustedJob } from './fail-exhausted-job.ts';
 import { createNodeSlots } from './node-slots.ts';
 import type { CloneNotifier } from './types.ts';
 
@@ -44,6 +44,8 @@ export interface CloneWorkerDeps {
   leaseClock?: Clock;
   /** After a successful clone: owner record, cloud-init, start, addresses (issue 10). */
   prepareVm?: VmPreparer;
+  /** Reads the clone task of a job that gave up, so Delete is offered only for a failed one. */
+  cloneLookup?: CloneTaskLookup;
 }
 
 /** A running clone worker. */
@@ -119,7 +121,13 @@ export async function createCloneWorker(deps: CloneWorkerDeps): Promise<CloneWor
       'clone job attempt failed',
     );
     if (final && job !== undefined) {
-      const failDeps = { store: deps.store, notifier: deps.notifier, clock: deps.clock, logger };
+      const failDeps = {
+        store: deps.store,
+        notifier: deps.notifier,
+        clock: deps.clock,
+        logger,
+        ...(deps.cloneLookup ? { lookup: deps.cloneLookup } : {}),
+      };
       failExhaustedJob(failDeps, job.data.requestId, err, job.attemptsMade).catch((e: unknown) =>
         logger.error({ requestId: job.id, err: e }, 'could not record the failed clone job'),
       );

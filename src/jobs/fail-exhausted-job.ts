@@ -1,10 +1,18 @@
 import type { Clock } from '../clock.ts';
 import { explainInternalError } from '../core/explain-internal-error.ts';
-import type { CloneFailure } from '../core/types.ts';
+import type { StartedClone } from '../clone/find-started-clone.ts';
+import type { CloneCheckpoint, CloneFailure } from '../core/types.ts';
+import type { TaskStatus } from '../proxmox/types.ts';
 import type { Logger } from '../logger.ts';
 import { createRequestMoves } from '../requests/request-moves.ts';
 import type { RequestStore } from '../requests/types.ts';
 import type { CloneNotifier } from './types.ts';
+
+/** Reads Proxmox for a job that gave up: a task's status, and the started clone of a checkpoint without UPID. */
+export interface CloneTaskLookup {
+  taskStatus(upid: string): Promise<TaskStatus>;
+  findStartedClone(cp: CloneCheckpoint): Promise<StartedClone>;
+}
 
 /**
  * After a clone job's last attempt failed (the engine threw every time: Redis or Proxmox unreachable before
@@ -13,7 +21,13 @@ import type { CloneNotifier } from './types.ts';
  * left to startRedeliverySweeper, which finds it in the store's undelivered index.
  */
 export async function failExhaustedJob(
-  deps: { store: RequestStore; notifier: CloneNotifier; clock: Clock; logger: Logger },
+  deps: {
+    store: RequestStore;
+    notifier: CloneNotifier;
+    clock: Clock;
+    logger: Logger;
+    lookup?: CloneTaskLookup;
+  },
   requestId: string,
   error: Error,
   attempts: number,
@@ -34,16 +48,10 @@ export async function failExhaustedJob(
   // The raw error goes to the log (its URL user-info hidden); the channel gets a plain sentence.
   logger.error({ requestId, err: redactUrls(error.message), attempts }, 'the clone job gave up');
   const cp = record.checkpoint;
-  const started = cp?.upid !== undefined;
-  const advice = started
-    ? [
-        `The clone task ${cp?.upid} had been started: look at it in the Proxmox UI (Datacenter → Tasks) before requesting again`,
-        `VM ${cp?.newVmid} may exist on ${cp?.templateNode ?? record.request.node}; delete it there if the task failed`,
-      ]
-    : [
-        'Nothing was created on Proxmox: no clone had been started',
-        'Check that Proxmox and Redis answer (pve-clonebot health), then request the clone again',
-      ];
+  const node = cp?.templateNode ?? record.request.node;
+  const clone = await whatWasStarted(deps, cp);
+  const { advice, offerDelete } = adviceFor(clone, cp?.newVmid, node);
+  const upid = clone.kind === 'started' ? clone.upid : undefined;
   const result: CloneFailure = {
     ok: false,
     durationMs: record.startedAt !== undefined ? deps.clock.now() - record.startedAt : 0,
@@ -51,13 +59,14 @@ export async function failExhaustedJob(
       reason: 'proxmox-unreachable',
       summary: `The clone job gave up after ${attempts} attempts: ${explainInternalError(error.message)}.`,
       advice,
-      ...(started && cp?.newVmid !== undefined
-        ? { leftover: { vmid: cp.newVmid, node: cp.templateNode ?? record.request.node } }
+      // Delete is offered only for a clone task read as failed now: one that ended OK made a good VM.
+      ...(offerDelete && cp?.newVmid !== undefined
+        ? { leftover: { vmid: cp.newVmid, node, requestId: record.id } }
         : {}),
     },
     ...(cp?.templateVmid !== undefined ? { templateVmid: cp.templateVmid } : {}),
     ...(cp?.newVmid !== undefined ? { vmid: cp.newVmid } : {}),
-    ...(cp?.upid !== undefined ? { upid: cp.upid } : {}),
+    ...(upid !== undefined ? { upid } : {}),
   };
   const moves = createRequestMoves({ store, clock: deps.clock });
   const t = await moves.giveUp(requestId, result);
@@ -71,6 +80,108 @@ export async function failExhaustedJob(
       { requestId, err },
       'could not tell Slack that the clone job gave up; the failure is saved and the re-delivery sweep will retry',
     );
+  }
+}
+
+/** What the give-up knows of a clone it may have started. */
+type WhatStarted =
+  | { kind: 'nothing' }
+  | { kind: 'unknown'; why: string }
+  | {
+      kind: 'started';
+      upid: string;
+      task: 'running' | 'ok' | 'failed' | 'unreadable';
+      detail?: string;
+    };
+
+/**
+ * The clone task from the checkpoint's UPID, or (a VMID chosen, the UPID never saved) searched for as a
+ * lost job's is; then its status read now. Without a lookup nothing is proved either way.
+ */
+async function whatWasStarted(
+  deps: { lookup?: CloneTaskLookup; logger: Logger },
+  cp: CloneCheckpoint | undefined,
+): Promise<WhatStarted> {
+  if (cp?.newVmid === undefined && cp?.upid === undefined) return { kind: 'nothing' };
+  const { lookup } = deps;
+  let upid = cp.upid;
+  if (upid === undefined) {
+    if (lookup === undefined) return { kind: 'unknown', why: 'Proxmox was not asked' };
+    try {
+      const found = await lookup.findStartedClone(cp);
+      if (found.kind === 'not-started') return { kind: 'nothing' };
+      if (found.kind === 'unknown') return found;
+      upid = found.upid;
+    } catch (err) {
+      return { kind: 'unknown', why: `Proxmox could not be read (${explainInternalError(String(err))})` };
+    }
+  }
+  if (lookup === undefined) return { kind: 'started', upid, task: 'unreadable' };
+  try {
+    const t = await lookup.taskStatus(upid);
+    if (t.status === 'running') return { kind: 'started', upid, task: 'running' };
+    const exit = t.exitstatus ?? '';
+    const ok = exit === 'OK' || /^WARNINGS: \d+$/.test(exit);
+    return { kind: 'started', upid, task: ok ? 'ok' : 'failed', detail: exit || 'no exit status' };
+  } catch (err) {
+    deps.logger.warn({ upid, err: String(err) }, 'could not read the clone task of a job that gave up');
+    return { kind: 'started', upid, task: 'unreadable' };
+  }
+}
+
+function adviceFor(
+  clone: WhatStarted,
+  newVmid: number | undefined,
+  node: string,
+): { advice: string[]; offerDelete: boolean } {
+  const vm = newVmid !== undefined ? `VM ${newVmid}` : 'the new VM';
+  const look = 'look at it in the Proxmox UI (Datacenter → Tasks) before requesting again';
+  switch (clone.kind) {
+    case 'nothing':
+      return {
+        advice: [
+          'Nothing was created on Proxmox: no clone had been started',
+          'Check that Proxmox and Redis answer (pve-clonebot health), then request the clone again',
+        ],
+        offerDelete: false,
+      };
+    case 'unknown':
+      return {
+        advice: [
+          `Whether the clone was started is unknown (${clone.why}): look for ${vm} on ${node} and its qmclone task before requesting again`,
+        ],
+        offerDelete: false,
+      };
+    case 'started':
+      switch (clone.task) {
+        case 'failed':
+          return {
+            advice: [
+              `The clone task ${clone.upid} failed (${clone.detail}): ${vm} may be left on ${node}; delete it if it is there`,
+            ],
+            offerDelete: true,
+          };
+        case 'ok':
+          return {
+            advice: [
+              `The clone task ${clone.upid} ended ${clone.detail}: ${vm} on ${node} may be complete, but the bot did not check it or write its owner record; ${look}`,
+            ],
+            offerDelete: false,
+          };
+        case 'running':
+          return {
+            advice: [`The clone task ${clone.upid} is still running: ${look}`],
+            offerDelete: false,
+          };
+        case 'unreadable':
+          return {
+            advice: [
+              `The clone task ${clone.upid} had been started and its state could not be read: ${look}`,
+              `If it failed, delete ${vm} on ${node} if it is there; if it succeeded, ${vm} is yours`,
+            ],
+            offerDelete: false,
+          };
+      }
   }
 }
 

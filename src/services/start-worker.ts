@@ -98,6 +98,10 @@ export async function startWorker(
     lockRetry: config.clone.lockRetry,
     concurrency: adapters.workerConfig.concurrency,
     prepareVm: createVmPreparer({ proxmox: adapters.proxmox, clock, logger }),
+    cloneLookup: {
+      taskStatus: (upid) => adapters.proxmox.getTaskStatus(upid),
+      findStartedClone: (cp) => adapters.engine.findStartedClone(cp),
+    },
     ...(prefix !== undefined ? { prefix } : {}),
     ...(options.worker ?? {}),
   });

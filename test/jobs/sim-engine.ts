@@ -2,8 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../../src/clock.ts';
-import { createCloneEngine } from '../../src/clone/create-clone-engine.ts';
-import type { CloneEngine } from '../../src/clone/types.ts';
+import { type CloneEngineWithChecks, createCloneEngine } from '../../src/clone/create-clone-engine.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Logger } from '../../src/logger.ts';
 import { createProxmoxClient } from '../../src/proxmox/index.ts';
@@ -14,7 +13,9 @@ import { type ProxmoxSim, type ProxmoxSimOptions, startProxmoxSim } from '../../
 export interface SimEngines {
   sim: ProxmoxSim;
   /** A real engine over its own real HTTPS client; `freeze()` makes it go silent like a dead process. */
-  engine(): CloneEngine & { freeze(): void };
+  engine(): CloneEngineWithChecks & { freeze(): void };
+  /** A real HTTPS client of its own (the test's hand on Proxmox: start a clone, read a task). */
+  client(): ProxmoxClient;
   clonePosts(): number;
   /** qmclone tasks running on the simulator now, per node. */
   runningClones(node: string): number;
@@ -67,6 +68,11 @@ export async function startSimEngines(
         await http.close();
       });
       return Object.assign(engine, { freeze });
+    },
+    client() {
+      const http = createProxmoxClient(config.proxmox, { logger, clock });
+      closers.push(() => http.close());
+      return http;
     },
     clonePosts: () => sim.requests.count('POST', /^\/nodes\/[^/]+\/qemu\/\d+\/clone$/),
     runningClones: (node) =>
