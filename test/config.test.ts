@@ -62,6 +62,17 @@ describe('loadConfig', () => {
     expect(proxmox.auth).toEqual({ kind: 'password', username: 'clonebot@pve', password: 'pw' });
   });
 
+  it('reads PROXMOX_MAX_CONNECTIONS (default 16) and refuses one out of range', () => {
+    expect(loadConfig(proxmoxEnv, ['proxmox']).proxmox.maxConnections).toBe(16);
+    expect(
+      loadConfig({ ...proxmoxEnv, PROXMOX_MAX_CONNECTIONS: '4' }, ['proxmox']).proxmox.maxConnections,
+    ).toBe(4);
+    const problems = problemsOf(() =>
+      loadConfig({ ...proxmoxEnv, PROXMOX_MAX_CONNECTIONS: '0' }, ['proxmox']),
+    );
+    expect(problems.join('\n')).toMatch(/PROXMOX_MAX_CONNECTIONS/);
+  });
+
   it('asks for credentials when none are set, naming both ways', () => {
     const problems = problemsOf(() => loadConfig({ PROXMOX_URL: 'https://pve:8006' }, ['proxmox']));
     expect(problems[0]).toMatch(

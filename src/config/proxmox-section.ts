@@ -55,6 +55,7 @@ export const proxmoxSection = z
     PROXMOX_CA_FILE: optionalText,
     PROXMOX_INSECURE_TLS: bool('PROXMOX_INSECURE_TLS', false),
     PROXMOX_TIMEOUT_SECONDS: int('PROXMOX_TIMEOUT_SECONDS', 30, 1, 600),
+    PROXMOX_MAX_CONNECTIONS: int('PROXMOX_MAX_CONNECTIONS', 16, 1, 256),
   })
   .transform((e, ctx) => {
     let auth: ProxmoxAuth;
@@ -120,5 +121,7 @@ export const proxmoxSection = z
       caFile: e.PROXMOX_CA_FILE,
       insecureTls: e.PROXMOX_INSECURE_TLS,
       timeoutMs: e.PROXMOX_TIMEOUT_SECONDS * 1000,
+      // Optional in the type: a config built by hand (tests, tools) gets the pool's default.
+      ...({ maxConnections: e.PROXMOX_MAX_CONNECTIONS } as { maxConnections?: number }),
     };
   });

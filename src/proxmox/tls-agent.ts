@@ -2,12 +2,21 @@ import { readFileSync } from 'node:fs';
 import { Agent } from 'undici';
 import type { ProxmoxConfig } from '../config.ts';
 
+/** PROXMOX_MAX_CONNECTIONS's default. */
+export const DEFAULT_MAX_CONNECTIONS = 16;
+
 /**
- * The connection pool to Proxmox: trusts the PROXMOX_CA_FILE CA (instead of the system store) or, only with
+ * The connection pool to Proxmox, at most PROXMOX_MAX_CONNECTIONS sockets (further requests queue for one).
+ * Unbounded, a worker starting a thousand clones opened a TLS connection per request in flight: each costs
+ * pveproxy a slot (it serves a few hundred per worker process) and this process ~100 KiB of native memory that
+ * the allocator keeps after the burst. It trusts the PROXMOX_CA_FILE CA (instead of the system store) or, only with
  * PROXMOX_INSECURE_TLS, any certificate. Never touches NODE_TLS_REJECT_UNAUTHORIZED, which would switch
  * checking off for Slack and every other connection of the process too.
  */
-export function createTlsAgent(config: Pick<ProxmoxConfig, 'caFile' | 'insecureTls'>): Agent {
+export function createTlsAgent(
+  config: Pick<ProxmoxConfig, 'caFile' | 'insecureTls'> & { maxConnections?: number },
+): Agent {
+  const connections = config.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   if (config.caFile !== undefined) {
     let ca: string;
     try {
@@ -20,10 +29,10 @@ export function createTlsAgent(config: Pick<ProxmoxConfig, 'caFile' | 'insecureT
         `PROXMOX_CA_FILE '${config.caFile}' is not a PEM certificate (expected -----BEGIN CERTIFICATE-----)`,
       );
     }
-    return new Agent({ connect: { ca } });
+    return new Agent({ connections, connect: { ca } });
   }
-  if (config.insecureTls) return new Agent({ connect: { rejectUnauthorized: false } });
-  return new Agent();
+  if (config.insecureTls) return new Agent({ connections, connect: { rejectUnauthorized: false } });
+  return new Agent({ connections });
 }
 
 /** The warning a composition root logs at start when certificate checking is off; undefined when it is on. */

@@ -87,12 +87,14 @@ export interface FakeProxmox {
   port: number;
   requests: SeenRequest[];
   handle: Handler;
+  /** TLS connections accepted so far. */
+  connections: number;
   close(): Promise<void>;
 }
 
 /** Starts the server on a free port; replace `handle` to script answers. */
 export async function startFakeProxmox(pki: Pki, handle: Handler = () => fail(501, 'not implemented')) {
-  const fake = { requests: [] as SeenRequest[], handle } as FakeProxmox;
+  const fake = { requests: [] as SeenRequest[], handle, connections: 0 } as FakeProxmox;
   const server: Server = createServer({ key: pki.key, cert: pki.cert }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -119,6 +121,9 @@ export async function startFakeProxmox(pki: Pki, handle: Handler = () => fail(50
       res.writeHead(reply.status, reply.reason ?? '', headers);
       res.end(body);
     });
+  });
+  server.on('secureConnection', () => {
+    fake.connections++;
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   fake.port = (server.address() as AddressInfo).port;

@@ -72,4 +72,20 @@ describe('TLS', () => {
       ),
     ).toThrow(/not a PEM certificate/);
   });
+
+  it('opens at most maxConnections sockets however many requests are in flight (the rest queue)', async () => {
+    const client = createProxmoxClient(
+      { ...configFor(fake, pki), maxConnections: 3 },
+      { logger: captureLogger().logger, clock: fakeClock() },
+    );
+    const before = fake.connections;
+    try {
+      const answers = await Promise.all(Array.from({ length: 40 }, () => client.listNodes()));
+      expect(answers).toHaveLength(40);
+      expect(fake.connections - before).toBeGreaterThan(0);
+      expect(fake.connections - before).toBeLessThanOrEqual(3);
+    } finally {
+      await client.close();
+    }
+  });
 });
