@@ -71,8 +71,21 @@ export interface DeliveryOutbox {
 }
 
 const PRIORITY: Record<DeliveryKind, number> = { final: 1, parent: 5, progress: 10 };
-/** How long a request-message edit waits for room in the budget before asking again (real ms). */
+/** How long a request-message edit first waits for room in the budget before asking again (real ms)… */
 const PARENT_WAIT_MS = 3000;
+/** …doubling to at most this. */
+const PARENT_MAX_WAIT_MS = 60_000;
+
+/**
+ * The park of a request-message edit that found no room in the chat.update budget, after `waitsSoFar` earlier
+ * parks: 3 s doubling to 1 min, ±25 % so parked edits spread out. Each ask is a BullMQ move and a record read;
+ * with a fixed 3 s, a thousand clones starting at once kept ~330 asks a second going (most of a worker's
+ * memory churn) for edits the progress replies already cover.
+ */
+export function parentWaitMs(waitsSoFar: number, random: () => number = Math.random): number {
+  const base = Math.min(PARENT_MAX_WAIT_MS, PARENT_WAIT_MS * 2 ** waitsSoFar);
+  return Math.round(base * (0.75 + 0.5 * random()));
+}
 const jobId = (kind: DeliveryKind, requestId: string) => `${kind}-${requestId}`;
 
 /**
@@ -190,7 +203,7 @@ export function createDeliveryOutbox(deps: DeliveryOutboxDeps): DeliveryOutbox {
     if (!record || record.result !== undefined) return 'skipped'; // the final job edits it then
     // Optional (the progress reply says the same): it waits for room in the budget rather than meet a 429.
     const room = await Promise.resolve(budget.tryTake()).catch(() => true);
-    if (!room) return waitRetryAfter(job, token, PARENT_WAIT_MS);
+    if (!room) return waitRetryAfter(job, token, parentWaitMs(job.data.rateLimitWaits ?? 0));
     const f = await editParent(record, false);
     if (f === undefined) return 'delivered';
     if (f.kind === 'rate-limited') {
