@@ -50,7 +50,21 @@ const sectionReaders = {
   slack: (v: Raw<'slack'>) => v,
   /** Only checks (bot processes): nothing to read from it. */
   slackBot: (v: Raw<'slackBot'>) => v,
-  redis: (v: Raw<'redis'>) => ({ url: v.REDIS_URL }),
+  /**
+   * `url` always (with Sentinel only its password, database and `rediss:` are used); `sentinel` when
+   * REDIS_SENTINELS is set: the sentinels, the master's name and the sentinels' own password.
+   */
+  redis: (v: Raw<'redis'>) => ({
+    url: v.REDIS_URL,
+    sentinel:
+      v.REDIS_SENTINELS === undefined || v.REDIS_SENTINEL_NAME === undefined
+        ? undefined
+        : {
+            sentinels: v.REDIS_SENTINELS,
+            name: v.REDIS_SENTINEL_NAME,
+            password: v.REDIS_SENTINEL_PASSWORD,
+          },
+  }),
   health: (v: Raw<'health'>) => ({
     channel: v.HEALTH_REPORT_CHANNEL,
     cron: v.HEALTH_REPORT_CRON,

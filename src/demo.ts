@@ -3,12 +3,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Redis } from 'ioredis';
 import { scaledClock, systemClock } from './clock.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { type FoundRedis, findRedis } from './demo/find-redis.ts';
 import { ancestorPids, watchAncestors } from './demo/watch-ancestors.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { createRedis } from './redis/create-redis.ts';
 import { type Services, startServices } from './services/start-services.ts';
 import { demoCluster, type ProxmoxSim, startProxmoxSim } from './sim/proxmox/index.ts';
 import { type AppTransport, type SlackSim, startSlackSim } from './sim/slack/index.ts';
@@ -59,7 +59,7 @@ export interface Demo {
 }
 
 async function deleteKeys(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  const redis = createRedis({ url, sentinel: undefined }, 'cli', { maxRetriesPerRequest: 1 });
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);

@@ -3,8 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { systemClock } from '../clock.ts';
+import { createRedis } from '../redis/create-redis.ts';
 
 /** A redis-server this process started, its URL (password included when it has one), and how to stop it. */
 export interface StartedRedis {
@@ -14,7 +14,8 @@ export interface StartedRedis {
 
 /** Whether a Redis answers PING at `url`, within a second. */
 export async function redisAnswers(url: string): Promise<boolean> {
-  const probe = new Redis(url, {
+  // The demo finds or starts one plain Redis; Sentinel is for production.
+  const probe = createRedis({ url, sentinel: undefined }, 'cli', {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,

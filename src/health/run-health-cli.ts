@@ -1,9 +1,9 @@
-import { Redis } from 'ioredis';
 import type { CliIo } from '../cli/cli-command.ts';
 import { openProxmox } from '../cli/open-proxmox.ts';
 import { systemClock } from '../clock.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import type { HealthReport } from '../core/health-types.ts';
+import { createRedis, describeRedis, type RedisConfig, redisConfigured } from '../redis/create-redis.ts';
 import { createRedisKnownTemplates, memoryKnownTemplates } from './known-templates-store.ts';
 import { createRedisLockSinceStore, memoryLockSinceStore } from './lock-since-store.ts';
 import { renderHealthText } from './render-health-text.ts';
@@ -31,15 +31,15 @@ export function parseHealthArgs(args: readonly string[]): HealthCliArgs | string
 }
 
 /**
- * `pve-clonebot health`: config (proxmox, clone, health, log; redis only when REDIS_URL is set, to share the
+ * `pve-clonebot health`: config (proxmox, clone, health, log; redis only when REDIS_URL or REDIS_SENTINELS is set, to share the
  * bot's lock first-seen times), one check, the report as text or JSON. Without Redis lock ages start now.
  */
 export async function runHealthCli(args: HealthCliArgs, io: CliIo): Promise<number> {
   let config: ReturnType<typeof loadConfig<'proxmox' | 'clone' | 'health' | 'log'>>;
-  let redisUrl: string | undefined;
+  let redisConfig: RedisConfig | undefined;
   try {
     config = loadConfig(io.env, ['proxmox', 'clone', 'health', 'log']);
-    if (io.env.REDIS_URL?.trim()) redisUrl = loadConfig(io.env, ['redis']).redis.url;
+    if (redisConfigured(io.env)) redisConfig = loadConfig(io.env, ['redis']).redis;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     io.err(error.message);
@@ -52,13 +52,13 @@ export async function runHealthCli(args: HealthCliArgs, io: CliIo): Promise<numb
   }
   const { logger, client: proxmox } = opened;
   const redis =
-    redisUrl === undefined
+    redisConfig === undefined
       ? undefined
-      : new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3000 });
+      : createRedis(redisConfig, 'cli', { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3000 });
   let memoryNote: string | undefined;
   if (redis) {
     await redis.connect().catch((err: unknown) => {
-      memoryNote = `Redis at REDIS_URL could not be reached (${String(err)}): lock ages count from this run`;
+      memoryNote = `${describeRedis(redisConfig as RedisConfig)} could not be reached (${String(err)}): lock ages count from this run`;
     });
   } else memoryNote = 'REDIS_URL is not set: lock ages count from this run (the bot remembers them in Redis)';
   const shared = redis !== undefined && memoryNote === undefined;

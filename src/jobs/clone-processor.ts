@@ -38,6 +38,8 @@ export interface CloneProcessorDeps {
   lockRetry: LockRetryPolicy;
   /** After a successful clone: owner record, cloud-init, start and addresses (issue 10). Absent: clone only. */
   prepareVm?: VmPreparer;
+  /** After each checkpoint is saved: wait for a Redis replica to hold it (Sentinel only; see waitForReplica). */
+  replicate?: () => Promise<void>;
 }
 
 /** Who asked and approved, for the VM's owner record. */
@@ -130,6 +132,7 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
     };
     const onCheckpoint = async (checkpoint: CloneCheckpoint) => {
       const saved = await store.update(id, { checkpoint });
+      await deps.replicate?.();
       await job.updateData({ ...job.data, checkpoint });
       // A backstop for a cancel message this process missed (not yet subscribed, or Redis blinked).
       if (saved?.status === 'cancelled') controller.abort(new Error('cancelled'));

@@ -46,6 +46,8 @@ export interface CloneWorkerDeps {
   prepareVm?: VmPreparer;
   /** Reads the clone task of a job that gave up, so Delete is offered only for a failed one. */
   cloneLookup?: CloneTaskLookup;
+  /** After each checkpoint is saved: wait for a Redis replica to hold it (Sentinel only). */
+  replicate?: () => Promise<void>;
 }
 
 /** A running clone worker. */
@@ -86,6 +88,7 @@ export async function createCloneWorker(deps: CloneWorkerDeps): Promise<CloneWor
     slotRetryMs: deps.slotRetryMs ?? 5000,
     running,
     ...(deps.prepareVm ? { prepareVm: deps.prepareVm } : {}),
+    ...(deps.replicate ? { replicate: deps.replicate } : {}),
     lockRetry: deps.lockRetry ?? DEFAULT_LOCK_RETRY,
   });
 

@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import type { CliIo } from '../cli/cli-command.ts';
 import { EXIT } from '../cli/cli-command.ts';
 import type { TemplateCliArgs } from '../cli/commands/template-command.ts';
@@ -10,6 +9,7 @@ import { ConfigError, loadConfig } from '../config.ts';
 import { describeRepairPlan } from '../core/describe-repair-plan.ts';
 import type { RepairRefusalCode } from '../core/repair-types.ts';
 import { createNodeSlots, type NodeSlots } from '../jobs/node-slots.ts';
+import { createRedis, type RedisConfig, redisConfigured } from '../redis/create-redis.ts';
 import { memoryNodeSlots } from './memory-node-slots.ts';
 import { planLiveRepair } from './plan-live-repair.ts';
 import { createRepairQueue } from './repair-queue.ts';
@@ -21,16 +21,16 @@ import { withNodeSlots } from './with-node-slots.ts';
 const NOTHING_TO_DO: readonly RepairRefusalCode[] = ['already-healthy'];
 
 /**
- * `template repair` / `template sync`: config (proxmox, clone, health, log; Redis only with REDIS_URL, so the
+ * `template repair` / `template sync`: config (proxmox, clone, health, log; Redis only with REDIS_URL or REDIS_SENTINELS, so the
  * per-node slots are shared with the bot's clone workers), the plan printed first, then the repair(s) with
  * progress lines and the result. Exit 0 repaired (or nothing to do), 1 failed, 2 bad input.
  */
 export async function runTemplateCli(args: TemplateCliArgs, io: CliIo): Promise<number> {
   let config: ReturnType<typeof loadConfig<'proxmox' | 'clone' | 'health' | 'log'>>;
-  let redisUrl: string | undefined;
+  let redisConfig: RedisConfig | undefined;
   try {
     config = loadConfig(io.env, ['proxmox', 'clone', 'health', 'log']);
-    if (io.env.REDIS_URL?.trim()) redisUrl = loadConfig(io.env, ['redis']).redis.url;
+    if (redisConfigured(io.env)) redisConfig = loadConfig(io.env, ['redis']).redis;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     io.err(error.message);
@@ -44,9 +44,9 @@ export async function runTemplateCli(args: TemplateCliArgs, io: CliIo): Promise<
   const { logger, client: proxmox } = opened;
   const engine = createCloneEngine({ proxmox, clock: systemClock, logger, config: config.clone });
   const redis =
-    redisUrl === undefined
+    redisConfig === undefined
       ? undefined
-      : new Redis(redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 3000 });
+      : createRedis(redisConfig, 'cli', { maxRetriesPerRequest: 1, connectTimeout: 3000 });
   const repairQueue = redis ? createRepairQueue(redis) : undefined;
   const slots: NodeSlots = redis ? createNodeSlots(redis, {}) : memoryNodeSlots();
   const live = {

@@ -1,5 +1,5 @@
 import type { FetchFunction } from '@slack/web-api';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { type Clock, systemClock } from '../clock.ts';
 import { type CloneEngineWithChecks, createCloneEngine } from '../clone/create-clone-engine.ts';
 import { type Config, loadConfig } from '../config.ts';
@@ -11,6 +11,7 @@ import { instrumentSlackFetch } from '../ops/instrument-slack-fetch.ts';
 import { createOpsRoutes, type OpsRoute } from '../ops/ops-routes.ts';
 import type { ReadinessCheck } from '../ops/run-readiness-checks.ts';
 import { createProxmoxClient, insecureTlsWarning, type ProxmoxHttpClient } from '../proxmox/index.ts';
+import { createRedis } from '../redis/create-redis.ts';
 import { createRepairQueue, type RepairQueue } from '../repair/repair-queue.ts';
 import { createRequestStore } from '../requests/request-store.ts';
 import type { RequestStore } from '../requests/types.ts';
@@ -59,9 +60,9 @@ export function createAdapters(config: ServicesConfig, options: StartServicesOpt
   const metrics = createMetrics();
   const slackFetch = instrumentSlackFetch(metrics);
   // BullMQ needs maxRetriesPerRequest: null on connections it blocks on; the store shares the setting.
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
+  const redis = createRedis(config.redis, 'service', { maxRetriesPerRequest: null });
   const workerRedis =
-    mode === 'bot' ? undefined : new Redis(config.redis.url, { maxRetriesPerRequest: null });
+    mode === 'bot' ? undefined : createRedis(config.redis, 'service', { maxRetriesPerRequest: null });
   const proxmox = createProxmoxClient(config.proxmox, {
     logger: logger.child({ component: 'proxmox' }),
     clock,

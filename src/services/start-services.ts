@@ -1,5 +1,6 @@
 import { startApprovedReconciler } from '../jobs/start-approved-reconciler.ts';
 import { type OpsServer, serveOpsRoutes } from '../ops/serve-ops-routes.ts';
+import { probeSentinels } from '../redis/probe-sentinels.ts';
 import { createAdapters } from './create-adapters.ts';
 import type { Services, ServicesConfig, StartServicesOptions } from './services-types.ts';
 import type { BotParts } from './start-bot.ts';
@@ -16,6 +17,8 @@ export async function startServices(
   config: ServicesConfig,
   options: StartServicesOptions = {},
 ): Promise<Services> {
+  // Sentinel's client retries a wrong master name or dead sentinels forever: stop here instead, naming the variable.
+  await probeSentinels(config.redis);
   const adapters = createAdapters(config, options);
   const { mode, logger } = adapters;
   // An approval whose process died before it queued the job is queued here (at start, then every minute).

@@ -6,6 +6,7 @@ import { createHealthWorker, type HealthWorker } from '../health/create-health-w
 import { type CloneWorker, createCloneWorker } from '../jobs/clone-worker.ts';
 import { startCloningReconciler } from '../jobs/reconcile-cloning-requests.ts';
 import { startRedeliverySweeper } from '../jobs/start-redelivery-sweeper.ts';
+import { waitForReplica } from '../redis/wait-for-replica.ts';
 import { createRepairWorker } from '../repair/create-repair-worker.ts';
 import type { RepairJobData } from '../repair/repair-queue.ts';
 import { DEFAULT_PREFIX } from '../requests/request-keys.ts';
@@ -102,6 +103,8 @@ export async function startWorker(
       taskStatus: (upid) => adapters.proxmox.getTaskStatus(upid),
       findStartedClone: (cp) => adapters.engine.findStartedClone(cp),
     },
+    // The store's connection wrote the checkpoint, so WAIT runs on it (it counts that connection's writes).
+    ...(config.redis.sentinel !== undefined ? { replicate: waitForReplica(redis, logger) } : {}),
     ...(prefix !== undefined ? { prefix } : {}),
     ...(options.worker ?? {}),
   });

@@ -1,8 +1,8 @@
 import { WebClient } from '@slack/web-api';
-import { Redis } from 'ioredis';
 import { systemClock } from '../../clock.ts';
 import { ConfigError, loadConfig } from '../../config.ts';
 import { DEFAULT_MAX_LEASE_MS, formatInstant } from '../../core/lease.ts';
+import { createRedis, redisConfigured } from '../../redis/create-redis.ts';
 import { createSlackLeaseNotifier } from '../../slack/slack-lease-notifier.ts';
 import { parseVmRef } from '../../slack/vm-actions.ts';
 import { destroyOurVm } from '../../vm/destroy-our-vm.ts';
@@ -129,7 +129,7 @@ export async function runDelete(args: string[], io: CliIo): Promise<number> {
   });
 }
 
-/** `pve-clonebot leases sweep [--json]` for cron: one sweep; DMs when SLACK_BOT_TOKEN is set; warned-once in Redis when REDIS_URL is set. */
+/** `pve-clonebot leases sweep [--json]` for cron: one sweep; DMs when SLACK_BOT_TOKEN is set; warned-once in Redis when REDIS_URL or REDIS_SENTINELS is set. */
 export async function runLeases(args: string[], io: CliIo): Promise<number> {
   const json = args.includes('--json');
   const rest = args.filter((a) => a !== '--json');
@@ -146,10 +146,12 @@ export async function runLeases(args: string[], io: CliIo): Promise<number> {
         logger,
       );
     }
-    const redis =
-      io.env.REDIS_URL === undefined
-        ? undefined
-        : new Redis(loadConfig(io.env, ['redis']).redis.url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+    const redis = redisConfigured(io.env)
+      ? createRedis(loadConfig(io.env, ['redis']).redis, 'cli', {
+          lazyConnect: true,
+          maxRetriesPerRequest: 2,
+        })
+      : undefined;
     try {
       const report = await sweepLeases({
         proxmox: client,

@@ -1,0 +1,64 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Config } from '../config.ts';
+
+/** ioredis's options, less the RESP3 reply mapping this program never uses (it types `new Redis` apart). */
+export type ConnectionOptions = Omit<RedisOptions, 'replyMapping'>;
+
+/** The validated Redis section: REDIS_URL, and Sentinel when REDIS_SENTINELS is set. */
+export type RedisConfig = Config['redis'];
+
+/** Who holds the connection: a long-running bot/worker, or a one-shot CLI command that must give up. */
+export type RedisRole = 'service' | 'cli';
+
+/** Whether the environment asks for Redis at all (the CLI's commands work without it). */
+export function redisConfigured(env: Record<string, string | undefined>): boolean {
+  return Boolean(env.REDIS_URL?.trim() || env.REDIS_SENTINELS?.trim());
+}
+
+/** Where this config points, for messages: never a password. */
+export function describeRedis(config: RedisConfig): string {
+  if (config.sentinel === undefined) return 'Redis at REDIS_URL';
+  const at = config.sentinel.sentinels.map((s) => `${s.host}:${s.port}`).join(',');
+  return `Redis master '${config.sentinel.name}' via REDIS_SENTINELS (${at})`;
+}
+
+/** The master's user, password, database and TLS, from REDIS_URL (its host is Sentinel's to choose). */
+export function masterOptions(url: string): ConnectionOptions {
+  const u = new URL(url);
+  const db = u.pathname.replace(/^\//, '');
+  return {
+    ...(u.username !== '' ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password !== '' ? { password: decodeURIComponent(u.password) } : {}),
+    ...(db !== '' ? { db: Number(db) } : {}),
+    // rediss: TLS to the master and replicas, and to the sentinels (a TLS deployment sets `tls-port` on all).
+    ...(u.protocol === 'rediss:' ? { tls: {}, enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
+  };
+}
+
+/**
+ * A CLI gives up after a few rounds over every sentinel (ioredis's default retries forever, so a wrong
+ * address would hang the command); a service keeps trying, its start probe having checked the settings.
+ */
+const cliSentinelRetry = (attempt: number): number | null => (attempt > 3 ? null : attempt * 200);
+
+/**
+ * The one place a Redis connection is made. Plain: `new Redis(REDIS_URL)`. Sentinel: ioredis asks the
+ * sentinels for the master `REDIS_SENTINEL_NAME` on every (re)connect; `failoverDetector` subscribes to their
+ * `+switch-master` so a failover reconnects at once; a READONLY reply (this master was demoted to a replica)
+ * reconnects to the new master and resends the command (2). `options` are the caller's (BullMQ needs
+ * `maxRetriesPerRequest: null` on its connections).
+ */
+export function createRedis(config: RedisConfig, role: RedisRole, options: ConnectionOptions = {}): Redis {
+  const sentinel = config.sentinel;
+  if (sentinel === undefined) return new Redis(config.url, options);
+  return new Redis({
+    ...masterOptions(config.url),
+    sentinels: sentinel.sentinels,
+    name: sentinel.name,
+    ...(sentinel.password !== undefined ? { sentinelPassword: sentinel.password } : {}),
+    failoverDetector: role === 'service',
+    reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
+    ...(role === 'cli' ? { sentinelRetryStrategy: cliSentinelRetry } : {}),
+    ...options,
+  });
+}

@@ -1,0 +1,102 @@
+import { Redis } from 'ioredis';
+import { type ConnectionOptions, masterOptions, type RedisConfig } from './create-redis.ts';
+
+/** Sentinel settings that cannot work: thrown at start, its message naming the variable to fix. */
+export class RedisStartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RedisStartError';
+  }
+}
+
+/** One try, no retries, bounded in time: a probe must answer, not wait for the network to heal. */
+const once = (timeoutMs: number): ConnectionOptions => ({
+  lazyConnect: true,
+  retryStrategy: () => null,
+  maxRetriesPerRequest: 0,
+  enableOfflineQueue: false,
+  connectTimeout: timeoutMs,
+  commandTimeout: timeoutMs,
+});
+
+async function ask<T>(options: ConnectionOptions, run: (r: Redis) => Promise<T>): Promise<T> {
+  const r = new Redis(options);
+  r.on('error', () => undefined); // the rejected command carries the error
+  try {
+    await r.connect();
+    return await run(r);
+  } finally {
+    r.disconnect();
+  }
+}
+
+const reason = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+const isAuth = (text: string) => /NOAUTH|WRONGPASS|invalid password|Authentication required/i.test(text);
+
+/**
+ * With Sentinel, checks at start what ioredis would otherwise retry forever in silence (an unreachable
+ * sentinel list, a master name no sentinel monitors, a wrong password): each sentinel is asked
+ * `SENTINEL get-master-addr-by-name`, then the master it names must answer PING. Without Sentinel: nothing.
+ */
+export async function probeSentinels(config: RedisConfig, timeoutMs = 3000): Promise<void> {
+  const sentinel = config.sentinel;
+  if (sentinel === undefined) return;
+  const master = masterOptions(config.url);
+  const failures: string[] = [];
+  let masterAddr: { host: string; port: number } | undefined;
+  for (const s of sentinel.sentinels) {
+    const at = `${s.host}:${s.port}`;
+    try {
+      const reply = await ask(
+        {
+          ...once(timeoutMs),
+          host: s.host,
+          port: s.port,
+          ...(sentinel.password !== undefined ? { password: sentinel.password } : {}),
+          ...(master.sentinelTLS !== undefined ? { tls: master.sentinelTLS } : {}),
+        },
+        (r) => r.call('SENTINEL', 'get-master-addr-by-name', sentinel.name),
+      );
+      if (Array.isArray(reply) && reply.length === 2) {
+        masterAddr = { host: String(reply[0]), port: Number(reply[1]) };
+        break;
+      }
+      failures.push(`${at}: monitors no master named '${sentinel.name}'`);
+    } catch (err) {
+      failures.push(`${at}: ${reason(err)}`);
+    }
+  }
+  if (masterAddr === undefined) {
+    const all = failures.join('; ');
+    if (failures.every((f) => f.includes('monitors no master'))) {
+      throw new RedisStartError(
+        `REDIS_SENTINEL_NAME: no sentinel knows a master named '${sentinel.name}' (${all}); use the name of their \`sentinel monitor <name> ...\` line`,
+      );
+    }
+    if (failures.some(isAuth)) {
+      throw new RedisStartError(`REDIS_SENTINEL_PASSWORD: the sentinels refused it or want one (${all})`);
+    }
+    throw new RedisStartError(`REDIS_SENTINELS: no sentinel answered (${all})`);
+  }
+  const { host, port } = masterAddr;
+  try {
+    await ask(
+      {
+        ...once(timeoutMs),
+        host,
+        port,
+        ...(master.username !== undefined ? { username: master.username } : {}),
+        ...(master.password !== undefined ? { password: master.password } : {}),
+        ...(master.tls !== undefined ? { tls: master.tls } : {}),
+      },
+      (r) => r.ping(),
+    );
+  } catch (err) {
+    const why = reason(err);
+    throw new RedisStartError(
+      isAuth(why)
+        ? `REDIS_URL: the master '${sentinel.name}' at ${host}:${port} refused its password (give it as redis://:password@${sentinel.name}): ${why}`
+        : `REDIS_SENTINELS: the sentinels name ${host}:${port} as master '${sentinel.name}', but it does not answer: ${why}`,
+    );
+  }
+}
