@@ -188,6 +188,44 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads Sentinel settings: the sentinels, the master name, the sentinels password', () => {
+    const { redis } = loadConfig(
+      {
+        REDIS_SENTINELS: ' s1:26380, 10.0.0.2 ,[::1]:26381',
+        REDIS_SENTINEL_NAME: 'clonebot',
+        REDIS_SENTINEL_PASSWORD: 'pw',
+      },
+      ['redis'],
+    );
+    expect(redis.sentinel).toEqual({
+      sentinels: [
+        { host: 's1', port: 26380 },
+        { host: '10.0.0.2', port: 26379 },
+        { host: '::1', port: 26381 },
+      ],
+      name: 'clonebot',
+      password: 'pw',
+    });
+    expect(redis.url).toBe('redis://127.0.0.1:6379');
+    expect(loadConfig({}, ['redis']).redis.sentinel).toBeUndefined();
+  });
+
+  it('refuses half a Sentinel setting or a malformed sentinel, naming the variable', () => {
+    expect(problemsOf(() => loadConfig({ REDIS_SENTINELS: 's1:26379' }, ['redis']))[0]).toMatch(
+      /^REDIS_SENTINEL_NAME is required with REDIS_SENTINELS/,
+    );
+    expect(problemsOf(() => loadConfig({ REDIS_SENTINEL_NAME: 'm' }, ['redis']))[0]).toMatch(
+      /REDIS_SENTINELS is not/,
+    );
+    for (const bad of ['s1:99999', 's1:', 'redis://s1:26379', 'user:s3cr3t-pw@s1:26379']) {
+      const problem = problemsOf(() =>
+        loadConfig({ REDIS_SENTINELS: `s0:26379,${bad}`, REDIS_SENTINEL_NAME: 'm' }, ['redis']),
+      )[0];
+      expect(problem).toMatch(/^REDIS_SENTINELS must be host:port/);
+      expect(problem).not.toContain('s3cr3t-pw');
+    }
+  });
+
   it('never shows the password of a malformed Redis or Proxmox URL in the error', () => {
     for (const url of [
       'redis://:s3cr3t-pw@host:6379/db0',

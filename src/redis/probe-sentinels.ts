@@ -21,10 +21,16 @@ const once = (timeoutMs: number): ConnectionOptions => ({
 
 async function ask<T>(options: ConnectionOptions, run: (r: Redis) => Promise<T>): Promise<T> {
   const r = new Redis(options);
-  r.on('error', () => undefined); // the rejected command carries the error
+  // A refused AUTH arrives as an error event, the command failing only with "Connection is closed".
+  let first: unknown;
+  r.on('error', (err: unknown) => {
+    first ??= err;
+  });
   try {
     await r.connect();
     return await run(r);
+  } catch (err) {
+    throw first ?? err;
   } finally {
     r.disconnect();
   }
