@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createRedis } from '../../src/redis/create-redis.ts';
 import { probeSentinels } from '../../src/redis/probe-sentinels.ts';
-import { freePort, RedisProcesses, type RedisProcess, startReplicatedRedis } from './redis-processes.ts';
+import { freePort, type RedisProcess, RedisProcesses, startReplicatedRedis } from './redis-processes.ts';
 
 const procs = new RedisProcesses();
 let sentinels: RedisProcess[];
