@@ -50,7 +50,7 @@ it('the Redis master killed mid-clone: Sentinel promotes the replica, the clone 
     'the replica promoted',
     15_000,
   );
-  const replies = await e2e.thread(parent, (r) => r.length >= 2, 20_000);
+  const replies = await e2e.thread(parent, (r) => r.length >= 2, 30_000);
   await waitFor(async () => (await e2e.services.store.get(id))?.resultDelivered, 'the delivery flag');
   expect(e2e.clonePosts()).toBe(1);
   expect(replies).toHaveLength(2);

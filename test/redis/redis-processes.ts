@@ -68,7 +68,7 @@ export class RedisProcesses {
       'bind 127.0.0.1',
       `dir ${dir}`,
       `sentinel monitor ${options.name} 127.0.0.1 ${options.masterPort} ${options.quorum}`,
-      `sentinel down-after-milliseconds ${options.name} ${options.downAfterMs ?? 300}`,
+      `sentinel down-after-milliseconds ${options.name} ${options.downAfterMs ?? 500}`,
       `sentinel failover-timeout ${options.name} 3000`,
       `sentinel parallel-syncs ${options.name} 1`,
       ...(options.password !== undefined ? [`sentinel auth-pass ${options.name} ${options.password}`] : []),
