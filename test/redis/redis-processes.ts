@@ -1,27 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { freePort } from '../../src/demo/start-redis-server.ts';
 import { waitFor } from '../slack/wait-for.ts';
 
 /**
  * Real redis-server and redis-sentinel processes on loopback ports of their own, for failover and restart
- * tests. Every process and directory is removed by `stop()`.
+ * tests. Every process and directory is removed by `stop()`. Ports: Redis cannot take port 0, so freePort
+ * binds a server to 0 and frees the port it got.
  */
 
-/** A port nothing listens on now (Redis cannot take port 0: bind a server to 0, read it, free it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /** One redis-server (or `redis-server --sentinel`) process. */
 export interface RedisProcess {
