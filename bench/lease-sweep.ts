@@ -69,7 +69,6 @@ try {
     logger,
     notifier: silentLeaseNotifier,
     ledger: memoryLedger(),
-    maxLeaseMs: 14 * 86_400_000,
     pollMs: 500,
   });
   const ms = performance.now() - started;

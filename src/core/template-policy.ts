@@ -45,6 +45,15 @@ export function policyFor(
 export const maxLeaseOf = (p: TemplatePolicy) => p.lease?.maxMs ?? DEFAULT_MAX_LEASE_MS;
 
 /**
+ * The longest lease for a VM of ours, from the template its record names (`clonebot-template:`, the
+ * template's VMID after a clone, or the reference as typed): the same maximum the request was checked against.
+ */
+export function maxLeaseForRecord(policy: ClonePolicy | undefined, template: string): number {
+  const vmid = /^\d+$/.test(template) ? Number(template) : -1;
+  return maxLeaseOf(policyFor(policy, vmid >= 0 ? { vmid } : { vmid, name: template }));
+}
+
+/**
  * Applies a template's defaults to a request (start, lease, cloud-init user and ip, each only when the
  * request did not say) and checks its lease against the template's maximum. Returns the request to store, or
  * one line saying what is wrong (before anything is created).

@@ -1,7 +1,6 @@
 import { WebClient } from '@slack/web-api';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { DEFAULT_MAX_LEASE_MS } from '../core/lease.ts';
 import { createHealthWorker, type HealthWorker } from '../health/create-health-worker.ts';
 import { type CloneWorker, createCloneWorker } from '../jobs/clone-worker.ts';
 import { startCloningReconciler } from '../jobs/reconcile-cloning-requests.ts';
@@ -135,7 +134,7 @@ export async function startWorker(
     notifier: createSlackLeaseNotifier(new WebClient(config.slack.botToken, slack), logger),
     redis,
     ...(prefix !== undefined ? { prefix } : {}),
-    maxLeaseMs: DEFAULT_MAX_LEASE_MS,
+    ...(config.clone.policy !== undefined ? { policy: config.clone.policy } : {}),
     intervalMs: 5 * 60_000,
   });
   // Template repairs: their own queue, the clones' per-node slots; messages straight to the asker's channel.

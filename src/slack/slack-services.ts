@@ -36,8 +36,6 @@ export interface SlackAppDeps {
   vmLifecycle?: VmLifecycleProxmox;
   /** DMs to VM owners (extended, deleted). */
   leaseNotifier?: LeaseNotifier;
-  /** The longest lease an owner may extend to, from now (default DEFAULT_MAX_LEASE_MS). */
-  maxLeaseMs?: number;
   /** The users' SSH public keys (`/clone key add`, the `sshkey` option). */
   sshKeys?: SshKeyStore;
   /** Extra `/clone` subcommands (e.g. `health`), added to help, status and cancel. */

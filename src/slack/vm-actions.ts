@@ -1,4 +1,5 @@
-import { DEFAULT_MAX_LEASE_MS, formatInstant } from '../core/lease.ts';
+import { formatInstant } from '../core/lease.ts';
+import { maxLeaseForRecord } from '../core/template-policy.ts';
 import { destroyOurVm } from '../vm/destroy-our-vm.ts';
 import { extendLease } from '../vm/extend-lease.ts';
 import { findOurVms } from '../vm/find-our-vms.ts';
@@ -107,7 +108,7 @@ export async function extendVm(
   const r = await extendLease(proxmox, vm, {
     byMs,
     now: s.clock.now(),
-    maxLeaseMs: s.maxLeaseMs ?? DEFAULT_MAX_LEASE_MS,
+    maxLeaseMs: maxLeaseForRecord(s.cloneConfig.policy, vm.ownership.template),
     approver,
   });
   if (!r.ok) return { ok: false, text: r.reason };

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.ts';
 import { formatInstant } from '../core/lease.ts';
+import { type ClonePolicy, maxLeaseForRecord } from '../core/template-policy.ts';
 import { describeNotOurs } from '../core/vm-record.ts';
 import type { Logger } from '../logger.ts';
 import { destroyOurVm } from './destroy-our-vm.ts';
@@ -32,8 +33,8 @@ export interface SweepDeps {
   ledger: WarnedLedger;
   /** Warn the owner this long before the end (default 24 h). */
   warnBeforeMs?: number;
-  /** The longest lease from now an owner may extend to (for the warning's Extend button). */
-  maxLeaseMs: number;
+  /** CLONE_POLICY_FILE: each VM's template maximum bounds the warning's Extend button (absent: the default). */
+  policy?: ClonePolicy;
   taskTimeoutMs?: number;
   pollMs?: number;
 }
@@ -86,7 +87,7 @@ export async function sweepLeases(deps: SweepDeps): Promise<SweepReport> {
         `lease of VM ${vm.vmid} ends ${formatInstant(end)}: owner warned`,
       );
       await notifier
-        .expiring(vm, now + deps.maxLeaseMs)
+        .expiring(vm, now + maxLeaseForRecord(deps.policy, vm.ownership.template))
         .catch((err: unknown) => logger.warn({ err, ...base }, 'could not warn the owner'));
       continue;
     }

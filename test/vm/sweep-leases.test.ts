@@ -86,7 +86,6 @@ describe('lease sweep against the simulator', () => {
       logger: log.logger,
       notifier,
       ledger,
-      maxLeaseMs: 14 * 24 * HOUR,
       pollMs: 200,
     });
     expect(report.deleted).toEqual([600]);
@@ -121,11 +120,34 @@ describe('lease sweep against the simulator', () => {
       logger: log.logger,
       notifier,
       ledger,
-      maxLeaseMs: 14 * 24 * HOUR,
       pollMs: 200,
     });
     expect(again.warned).toEqual([]);
     expect(again.deleted).toEqual([]);
+  });
+
+  test("the warning's Extend bound is the VM's template maximum from CLONE_POLICY_FILE", async () => {
+    const now = clock.now();
+    addOurs(630, { ...owner(630, now + HOUR), template: '113' });
+    const offered = new Map<number, number>();
+    const notifier: LeaseNotifier = {
+      ...recorder().notifier,
+      expiring: async (vm, max) => void offered.set(vm.vmid, max),
+    };
+    const policy = { defaults: {}, templates: { '113': { lease: { maxMs: 2 * 24 * HOUR } } } };
+    const before = clock.now();
+    await sweepLeases({
+      proxmox: client,
+      clock,
+      logger: captureLogger().logger,
+      notifier,
+      ledger: memoryLedger(),
+      policy,
+    });
+    // 601 (template 112, no entry) keeps the 14-day default; 630 (template 113) gets its 2 days.
+    expect(offered.get(630)).toBeGreaterThanOrEqual(before + 2 * 24 * HOUR);
+    expect(offered.get(630)).toBeLessThan(before + 3 * 24 * HOUR);
+    expect(offered.get(601)).toBeGreaterThanOrEqual(before + 14 * 24 * HOUR);
   });
 
   test('extend: within the maximum for the owner, beyond it only for an approver; the VM carries the new end', async () => {

@@ -1,7 +1,8 @@
 import { WebClient } from '@slack/web-api';
 import { systemClock } from '../../clock.ts';
 import { ConfigError, loadConfig } from '../../config.ts';
-import { DEFAULT_MAX_LEASE_MS, formatInstant } from '../../core/lease.ts';
+import { formatInstant } from '../../core/lease.ts';
+import type { ClonePolicy } from '../../core/template-policy.ts';
 import { createRedis, redisConfigured } from '../../redis/create-redis.ts';
 import { createSlackLeaseNotifier } from '../../slack/slack-lease-notifier.ts';
 import { parseVmRef } from '../../slack/vm-actions.ts';
@@ -17,11 +18,14 @@ import { openProxmox } from '../open-proxmox.ts';
 
 type Opened = Extract<ReturnType<typeof openProxmox>, { ok: true }>;
 
-/** Config (proxmox + log) and a Proxmox client, or the exit code after saying why not. */
-async function withProxmox(io: CliIo, run: (o: Opened) => Promise<number>): Promise<number> {
-  let config: ReturnType<typeof loadConfig<'proxmox' | 'log'>>;
+/** Config (proxmox, log, clone: CLONE_POLICY_FILE) and a Proxmox client, or the exit code after saying why not. */
+async function withProxmox(
+  io: CliIo,
+  run: (o: Opened & { policy: ClonePolicy | undefined }) => Promise<number>,
+): Promise<number> {
+  let config: ReturnType<typeof loadConfig<'proxmox' | 'log' | 'clone'>>;
   try {
-    config = loadConfig(io.env, ['proxmox', 'log']);
+    config = loadConfig(io.env, ['proxmox', 'log', 'clone']);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     io.err(error.message);
@@ -33,7 +37,7 @@ async function withProxmox(io: CliIo, run: (o: Opened) => Promise<number>): Prom
     return EXIT.usage;
   }
   try {
-    return await run(opened);
+    return await run({ ...opened, policy: config.clone.policy });
   } catch (error) {
     io.err(`Proxmox: ${(error as Error).message}`);
     return EXIT.failed;
@@ -137,7 +141,7 @@ export async function runLeases(args: string[], io: CliIo): Promise<number> {
     io.err('Usage: pve-clonebot leases sweep [--json]');
     return EXIT.usage;
   }
-  return withProxmox(io, async ({ client, logger }) => {
+  return withProxmox(io, async ({ client, logger, policy }) => {
     let notifier: LeaseNotifier = silentLeaseNotifier;
     if (io.env.SLACK_BOT_TOKEN !== undefined) {
       const slack = loadConfig(io.env, ['slack']).slack;
@@ -159,7 +163,7 @@ export async function runLeases(args: string[], io: CliIo): Promise<number> {
         logger,
         notifier,
         ledger: redis ? redisLedger(redis) : memoryLedger(),
-        maxLeaseMs: DEFAULT_MAX_LEASE_MS,
+        ...(policy !== undefined ? { policy } : {}),
       });
       if (json) io.out(JSON.stringify(report, null, 2));
       else {
