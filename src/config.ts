@@ -41,6 +41,7 @@ const sectionReaders = {
     timeoutMs: v.CLONE_TIMEOUT_SECONDS * 1000,
     progressIntervalMs: v.PROGRESS_INTERVAL_SECONDS * 1000,
     concurrencyPerNode: v.CLONE_CONCURRENCY_PER_NODE,
+    concurrencyPerSharedStorage: v.CLONE_CONCURRENCY_PER_SHARED_STORAGE,
     /** Storage lock timeouts: new attempts, and the first pause in ms (it doubles). */
     lockRetry: { retries: v.STORAGE_LOCK_RETRIES, firstDelayMs: v.STORAGE_LOCK_RETRY_SECONDS * 1000 },
     templateNodeIds: v.TEMPLATE_NODE_IDS,

@@ -93,6 +93,7 @@ describe('loadConfig', () => {
       timeoutMs: 900_000,
       progressIntervalMs: 30_000,
       concurrencyPerNode: 2,
+      concurrencyPerSharedStorage: 4,
       lockRetry: { retries: 3, firstDelayMs: 30_000 },
       templateNodeIds: undefined,
     });

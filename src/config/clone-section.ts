@@ -33,6 +33,8 @@ export const cloneSection = z.object({
   CLONE_TIMEOUT_SECONDS: int('CLONE_TIMEOUT_SECONDS', 900, 10, 86_400),
   PROGRESS_INTERVAL_SECONDS: int('PROGRESS_INTERVAL_SECONDS', 30, 1, 3600),
   CLONE_CONCURRENCY_PER_NODE: int('CLONE_CONCURRENCY_PER_NODE', 2, 1, 1000),
+  // Several nodes write one shared storage (ceph, NFS) at once: its own limit, counted across the cluster.
+  CLONE_CONCURRENCY_PER_SHARED_STORAGE: int('CLONE_CONCURRENCY_PER_SHARED_STORAGE', 4, 1, 1000),
   // A storage lock timeout is temporary (slow disk creation): clone again this many times, pausing 30 s, 60 s, …
   STORAGE_LOCK_RETRIES: int('STORAGE_LOCK_RETRIES', 3, 0, 10),
   STORAGE_LOCK_RETRY_SECONDS: int('STORAGE_LOCK_RETRY_SECONDS', 30, 1, 3600),

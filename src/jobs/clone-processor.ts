@@ -8,7 +8,7 @@ import {
   lockedStorage,
   lockRetryDelay,
 } from '../core/lock-retry.ts';
-import type { CloneCheckpoint, CloneProgress, CloneResult } from '../core/types.ts';
+import type { CloneCheckpoint, CloneProgress, CloneRequest, CloneResult } from '../core/types.ts';
 import type { Logger } from '../logger.ts';
 import { createRequestMoves } from '../requests/request-moves.ts';
 import type { CloneRequestRecord, RequestStore } from '../requests/types.ts';
@@ -30,6 +30,8 @@ export interface CloneProcessorDeps {
   leaseClock: Clock;
   logger: Logger;
   concurrencyPerNode: number;
+  /** Cluster-wide slots per shared storage the clone writes; absent: only node slots. */
+  sharedStorages?: SharedStorageLimit;
   /** Real milliseconds a job waits (delayed) before asking for a node slot again. */
   slotRetryMs: number;
   /** Abort controllers of the clones running in this process, by request id (cancellation). */
@@ -41,6 +43,18 @@ export interface CloneProcessorDeps {
   /** After each checkpoint is saved: wait for a Redis replica to hold it (Sentinel only; see waitForReplica). */
   replicate?: () => Promise<void>;
 }
+
+/** The shared storages a clone writes (sharedStoragesWritten), each limited to `limit` clones at once. */
+export interface SharedStorageLimit {
+  of(request: CloneRequest): Promise<string[]>;
+  limit: number;
+}
+
+/**
+ * The slot key of a shared storage, in the node-slot namespace: a node name cannot contain ':'
+ * (pve-node format), so `storage:ceph` never meets a node's.
+ */
+export const storageSlotKey = (storage: string) => `storage:${storage}`;
 
 /** Who asked and approved, for the VM's owner record. */
 function vmFacts(record: CloneRequestRecord): VmRequestFacts {
@@ -229,6 +243,21 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
     return exhaustedLockRetries(result, record.lockRetries.count + 1, span);
   };
 
+  /** Slot keys of the shared storages this clone writes; none (logged) when they cannot be read. */
+  const storageSlots = async (record: CloneRequestRecord): Promise<string[]> => {
+    if (deps.sharedStorages === undefined) return [];
+    try {
+      return (await deps.sharedStorages.of(record.request)).map(storageSlotKey);
+    } catch (err) {
+      // The engine's own checks report an unreadable template; a storage limit must not stop the clone.
+      logger.warn(
+        { requestId: record.id, err: String(err) },
+        'could not tell which shared storages this clone writes: cloning without storage slots',
+      );
+      return [];
+    }
+  };
+
   return async (job: Job<CloneJobData>, token?: string): Promise<CloneJobOutcome> => {
     const id = job.data.requestId;
     const record = await store.get(id);
@@ -241,24 +270,44 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
     if (record.status === 'cancelled' && record.startedAt === undefined) return 'cancelled';
 
     const node = record.request.node;
-    if (!(await deps.slots.acquire(node, id, deps.concurrencyPerNode))) {
+    const park = async (): Promise<never> => {
       // BullMQ's pattern for "not now": park the job without spending an attempt.
       await job.moveToDelayed(Date.now() + deps.slotRetryMs, token);
       throw new DelayedError();
+    };
+    if (!(await deps.slots.acquire(node, id, deps.concurrencyPerNode))) return park();
+    const held = [node];
+    const releaseAll = async () => {
+      for (const key of held) {
+        await deps.slots.release(key, id).catch((err: unknown) => {
+          logger.warn(
+            { err, requestId: id, slot: key },
+            'could not release a clone slot (it expires by itself)',
+          );
+        });
+      }
+    };
+    for (const key of await storageSlots(record)) {
+      if (await deps.slots.acquire(key, id, deps.sharedStorages?.limit ?? 1)) {
+        held.push(key);
+        continue;
+      }
+      // Nothing was sent: the slots taken so far go back, so waiting here holds up no other clone.
+      logger.info({ requestId: id, slot: key }, 'shared storage at its clone limit: waiting');
+      await releaseAll();
+      return park();
     }
     const controller = new AbortController();
     // Registered before the status change, so a cancel published right after it finds this run.
     deps.running.set(id, controller);
-    const stopLease = holdLease(deps.slots, node, id, deps.leaseClock, logger);
+    const stopLeases = held.map((key) => holdLease(deps.slots, key, id, deps.leaseClock, logger));
     let final: Awaited<ReturnType<typeof run>>;
     try {
       final = await run(job, record, controller);
     } finally {
-      stopLease();
+      for (const stop of stopLeases) stop();
       deps.running.delete(id);
-      await deps.slots.release(node, id).catch((err: unknown) => {
-        logger.warn({ err, requestId: id, node }, 'could not release node slot (it expires by itself)');
-      });
+      await releaseAll();
     }
     if (typeof final === 'string') return final;
     if ('retryInMs' in final) {

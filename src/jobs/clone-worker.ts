@@ -7,7 +7,7 @@ import type { Logger } from '../logger.ts';
 import { DEFAULT_PREFIX, requestKeys } from '../requests/request-keys.ts';
 import type { RequestStore } from '../requests/types.ts';
 import type { VmPreparer } from '../vm/create-vm-preparer.ts';
-import { type CloneJobOutcome, createCloneProcessor } from './clone-processor.ts';
+import { type CloneJobOutcome, createCloneProcessor, type SharedStorageLimit } from './clone-processor.ts';
 import { bullPrefix, CLONE_QUEUE_NAME, type CloneJobData } from './clone-queue.ts';
 import { type CloneTaskLookup, failExhaustedJob } from './fail-exhausted-job.ts';
 import { createNodeSlots } from './node-slots.ts';
@@ -23,6 +23,8 @@ export interface CloneWorkerDeps {
   logger: Logger;
   /** Clones at once per Proxmox node, across every worker process sharing this Redis. */
   concurrencyPerNode: number;
+  /** Which shared storages a clone writes, and how many clones at once may write each (cluster-wide). */
+  sharedStorages?: SharedStorageLimit;
   /** Jobs this process works on at once (each is a wait on Proxmox; WORKER_CONCURRENCY). Default 200. */
   concurrency?: number;
   prefix?: string;
@@ -85,6 +87,7 @@ export async function createCloneWorker(deps: CloneWorkerDeps): Promise<CloneWor
     leaseClock,
     logger,
     concurrencyPerNode: deps.concurrencyPerNode,
+    ...(deps.sharedStorages ? { sharedStorages: deps.sharedStorages } : {}),
     slotRetryMs: deps.slotRetryMs ?? 5000,
     running,
     ...(deps.prepareVm ? { prepareVm: deps.prepareVm } : {}),

@@ -14,6 +14,7 @@ import { createDeliveryOutbox, type DeliveryOutbox } from '../slack/delivery-out
 import { createSlackHealthPublisher } from '../slack/health-publisher.ts';
 import { createSharedTokenBucket } from '../slack/shared-token-bucket.ts';
 import { createSlackLeaseNotifier } from '../slack/slack-lease-notifier.ts';
+import { sharedStoragesWritten } from '../clone/shared-storages-written.ts';
 import { createVmPreparer } from '../vm/create-vm-preparer.ts';
 import { startLeaseSweeper } from '../vm/start-lease-sweeper.ts';
 import type { Adapters } from './create-adapters.ts';
@@ -95,6 +96,10 @@ export async function startWorker(
     clock,
     logger,
     concurrencyPerNode: config.clone.concurrencyPerNode,
+    sharedStorages: {
+      limit: config.clone.concurrencyPerSharedStorage,
+      of: (request) => sharedStoragesWritten({ engine: adapters.engine, proxmox: adapters.proxmox }, request),
+    },
     lockRetry: config.clone.lockRetry,
     concurrency: adapters.workerConfig.concurrency,
     prepareVm: createVmPreparer({ proxmox: adapters.proxmox, clock, logger }),
