@@ -292,7 +292,7 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
         held.push(key);
         continue;
       }
-      // Nothing was sent: the slots taken so far go back, so waiting here holds up no other clone.
+      // The slots taken so far go back while it waits, so a waiting job holds up no other clone.
       logger.info({ requestId: id, slot: key }, 'shared storage at its clone limit: waiting');
       await releaseAll();
       return park();
