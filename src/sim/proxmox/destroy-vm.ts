@@ -40,9 +40,9 @@ function ownedVolumes(vm: SimVm): [string, string][] {
 /**
  * DELETE /nodes/{node}/qemu/{vmid} (PVE/API2/Qemu.pm destroy_vm): parameters `purge`,
  * `destroy-unreferenced-disks`, `skiplock` (root only). Protection and a running VM are refused at once; the
- * lock is checked inside the `qmdestroy` task (PVE::QemuServer::destroy_vm check_lock), which then writes
- * `lock: destroyed`, frees the owned volumes (and with destroy-unreferenced-disks every `vm-<vmid>-*` volume on
- * the node's enabled storages), and only then removes the config ("else we can have reuse race").
+ * lock is checked inside the `qmdestroy` task (PVE::QemuServer::destroy_vm check_lock), which then frees the
+ * owned volumes (and with destroy-unreferenced-disks every `vm-<vmid>-*` volume on the node's enabled storages),
+ * replaces the config by `lock: destroyed` alone, and only then removes it ("else we can have reuse race").
  */
 export function destroyVm(
   ctx: SimContext,
@@ -78,24 +78,31 @@ export function destroyVm(
             throw new Error(`base volume '${String(base).split(',')[0]}' is still in use by linked cloned`);
         }
       }
-      const volumes = ownedVolumes(current);
-      current.config = { ...current.config, lock: 'destroyed' };
-      ctx.state.vmChanged(current.vmid);
-      for (const [storage, volname] of volumes) {
-        await ctx.clock.sleep(REMOVE_VOLUME_MS, ctx.closing);
+      const free = (storage: string, volname: string) => {
         ctx.state.freeVolume(storage, current.node, volname);
-        task.log.push(`  Logical volume "${volname.split('/').pop()}" successfully removed.`);
+        // lvremove's own output; ZFS, RBD and file storages free a volume without a word.
+        if (ctx.state.storages.get(storage)?.type.startsWith('lvm'))
+          task.log.push(`  Logical volume "${volname.split('/').pop()}" successfully removed.`);
+      };
+      // The config stays as it was while the disks go (the task holds the config's file lock).
+      for (const [storage, volname] of ownedVolumes(current)) {
+        await ctx.clock.sleep(REMOVE_VOLUME_MS, ctx.closing);
+        free(storage, volname);
       }
       if (p['destroy-unreferenced-disks'] === true) {
         for (const s of ctx.state.storages.values()) {
           if (!ctx.state.storageOn(s.storage, current.node)) continue;
           for (const volname of [...ctx.state.volumesOf(s.storage, current.node).keys()]) {
             if (!new RegExp(`(^|/)vm-${current.vmid}-`).test(volname) || volname.includes('base-')) continue;
-            ctx.state.freeVolume(s.storage, current.node, volname);
-            task.log.push(`  Logical volume "${volname.split('/').pop()}" successfully removed.`);
+            free(s.storage, volname);
           }
         }
       }
+      // PVE::QemuServer::destroy_vm ends by writing the replacement config `{ lock => 'destroyed' }`, nothing
+      // else in it; the API's worker removes that zombie only after access, firewall and purge cleanup.
+      current.config = { lock: 'destroyed' };
+      ctx.state.vmChanged(current.vmid);
+      await ctx.clock.sleep(100, ctx.closing);
       if (p.purge === true) task.log.push(`purging VM ${current.vmid} from related configurations..`);
       for (const members of ctx.state.pools.values()) members.delete(current.vmid);
       ctx.state.removeVm(current.vmid);

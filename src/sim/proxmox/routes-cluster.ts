@@ -3,6 +3,7 @@ import { drivesToCopy } from './drives.ts';
 import type { Route, SimContext } from './route.ts';
 import type { SimVm } from './sim-state.ts';
 import { taskListJson } from './sim-tasks.ts';
+import { clusterTaskList } from './task-visibility.ts';
 
 const GiB = 1024 ** 3;
 
@@ -167,9 +168,7 @@ export const clusterRoutes: Route[] = [
   {
     method: 'GET',
     pattern: '/cluster/tasks',
-    handle: (ctx) => ({
-      data: [...ctx.state.tasks.values()].reverse().map(taskListJson),
-    }),
+    handle: (ctx, { principal }) => ({ data: clusterTaskList(ctx, principal).map(taskListJson) }),
   },
   {
     method: 'GET',

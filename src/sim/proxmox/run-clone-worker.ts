@@ -79,6 +79,9 @@ export async function runCloneWorker(
   let createdConfig = false;
   try {
     await clock.sleep(STEP_MS.fork, signal);
+    // qemu-server 9.1.6 (commit 980dffe2 `api: qmclone: print a message with new VMID`; not in 8.4): the first
+    // line names the new VMID, for full and linked clones alike.
+    if (ctx.pveVersion === '9') log(`creating a clone of VM ${plan.vmid} with ID ${plan.newid}`);
     if (state.vms.has(plan.newid)) {
       // pmxcfs refuses to rename the new config into place when the VMID exists on any node.
       endTask(

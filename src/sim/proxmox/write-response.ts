@@ -11,9 +11,13 @@ export function reasonPhrase(message: string): string {
   return line.replace(/[\u0000-\u001f\u007f]/g, ' ').trim() || 'Error';
 }
 
-/** 200 `{"data":…}` (+ extra top-level fields such as `total`). */
+/**
+ * 200 `{"data":…}` (+ extra top-level fields such as `total`). pve-http-server Formatter/Standard.pm
+ * prepare_response_data copies `total` only when true: a `total` of 0 is left out.
+ */
 export function sendData(res: ServerResponse, data: unknown, extra: Record<string, unknown> = {}): void {
-  const body = JSON.stringify({ data: data ?? null, ...extra });
+  const { total, ...rest } = extra;
+  const body = JSON.stringify({ data: data ?? null, ...rest, ...(total ? { total } : {}) });
   res.writeHead(200, 'OK', { 'Content-Type': JSON_CONTENT_TYPE, 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
 }

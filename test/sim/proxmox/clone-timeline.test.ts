@@ -14,6 +14,9 @@ const VERSIONS: readonly PveVersion[] = ['8.4', '9'];
 let playing: PveVersion = '9';
 /** PVE 9's qemu-server `clone_disk` logs each new volume of a full copy (commit 473b6774); 8.4's does not. */
 const allocated = (volid: string) => (playing === '9' ? [`allocated target volume '${volid}'`] : []);
+/** PVE 9's clone log opens by naming the new VMID (qemu-server 980dffe2, 9.1.6); 8.4's never does. */
+const opening = (vmid: number, newid: number) =>
+  playing === '9' ? [`creating a clone of VM ${vmid} with ID ${newid}`] : [];
 async function start(options: ProxmoxSimOptions = {}) {
   const sim = await startProxmoxSim({
     clock: scaledClock(300),
@@ -71,6 +74,7 @@ describe.each(VERSIONS)('full clone of a template on local storage (PVE %s)', (v
     expect(task?.exitstatus).toBe('OK');
     const log = task?.log ?? [];
     const head = [
+      ...opening(112, 200),
       'create full clone of drive ide2 (local-lvm:vm-112-cloudinit)',
       '  Logical volume "vm-200-cloudinit" created.',
       ...allocated('local-lvm:vm-200-cloudinit'),
@@ -140,7 +144,7 @@ describe.each(VERSIONS)('full clone of a template on local storage (PVE %s)', (v
       ],
       total,
     });
-    expect(lines[playing === '9' ? 3 : 2]).toBe(
+    expect(lines[playing === '9' ? 4 : 2]).toBe(
       'create full clone of drive scsi0 (local-lvm:base-112-disk-0)',
     );
     const dflt = await call(sim, 'GET', `/nodes/pve1/tasks/${encodeURIComponent(upid)}/log`);
@@ -154,11 +158,13 @@ describe.each(VERSIONS)('full clone of a template on local storage (PVE %s)', (v
     const wrongNode = await call(sim, 'GET', `/nodes/pve2/tasks/${encodeURIComponent(upid)}/status`);
     expect([wrongNode.status, wrongNode.reason]).toEqual([400, 'Parameter verification failed.']);
     expect(wrongNode.json.errors).toEqual({ upid: 'no such task' });
-    // The log of a task this node does not know: a 200 with one line (pve-common dump_logfile), not a 400.
+    // The log of a task this node does not know: a 200 with one line (pve-common dump_logfile), not a 400;
+    // that line is a bare object before libpve-common-perl 9.0.6 (commit 51e320a), an array since.
     const elsewhere = await call(sim, 'GET', `/nodes/pve2/tasks/${encodeURIComponent(upid)}/log`);
+    const line = { n: 1, t: 'unable to open file - No such file or directory' };
     expect([elsewhere.status, elsewhere.json]).toEqual([
       200,
-      { data: [{ n: 1, t: 'unable to open file - No such file or directory' }], total: 1 },
+      { data: playing === '8.4' ? line : [line], total: 1 },
     ]);
     const garbage = await call(sim, 'GET', '/nodes/pve1/tasks/UPID%3Anope/status');
     expect(garbage.json.errors).toEqual({ upid: 'unable to parse worker upid' });
@@ -193,6 +199,7 @@ describe.each(VERSIONS)('linked clones, targets and pools (PVE %s)', (version) =
     const task = await stopped(sim, upid);
     // A linked clone's volume comes from vdisk_clone: no `allocated target volume` line on PVE 9 either.
     expect(task.log).toEqual([
+      ...opening(112, 201),
       'create full clone of drive ide2 (local-lvm:vm-112-cloudinit)',
       '  Logical volume "vm-201-cloudinit" created.',
       ...allocated('local-lvm:vm-201-cloudinit'),
@@ -221,6 +228,7 @@ describe.each(VERSIONS)('linked clones, targets and pools (PVE %s)', (version) =
     const log = sim.task(upid)?.log ?? [];
     // RBD prints nothing when it creates a volume: on 8.4 the log never names the new VMID.
     expect(log.filter((l) => !l.startsWith('transferred')).slice(0, -1)).toEqual([
+      ...opening(9100, 300),
       'create full clone of drive efidisk0 (ceph:base-9100-disk-1)',
       ...allocated('ceph:vm-300-disk-0'),
       'create full clone of drive ide2 (ceph:vm-9100-cloudinit)',

@@ -201,12 +201,22 @@ describe('DELETE …/qemu/{vmid}?purge=1&destroy-unreferenced-disks=1 (qmdestroy
     const before = Object.keys(lvm()?.volumes ?? {}).filter((v) => v.includes('vm-320-'));
     expect(before.length).toBeGreaterThan(0);
     const locks: unknown[] = [];
-    const stop = sim.watchVm(320, (vm) => locks.push(vm?.config.lock ?? (vm ? 'none' : 'gone')));
+    let zombie: { config: unknown; volumes: string[] } | undefined;
+    const stop = sim.watchVm(320, (vm) => {
+      locks.push(vm?.config.lock ?? (vm ? 'none' : 'gone'));
+      if (vm?.config.lock === 'destroyed') {
+        const volumes = Object.keys(lvm()?.volumes ?? {}).filter((v) => v.includes('vm-320-'));
+        zombie = { config: { ...vm.config }, volumes };
+      }
+    });
     const t = await task(sim, 'DELETE', '/nodes/pve1/qemu/320?purge=1&destroy-unreferenced-disks=1');
     stop();
     expect(t).toMatchObject({ type: 'qmdestroy', id: '320', exitstatus: 'OK' });
     expect(t.log).toContain('purging VM 320 from related configurations..');
     expect(locks).toEqual(['destroyed', 'gone']);
+    // PVE::QemuServer::destroy_vm frees the disks first, then writes `{ lock => 'destroyed' }` as the whole
+    // config; the API's worker removes that zombie last.
+    expect(zombie).toEqual({ config: { lock: 'destroyed' }, volumes: [] });
     expect(Object.keys(lvm()?.volumes ?? {}).filter((v) => v.includes('vm-320-'))).toEqual([]);
     expect(sim.vm(320)).toBeUndefined();
   });
