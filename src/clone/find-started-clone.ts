@@ -1,5 +1,6 @@
 import type { CloneCheckpoint } from '../core/types.ts';
 import {
+  cloneTaskFilter,
   isCloneCandidate,
   judgeOwnClone,
   type OwnCloneVerdict,
@@ -38,7 +39,10 @@ export async function findStartedClone(ctx: EngineContext, cp: CloneCheckpoint):
   const runningBefore = new Set<string>();
   let verdict: OwnCloneVerdict = { kind: 'undecided', why: 'not looked yet' };
   for (let look = 1; look <= LOOKS; look++) {
-    const [vms, tasks] = await Promise.all([ctx.proxmox.listClusterVms(), ctx.proxmox.listClusterTasks()]);
+    const [vms, tasks] = await Promise.all([
+      ctx.proxmox.listClusterVms(),
+      ctx.proxmox.listNodeTasks(templateNode, cloneTaskFilter(scope)),
+    ]);
     const seen: SeenCloneTask[] = [];
     for (const task of tasks.filter((t) => isCloneCandidate(t, scope))) {
       // A task that named a VM keeps naming it; only the silent ones are read again.

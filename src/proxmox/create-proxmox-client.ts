@@ -17,6 +17,7 @@ import {
   toVmConfig,
   withUnavailableReasons,
 } from './map-responses.ts';
+import { listNodeTasks } from './list-node-tasks.ts';
 import { parseUpid } from './parse-upid.ts';
 import type { FetchFn } from './send-request.ts';
 import { startClone } from './start-clone.ts';
@@ -171,6 +172,7 @@ export function createProxmoxClient(config: ProxmoxConfig, deps: ProxmoxClientDe
     async listClusterTasks() {
       return toClusterTasks(await api.cluster.tasks.$get());
     },
+    listNodeTasks: (node, filter) => listNodeTasks(transport, node, filter),
     async migrateVm(params) {
       const body: Record<string, string | number> = { target: params.target };
       if (params.targetstorage !== undefined) body.targetstorage = params.targetstorage;

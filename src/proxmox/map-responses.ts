@@ -183,9 +183,27 @@ export function toClusterTasks(data: unknown): ClusterTask[] {
   });
 }
 
-/** GET …/tasks/{upid}/log: `[{n,t}]` plus the top-level `total`. */
+/**
+ * GET /nodes/{node}/tasks rows. Running tasks come as the active-workers file holds them: `status: "RUNNING"`,
+ * no `endtime`, the token left in `user` (pve-manager PVE/API2/Tasks.pm node_tasks); finished ones as in
+ * /cluster/tasks.
+ */
+export function toNodeTasks(data: unknown): ClusterTask[] {
+  return toClusterTasks(data).map((t) => {
+    if (t.endtime !== undefined || t.status !== 'RUNNING') return t;
+    const { status: _running, ...rest } = t;
+    return rest;
+  });
+}
+
+/**
+ * GET …/tasks/{upid}/log: `[{n,t}]` plus the top-level `total` (left out when 0). The log of an unknown UPID
+ * is one line, `unable to open file - …`, which libpve-common-perl before 9.0.6 (PVE 8.4) sends as a bare
+ * object instead of an array.
+ */
 export function toTaskLog(data: unknown, total: number | undefined, start: number): TaskLog {
-  const lines = rows(data).flatMap((r) => {
+  const list = data !== null && typeof data === 'object' && !Array.isArray(data) ? [data] : data;
+  const lines = rows(list).flatMap((r) => {
     const n = num(r.n);
     const t = str(r.t);
     return n === undefined || t === undefined ? [] : [{ n, t }];

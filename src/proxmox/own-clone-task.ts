@@ -4,7 +4,7 @@
  * to our new VMID: the new VM's stub (`lock: clone`, visible in /cluster/resources from the worker's first
  * step on) and the task's own words (`vm-200-disk-0` volumes, `…/qemu-server/200.conf` in a failure).
  */
-import type { ClusterTask } from './types.ts';
+import type { ClusterTask, NodeTaskFilter } from './types.ts';
 
 /** Our clock and the node's may disagree: a task this much older than our POST is still a candidate. */
 export const CLOCK_SLACK_S = 120;
@@ -24,14 +24,17 @@ export type OwnCloneVerdict =
   | { kind: 'not-started' }
   | { kind: 'undecided'; why: string };
 
-const VMID_WORDS = /\bvm-(\d+)-(?:disk|cloudinit|state)|qemu-server\/(\d+)\.conf\b|\/images\/(\d+)\//g;
+// PVE ≥ 9.1.6 opens every clone log with `creating a clone of VM 9000 with ID 200` (qemu-server 980dffe2);
+// 8.4's names the new VM only through its volumes, and on ZFS/RBD not at all.
+const VMID_WORDS =
+  /\bvm-(\d+)-(?:disk|cloudinit|state)|qemu-server\/(\d+)\.conf\b|\/images\/(\d+)\/|\bclone of VM \d+ with ID (\d+)\b/g;
 
 /** The new-VM ids named in task log lines (the template's own id left out: its volumes are the source). */
 export function vmidsNamedIn(lines: string[], templateVmid: number): Set<number> {
   const out = new Set<number>();
   for (const line of lines) {
     for (const m of line.matchAll(VMID_WORDS)) {
-      const id = Number(m[1] ?? m[2] ?? m[3]);
+      const id = Number(m[1] ?? m[2] ?? m[3] ?? m[4]);
       if (id !== templateVmid) out.add(id);
     }
   }
@@ -50,6 +53,15 @@ export function isCloneCandidate(
     t.starttime >= c.sinceS - CLOCK_SLACK_S &&
     (c.user === undefined || t.user.toLowerCase() === c.user.toLowerCase())
   );
+}
+
+/**
+ * The template node's task list filtered to the clone tasks of the template since the POST (less the clock
+ * slack): there, unlike in /cluster/tasks, a token sees its own tasks without Sys.Audit and none falls off
+ * after 25 finished ones. A qmclone task's id is the SOURCE VMID, so `vmid` is the template's.
+ */
+export function cloneTaskFilter(c: { templateVmid: number; sinceS: number }): NodeTaskFilter {
+  return { typefilter: 'qmclone', vmid: c.templateVmid, since: c.sinceS - CLOCK_SLACK_S, limit: 200 };
 }
 
 const endedBadly = (t: ClusterTask) =>

@@ -2,8 +2,10 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { CloneTracker } from './clone-tracker.ts';
 import { CloneNotStartedError, isAmbiguousWrite, ProxmoxError, ProxmoxNetworkError } from './errors.ts';
-import { toClusterTasks, toClusterVms } from './map-responses.ts';
+import { listNodeTasks } from './list-node-tasks.ts';
+import { toClusterVms } from './map-responses.ts';
 import {
+  cloneTaskFilter,
   isCloneCandidate,
   judgeOwnClone,
   type OwnCloneVerdict,
@@ -37,7 +39,7 @@ const cloneBody = (p: CloneParams): Record<string, unknown> => ({
 });
 
 /**
- * POSTs the clone exactly once. On an ambiguous failure it looks (GET /cluster/tasks, /cluster/resources, the
+ * POSTs the clone exactly once. On an ambiguous failure it looks (the template node's qmclone tasks, /cluster/resources, the
  * candidates' logs) for the qmclone task this POST started, which must be tied to our new VMID (see
  * own-clone-task.ts); returns its UPID, throws CloneNotStartedError when provably nothing started, or
  * rethrows the original error when it cannot tell.
@@ -96,12 +98,10 @@ async function findStartedClone(
   for (let look = 1; look <= lookups; look++) {
     try {
       const [tasks, resources] = await Promise.all([
-        deps.transport.request<unknown>('GET', '/cluster/tasks'),
+        listNodeTasks(deps.transport, p.node, cloneTaskFilter(scope)),
         deps.transport.request<unknown>('GET', '/cluster/resources', { type: 'vm' }),
       ]);
-      const candidates = toClusterTasks(tasks.data).filter(
-        (t) => isCloneCandidate(t, scope) && !deps.tracker.isClaimed(t.upid),
-      );
+      const candidates = tasks.filter((t) => isCloneCandidate(t, scope) && !deps.tracker.isClaimed(t.upid));
       const vmVisible = toClusterVms(resources.data).some((v) => v.vmid === p.newid);
       const seen: SeenCloneTask[] = [];
       for (const task of candidates) {

@@ -34,6 +34,15 @@ export interface MigrateParams {
   withLocalDisks?: boolean;
 }
 
+/** Which of a node's tasks to list (GET /nodes/{node}/tasks filters); at most `limit` (default 50). */
+export interface NodeTaskFilter {
+  typefilter?: string;
+  vmid?: number;
+  /** Unix seconds: only tasks started at or after. */
+  since?: number;
+  limit?: number;
+}
+
 /** The one interface the rest of the program uses to reach Proxmox. */
 export interface ProxmoxClient {
   /** USER@REALM!TOKENID or USER@REALM, as in the UPIDs of our tasks; absent for clients that cannot tell. */
@@ -69,7 +78,16 @@ export interface ProxmoxClient {
    * `vm-<vmid>-*` volumes, which on storage shared between clusters may be another cluster's).
    */
   deleteVm(node: string, vmid: number): Promise<string>;
+  /**
+   * GET /cluster/tasks: running tasks and the last few finished ones (25 per node in all). A token without
+   * Sys.Audit on `/` sees none of its own there; look on the node (listNodeTasks) for a task that matters.
+   */
   listClusterTasks(): Promise<ClusterTask[]>;
+  /**
+   * GET /nodes/{node}/tasks?source=all: the node's running tasks and its whole archive, newest first; a token
+   * sees its own tasks without Sys.Audit. `vmid` is the task's id (for qmclone, the SOURCE VM).
+   */
+  listNodeTasks(node: string, filter: NodeTaskFilter): Promise<ClusterTask[]>;
   /** POST …/migrate (a `qmigrate` task on the source node); sent exactly once, never resent (a write). */
   migrateVm(params: MigrateParams): Promise<string>;
   /** POST …/template (a `qmtemplate` task): converts a stopped VM to a template; sent exactly once. */

@@ -273,7 +273,11 @@ async function findTask(
   step: Exclude<RepairStep, { kind: 'clone' }>,
 ): Promise<string | undefined> {
   try {
-    const tasks = await deps.proxmox.listClusterTasks();
+    // The node's own list: /cluster/tasks hides a token's tasks without Sys.Audit on `/`.
+    const tasks = await deps.proxmox.listNodeTasks(step.node, {
+      typefilter: TASK_TYPE[step.kind],
+      vmid: step.vmid,
+    });
     return tasks
       .filter((t) => t.type === TASK_TYPE[step.kind] && t.id === String(step.vmid) && t.node === step.node)
       .sort((a, b) => b.starttime - a.starttime)[0]?.upid;

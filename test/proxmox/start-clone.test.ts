@@ -61,6 +61,19 @@ const logOf = (path: string) => [
   { n: 2, t: `  Logical volume "vm-${path.includes(':201:') ? 201 : 200}-disk-0" created.` },
 ];
 
+/**
+ * GET /nodes/pve1/tasks as pve-manager's node_tasks filters it (typefilter, vmid = the task's id, since).
+ * The recovery looks there: /cluster/tasks shows a token none of its own tasks without Sys.Audit on `/`.
+ */
+function nodeTasks(q: URLSearchParams, tasks: object[]): object[] {
+  return (tasks as { type: string; id: string; starttime: number }[]).filter(
+    (t) =>
+      (q.get('typefilter') === null || t.type === q.get('typefilter')) &&
+      (q.get('vmid') === null || t.id === q.get('vmid')) &&
+      (q.get('since') === null || t.starttime >= Number(q.get('since'))),
+  );
+}
+
 function cluster(postReply: Reply, startsAnyway: boolean, extraTasks: object[] = []) {
   const tasks: object[] = [...extraTasks];
   const vms: object[] = [
@@ -82,7 +95,7 @@ function cluster(postReply: Reply, startsAnyway: boolean, extraTasks: object[] =
       }
       return postReply;
     }
-    if (r.path === '/cluster/tasks') return ok(tasks);
+    if (r.path === '/nodes/pve1/tasks') return ok(nodeTasks(r.query, tasks));
     if (r.path === '/cluster/resources') return ok(vms);
     if (/^\/nodes\/pve1\/tasks\/.+\/log$/.test(r.path)) return ok(logOf(r.path), { total: 2 });
     return fail(501, `Method '${r.method} ${r.path}' not implemented`);
@@ -175,7 +188,13 @@ describe('startClone', () => {
     expect(e).toBeInstanceOf(CloneNotStartedError);
     expect((e as CloneNotStartedError).newid).toBe(200);
     expect(posts()).toHaveLength(1);
-    expect(fake.requests.filter((r) => r.path === '/cluster/tasks')).toHaveLength(3);
+    const lookups = fake.requests.filter((r) => r.path === '/nodes/pve1/tasks');
+    expect(lookups).toHaveLength(3);
+    expect(Object.fromEntries(lookups[0]?.query ?? [])).toMatchObject({
+      source: 'all',
+      typefilter: 'qmclone',
+      vmid: '9000',
+    });
     expect(clock.sleeps).toEqual([2000, 2000]);
   });
 
@@ -225,7 +244,7 @@ describe('startClone', () => {
     );
     client = createProxmoxClient(configFor(fake, pki), { logger, clock });
     fake.handle = async (r) => {
-      if (r.path === '/cluster/tasks') return ok(tasks);
+      if (r.path === '/nodes/pve1/tasks') return ok(nodeTasks(r.query, tasks));
       if (r.path === '/cluster/resources') return ok([]);
       if (r.form.get('newid') === '200') {
         await started;
