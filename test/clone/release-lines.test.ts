@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CloneResult } from '../../src/core/types.ts';
 import type { PveVersion } from '../../src/sim/proxmox/types.ts';
 import { call } from '../sim/proxmox/sim-http.ts';
@@ -61,38 +61,37 @@ describe.each(['8.4', '9'] as PveVersion[])('the clone engine against PVE %s', (
 
   // Issue 13 item 3: /cluster/tasks hides a token's own tasks without Sys.Audit on `/` (pve-manager
   // PVE/API2/Cluster.pm `tasks`); the recovery looks in /nodes/{node}/tasks, where a token sees its own. On RBD,
-  // PVE 8.4's clone log never names the new VMID, so the task is tied to it by the stub alone.
+  // PVE 8.4's clone log never names the new VMID, so the task is tied to it by the stub alone: each scenario
+  // gets a cluster of its own, as two of our unnamed clones of one template would rightly leave it undecided.
   describe('with the narrowest token (no Sys.Audit on /), on Ceph RBD', () => {
-    beforeAll(() => h.sim.faults.denyPrivilege('/', 'Sys.Audit'));
-    afterAll(() => h.sim.faults.clear());
+    let n: CloneHarness;
+    beforeEach(async () => {
+      n = await startCloneHarness({ sim: { pveVersion: version } });
+      n.sim.faults.denyPrivilege('/', 'Sys.Audit');
+    });
+    afterEach(() => n.close());
 
     it('a lost clone answer is recovered from the node’s task list, with one POST', async () => {
-      const posts = h.clonePosts();
-      h.sim.faults.loseCloneResponse({ template: 9100 });
-      const r = await h.engine.cloneVmFromTemplate(
-        cloneRequest(9100, `lost-${version.replace('.', '-')}`, 'pve1', { target: 'pve2' }),
+      n.sim.faults.loseCloneResponse({ template: 9100 });
+      const r = await n.engine.cloneVmFromTemplate(
+        cloneRequest(9100, 'lost-answer', 'pve1', { target: 'pve2' }),
       );
       expect(r).toMatchObject({ ok: true, node: 'pve2' });
-      expect(h.clonePosts()).toBe(posts + 1);
-      expect((await call(h.sim, 'GET', '/cluster/tasks')).json.data).toEqual([]);
+      expect(n.clonePosts()).toBe(1);
+      expect((await call(n.sim, 'GET', '/cluster/tasks')).json.data).toEqual([]);
     });
 
     it('after a worker died between choosing the VMID and saving the UPID, the started task is followed', async () => {
-      const newid = 9410 + (version === '9' ? 1 : 0);
-      const startedAt = h.clock.now();
-      const posted = await call(h.sim, 'POST', '/nodes/pve1/qemu/9100/clone', {
-        form: { newid, name: `orphan-${version.replace('.', '-')}`, full: 1, target: 'pve2' },
+      const startedAt = n.clock.now();
+      const posted = await call(n.sim, 'POST', '/nodes/pve1/qemu/9100/clone', {
+        form: { newid: 9410, name: 'orphan', full: 1, target: 'pve2' },
       });
       expect(posted.status, posted.reason).toBe(200);
-      const posts = h.clonePosts();
-      const r = await h.engine.cloneVmFromTemplate(
-        cloneRequest(9100, `orphan-${version.replace('.', '-')}`, 'pve1', { target: 'pve2' }),
-        {
-          resume: { step: 'allocated', templateVmid: 9100, templateNode: 'pve1', newVmid: newid, startedAt },
-        },
-      );
-      expect(r).toMatchObject({ ok: true, vmid: newid, upid: posted.json.data });
-      expect(h.clonePosts()).toBe(posts);
+      const r = await n.engine.cloneVmFromTemplate(cloneRequest(9100, 'orphan', 'pve1', { target: 'pve2' }), {
+        resume: { step: 'allocated', templateVmid: 9100, templateNode: 'pve1', newVmid: 9410, startedAt },
+      });
+      expect(r).toMatchObject({ ok: true, vmid: 9410, upid: posted.json.data });
+      expect(n.clonePosts()).toBe(1);
     });
   });
 
