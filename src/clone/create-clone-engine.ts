@@ -10,6 +10,7 @@ import { findStartedClone, type StartedClone } from './find-started-clone.ts';
 import { listTemplates } from './list-templates.ts';
 import { defaultPollCadence } from './poll-cadence.ts';
 import { runPreflight } from './preflight.ts';
+import { shareConcurrentReads } from './shared-reads.ts';
 import { isDiagnosis, resolveAndCheckTemplate } from './resolve-template.ts';
 import type { CloneEngine } from './types.ts';
 import { verifyTemplateHasDisk } from './verify-template-has-disk.ts';
@@ -63,6 +64,7 @@ export function createCloneEngine(deps: CloneEngineDeps): CloneEngineWithChecks 
     });
   const ctx: EngineContext = {
     proxmox: deps.proxmox,
+    preflightReads: shareConcurrentReads(deps.proxmox),
     clock: deps.clock,
     logger: deps.logger,
     config: deps.config,

@@ -4,10 +4,13 @@ import type { Logger } from '../logger.ts';
 import type { ProxmoxClient } from '../proxmox/types.ts';
 import type { ClusterWatcher } from './cluster-watcher.ts';
 import type { PollCadenceLimits } from './poll-cadence.ts';
+import type { SharedReads } from './shared-reads.ts';
 
 /** What every step of the clone workflow receives (built once by createCloneEngine). */
 export interface EngineContext {
   proxmox: ProxmoxClient;
+  /** The pre-clone check's cluster reads, joined across concurrent clones (never used to find a started clone). */
+  preflightReads: SharedReads;
   clock: Clock;
   logger: Logger;
   config: CloneConfig;

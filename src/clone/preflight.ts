@@ -41,7 +41,7 @@ export async function runPreflight(
     return fail({ reason: cloneError.reason, cloneError, templateVmid });
   };
   try {
-    const nodes = await ctx.proxmox.listNodes();
+    const nodes = await ctx.preflightReads.listNodes();
     const knownNodes = nodes.map((n) => n.node).sort();
     for (const name of [request.node, request.target]) {
       if (name === undefined) continue;
@@ -58,7 +58,7 @@ export async function runPreflight(
         return d;
       }
     }
-    const vms = await ctx.proxmox.listClusterVms();
+    const vms = await ctx.preflightReads.listClusterVms();
     const checked = await resolveAndCheckTemplate(ctx, request.template, request.node, vms);
     if (isDiagnosis(checked)) return { ok: false, diagnosis: checked };
     const { template, config } = checked;
@@ -66,7 +66,7 @@ export async function runPreflight(
     if (config.lock !== undefined) {
       return fail({ reason: 'template-locked', ...tpl, lock: { kind: String(config.lock) } });
     }
-    const storages = await ctx.proxmox.listStorages(request.node);
+    const storages = await ctx.preflightReads.listStorages(request.node);
     const byId = new Map(storages.map((s) => [s.storage, s]));
     const target =
       request.target !== undefined && request.target !== request.node ? request.target : undefined;
@@ -93,7 +93,7 @@ export async function runPreflight(
       if (target) {
         // Proxmox checks the storage on the target node too; it lists neither a disabled storage nor one
         // restricted to other nodes there. Content is storage-wide, so 'images' was checked above.
-        const there = (await ctx.proxmox.listStorages(target)).find((x) => x.storage === s.storage);
+        const there = (await ctx.preflightReads.listStorages(target)).find((x) => x.storage === s.storage);
         if (!there?.enabled)
           return rejected(`storage '${s.storage}' is not available on node '${target}'`, template.vmid);
         if (!there.active) return bad(`it is not active on ${target}`);
