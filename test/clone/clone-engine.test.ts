@@ -247,9 +247,12 @@ describe('shared polling', () => {
     const polls = stats.polls - before.polls;
     // One /cluster/tasks read per poll, whatever the number of clones it served.
     expect(h.sim.requests.count('GET', '/cluster/tasks')).toBe(polls);
-    // Preflight reads resources once per clone; monitoring adds at most one per poll for all of them.
+    // Preflights read resources at most once per clone (fewer when they overlap: shared reads); monitoring adds
+    // at most one per poll for all of them.
     const vmReads = stats.vmReads - before.vmReads;
-    expect(h.sim.requests.count('GET', '/cluster/resources')).toBe(vmReads + 4);
+    const preflightReads = h.sim.requests.count('GET', '/cluster/resources') - vmReads;
+    expect(preflightReads).toBeGreaterThanOrEqual(1);
+    expect(preflightReads).toBeLessThanOrEqual(4);
     expect(vmReads).toBeLessThanOrEqual(polls);
     // Polls were shared: they handed out more snapshots than they cost reads.
     expect(stats.snapshots - before.snapshots).toBeGreaterThan(polls);
