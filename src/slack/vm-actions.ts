@@ -137,20 +137,28 @@ export async function deleteVm(
   const found = await resolve(s, ref);
   if ('error' in found) return { ok: false, text: found.error };
   const { vm } = found;
+  // A refusal is audited like a deletion: who asked to delete which VM, and why it was not done.
+  const refuse = (text: string): VmActionResult => {
+    audit(
+      s,
+      { vmid: vm.vmid, node: vm.node, requestId: vm.ownership.requestId, by: userId, reason: text },
+      `VM ${vm.vmid} not deleted`,
+    );
+    return { ok: false, text };
+  };
   if (vm.ownership.ownerId !== userId && !(await isApprover(s, userId)))
-    return {
-      ok: false,
-      text: `VM ${vm.vmid} is <@${vm.ownership.ownerId}>'s: only its owner or an approver can delete it.`,
-    };
+    return refuse(
+      `VM ${vm.vmid} is <@${vm.ownership.ownerId}>'s: only its owner or an approver can delete it.`,
+    );
   const proxmox = s.vmLifecycle;
   if (!proxmox) return { ok: false, text: NOT_SET_UP };
-  if (busy.has(vm.vmid)) return { ok: false, text: `VM ${vm.vmid} is already being deleted.` };
+  if (busy.has(vm.vmid)) return refuse(`VM ${vm.vmid} is already being deleted.`);
   busy.add(vm.vmid);
   try {
     const outcome = await destroyOurVm({ proxmox, clock: s.clock }, vm);
-    if (outcome.kind === 'refused') return { ok: false, text: outcome.reason };
+    if (outcome.kind === 'refused') return refuse(outcome.reason);
     if (outcome.kind === 'failed')
-      return { ok: false, text: `Deleting VM ${vm.vmid} failed at the ${outcome.step}: ${outcome.message}` };
+      return refuse(`Deleting VM ${vm.vmid} failed at the ${outcome.step}: ${outcome.message}`);
     audit(
       s,
       {

@@ -4,7 +4,7 @@ import { type VmOwnership, vmDescription, vmTags } from '../../src/core/vm-recor
 import type { ProxmoxHttpClient } from '../../src/proxmox/index.ts';
 import { type ProxmoxSim, startProxmoxSim } from '../../src/sim/proxmox/index.ts';
 import type { SlackServices } from '../../src/slack/slack-services.ts';
-import { extendVm } from '../../src/slack/vm-actions.ts';
+import { deleteVm, extendVm } from '../../src/slack/vm-actions.ts';
 import type { LeaseNotifier } from '../../src/vm/types.ts';
 import { captureLogger } from '../proxmox/fake-proxmox.ts';
 import { ManualClock } from '../sim/slack/manual-clock.ts';
@@ -86,5 +86,30 @@ describe('Slack VM actions', () => {
     expect((await extendVm(s, OWNER, { vmid: 702 }, 5 * DAY)).ok).toBe(true);
     // An approver may go past the template's maximum.
     expect((await extendVm(s, APPROVER, { vmid: 701 }, 5 * DAY)).ok).toBe(true);
+  });
+
+  test('a refused delete is audited (who, which VM, why) like every other action', async () => {
+    addOurs(711, '112', clock.now() + DAY, { protection: 1 });
+    const { s, log } = services();
+    const stranger = await deleteVm(s, 'U0SOMEONE', { vmid: 711 }, new Set());
+    expect(stranger.ok).toBe(false);
+    const prot = await deleteVm(s, OWNER, { vmid: 711 }, new Set());
+    expect(prot.ok).toBe(false);
+    const audits = log
+      .text()
+      .split('\n')
+      .filter((l) => l.includes('"audit":true'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(audits).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          vmid: 711,
+          by: 'U0SOMEONE',
+          reason: expect.stringContaining('only its owner'),
+        }),
+        expect.objectContaining({ vmid: 711, by: OWNER, reason: expect.stringContaining('protect') }),
+      ]),
+    );
+    expect(sim.vm(711)).toBeDefined();
   });
 });

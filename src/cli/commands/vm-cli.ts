@@ -128,7 +128,12 @@ export async function runDelete(args: string[], io: CliIo): Promise<number> {
       io.out(`VM ${vm.vmid} (${vm.name ?? 'unnamed'}) on ${vm.node}: stopped and deleted.`);
       return EXIT.ok;
     }
-    io.err(outcome.kind === 'refused' ? outcome.reason : `${outcome.step} failed: ${outcome.message}`);
+    const reason = outcome.kind === 'refused' ? outcome.reason : `${outcome.step} failed: ${outcome.message}`;
+    logger.info(
+      { audit: true, vmid: vm.vmid, node: vm.node, requestId: vm.ownership.requestId, by: 'cli', reason },
+      `VM ${vm.vmid} not deleted from the CLI`,
+    );
+    io.err(reason);
     return EXIT.failed;
   });
 }
