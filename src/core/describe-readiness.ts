@@ -16,7 +16,11 @@ export function describeReadiness(vmid: number, r: VmReadiness | undefined): str
           ? `Running. IPv4: ${r.ipv4?.join(', ') || 'none'}; IPv6: ${r.ipv6?.join(', ') || 'none'}`
           : 'Running; the guest agent answered but reports no address yet (DHCP?): look again with /clone list',
       );
-    } else if (r.agent === 'not-configured')
+    } else if (r.agent === 'not-configured' && r.agentOff)
+      lines.push(
+        "Running, but the template's guest agent option is off (agent: 0), so the bot cannot see its address: look in your DHCP server or the console, and turn it on in the template (qm set <template> --agent enabled=1, with qemu-guest-agent in the image)",
+      );
+    else if (r.agent === 'not-configured')
       lines.push(
         'Running, but the template has no QEMU guest agent configured (agent: 1), so the bot cannot see its address: look in your DHCP server or the console',
       );

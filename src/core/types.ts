@@ -155,6 +155,8 @@ export interface VmReadiness {
   startError?: string;
   /** The guest agent: answered, not in the config, never answered within the wait, or another error. */
   agent?: 'answered' | 'not-configured' | 'no-answer' | 'error';
+  /** With 'not-configured': the option is there but off (`agent: 0`, `enabled=0`), not missing. */
+  agentOff?: true;
   agentError?: string;
   agentWaitedMs?: number;
   ipv4?: string[];

@@ -8,6 +8,7 @@ import { ProxmoxApiError } from '../proxmox/errors.ts';
 import type { ProxmoxClient, ProxmoxVmClient } from '../proxmox/types.ts';
 import { followTask } from './follow-task.ts';
 import { reachableAddresses } from './guest-addresses.ts';
+import { guestAgentEnabled } from '../core/guest-agent-option.ts';
 
 /** What prepareVm needs from Proxmox. */
 export type PrepareVmProxmox = Pick<ProxmoxClient, 'getVmConfig' | 'getTaskStatus'> &
@@ -98,8 +99,10 @@ export async function prepareVm(
     out.startError = message(err);
     return out;
   }
-  if (config.agent === undefined) {
+  if (!guestAgentEnabled(config.agent)) {
+    // Proxmox would refuse every agent call at once; no point waiting for an agent that is switched off.
     out.agent = 'not-configured';
+    if (config.agent !== undefined) out.agentOff = true;
     return out;
   }
   const begun = clock.now();

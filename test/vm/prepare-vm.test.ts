@@ -8,6 +8,7 @@ import { parseVmDescription } from '../../src/core/vm-record.ts';
 import { createProxmoxClient, type ProxmoxHttpClient } from '../../src/proxmox/index.ts';
 import { type ProxmoxSim, startProxmoxSim } from '../../src/sim/proxmox/index.ts';
 import { prepareVm } from '../../src/vm/prepare-vm.ts';
+import { until } from '../jobs/worker-harness.ts';
 import { captureLogger } from '../proxmox/fake-proxmox.ts';
 import { ed25519PublicKey } from './ssh-key-fixture.ts';
 
@@ -78,7 +79,11 @@ describe('prepareVm after a clone, against the simulator', () => {
     await cloneOf(112, 500);
     const key = ed25519PublicKey();
     const before = sim.requests.filter('PUT', '/nodes/pve1/qemu/500/config').length;
-    const r = await prepareVm(
+    // The guest is "still booting" until prepareVm has met its agent's 500 at least once: on the fast clock a
+    // loaded machine could otherwise reach the first agent call after the simulated 20 s boot.
+    sim.faults.silentGuestAgent(500);
+    const agentCalls = () => sim.requests.filter('GET', '/nodes/pve1/qemu/500/agent/network-get-interfaces');
+    const preparing = prepareVm(
       { ...deps, proxmox: client },
       {
         node: 'pve1',
@@ -92,6 +97,9 @@ describe('prepareVm after a clone, against the simulator', () => {
         },
       },
     );
+    await until('an agent call answered 500', () => agentCalls().some((c) => c.status === 500));
+    sim.faults.silentGuestAgent(500, false);
+    const r = await preparing;
     expect(r).toMatchObject({
       owned: true,
       cloudInit: 'applied',
@@ -101,12 +109,12 @@ describe('prepareVm after a clone, against the simulator', () => {
       ipv6: [],
     });
     // The agent answered 500 `QEMU guest agent is not running` while the guest booted, then the addresses.
-    const agentCalls = sim.requests.filter('GET', '/nodes/pve1/qemu/500/agent/network-get-interfaces');
-    expect(agentCalls.at(-1)?.status).toBe(200);
-    expect(agentCalls.slice(0, -1).length).toBeGreaterThan(0);
-    expect(agentCalls.slice(0, -1).every((c) => c.status === 500)).toBe(true);
+    const calls = agentCalls();
+    expect(calls.at(-1)?.status).toBe(200);
+    expect(calls.slice(0, -1).length).toBeGreaterThan(0);
+    expect(calls.slice(0, -1).every((c) => c.status === 500)).toBe(true);
     const qmstart = sim.tasks().find((t) => t.type === 'qmstart' && t.id === '500');
-    expect((agentCalls.at(-1)?.at ?? 0) - (qmstart?.endtime ?? 0) * 1000).toBeGreaterThanOrEqual(19_000);
+    expect((calls.at(-1)?.at ?? 0) - (qmstart?.endtime ?? 0) * 1000).toBeGreaterThanOrEqual(19_000);
     expect(sim.requests.filter('PUT', '/nodes/pve1/qemu/500/config').length - before).toBe(1);
     const conf = sim.vm(500)?.config ?? {};
     expect(conf).toMatchObject({
@@ -161,6 +169,33 @@ describe('prepareVm after a clone, against the simulator', () => {
       'The template has no cloud-init drive: user, sshkey and ip were not applied',
       'Lease ends 2027-01-15 00:00 UTC: it is then stopped and deleted',
     ]);
+  });
+
+  test.each([
+    ['0', 504],
+    ['enabled=0,fstrim_cloned_disks=1', 505],
+    ['type=virtio', 506],
+  ])('agent: %s (off): not waited for, and said how to turn it on', async (agent, vmid) => {
+    sim.addVm({
+      vmid,
+      node: 'pve1',
+      config: { name: `off${vmid}`, agent, scsi0: `local-lvm:vm-${vmid}-disk-0,size=4G` },
+    });
+    const started = clock.now();
+    const r = await prepareVm(
+      { ...deps, proxmox: client },
+      { node: 'pve1', vmid, ownership: ownership(vmid), setup: { start: true } },
+    );
+    expect(r).toMatchObject({ start: 'started', agent: 'not-configured', agentOff: true });
+    expect(r.agentWaitedMs).toBeUndefined();
+    expect(sim.requests.filter('GET', `/nodes/pve1/qemu/${vmid}/agent/network-get-interfaces`)).toHaveLength(
+      0,
+    );
+    // The start task only (a few simulated seconds), not the agent's 2-minute wait.
+    expect(clock.now() - started).toBeLessThan(60_000);
+    expect(describeReadiness(vmid, r)[0]).toMatch(
+      /guest agent option is off .*qm set <template> --agent enabled=1/,
+    );
   });
 
   test('a locked VM: Proxmox refuses the PUT and the start; nothing is written, the reasons are reported', async () => {

@@ -82,9 +82,12 @@ export class SimFaults {
     else vm.config.lock = lock;
   }
 
-  /** The VM's guest has no QEMU guest agent (its clones inherit the image): `agent: 1`, but it never answers. */
-  silentGuestAgent(vmid: number): void {
-    this.vm(vmid).silentAgent = true;
+  /**
+   * The VM's guest has no QEMU guest agent (its clones inherit the image): `agent: 1`, but it never answers.
+   * `silent: false` lets it answer again (a guest still booting, for as long as a test needs).
+   */
+  silentGuestAgent(vmid: number, silent = true): void {
+    this.vm(vmid).silentAgent = silent;
   }
 
   /** A `lock: clone` stub config left behind by a killed clone task. */
