@@ -116,12 +116,27 @@ export async function cloneVmFromTemplate(
   if (options.signal?.aborted) return cancelledBeforeStart();
   reporter.templateVmid = `${formatTemplateRef(request.template)} on ${request.node}`;
   await reporter.report('verifying-template');
-  const pre = await runPreflight(ctx, request, { templateCopy: options.templateCopy === true });
-  if (!pre.ok) return { ok: false, diagnosis: pre.diagnosis, durationMs: ctx.clock.now() - runStartedAt };
+  // A place among the clones checking and starting, held until the clone POST answers or the run ends (every
+  // exit below releases it): see start-gate.ts.
+  const starting = await ctx.startGate.enter();
+  let pre: Awaited<ReturnType<typeof runPreflight>>;
+  try {
+    pre = await runPreflight(ctx, request, { templateCopy: options.templateCopy === true });
+    if (pre.ok) {
+      reporter.templateVmid = pre.facts.template.vmid;
+      const t = pre.facts.template;
+      await checkpoint({ step: 'verified', templateVmid: t.vmid, templateNode: t.node }, true);
+    }
+  } catch (error) {
+    starting.release();
+    throw error;
+  }
+  if (!pre.ok) {
+    starting.release();
+    return { ok: false, diagnosis: pre.diagnosis, durationMs: ctx.clock.now() - runStartedAt };
+  }
   const { template, templateConfig } = pre.facts;
-  reporter.templateVmid = template.vmid;
   const ids = { templateVmid: template.vmid, templateNode: template.node };
-  await checkpoint({ step: 'verified', ...ids }, true);
   const diskCount = clonedDriveKeys(templateConfig).length;
   let held: number | undefined;
 
@@ -131,6 +146,7 @@ export async function cloneVmFromTemplate(
     return await attemptClones();
   } finally {
     if (held !== undefined) ctx.pendingVmids.delete(held);
+    starting.release();
   }
 
   async function attemptClones(): Promise<CloneResult> {
@@ -166,6 +182,7 @@ export async function cloneVmFromTemplate(
       let upid: string;
       try {
         upid = await ctx.proxmox.startClone(params);
+        starting.release(); // started: following it needs no place
       } catch (error) {
         const tag = { ...ids, vmid: newVmid };
         if (error instanceof CloneNotStartedError) {

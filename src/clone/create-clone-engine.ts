@@ -11,6 +11,7 @@ import { listTemplates } from './list-templates.ts';
 import { defaultPollCadence } from './poll-cadence.ts';
 import { runPreflight } from './preflight.ts';
 import { shareConcurrentReads } from './shared-reads.ts';
+import { createStartGate } from './start-gate.ts';
 import { isDiagnosis, resolveAndCheckTemplate } from './resolve-template.ts';
 import type { CloneEngine } from './types.ts';
 import { verifyTemplateHasDisk } from './verify-template-has-disk.ts';
@@ -33,6 +34,8 @@ export interface CloneEngineDeps {
   lockClearTimeoutMs?: number;
   /** Wait for Proxmox to end a stopped (cancelled) task (default 120 s). */
   cancelGraceMs?: number;
+  /** Clones of this process checking and starting at once; the others wait their turn (default 16). */
+  startsAtOnce?: number;
 }
 
 /** The clone engine plus the design note's template check. */
@@ -65,6 +68,7 @@ export function createCloneEngine(deps: CloneEngineDeps): CloneEngineWithChecks 
   const ctx: EngineContext = {
     proxmox: deps.proxmox,
     preflightReads: shareConcurrentReads(deps.proxmox),
+    startGate: createStartGate(deps.startsAtOnce ?? 16),
     clock: deps.clock,
     logger: deps.logger,
     config: deps.config,

@@ -5,12 +5,15 @@ import type { ProxmoxClient } from '../proxmox/types.ts';
 import type { ClusterWatcher } from './cluster-watcher.ts';
 import type { PollCadenceLimits } from './poll-cadence.ts';
 import type { SharedReads } from './shared-reads.ts';
+import type { StartGate } from './start-gate.ts';
 
 /** What every step of the clone workflow receives (built once by createCloneEngine). */
 export interface EngineContext {
   proxmox: ProxmoxClient;
   /** The pre-clone check's cluster reads, joined across concurrent clones (never used to find a started clone). */
   preflightReads: SharedReads;
+  /** Bounds the clones of this process between the template check and the clone POST's answer. */
+  startGate: StartGate;
   clock: Clock;
   logger: Logger;
   config: CloneConfig;

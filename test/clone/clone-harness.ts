@@ -27,7 +27,12 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   sim?: ProxmoxSimOptions;
   auth?: 'token' | 'password';
-  engine?: { pollIntervalMs?: number; lockClearTimeoutMs?: number; cancelGraceMs?: number };
+  engine?: {
+    pollIntervalMs?: number;
+    lockClearTimeoutMs?: number;
+    cancelGraceMs?: number;
+    startsAtOnce?: number;
+  };
 }
 
 /** Starts the harness: time runs `scale` times faster for the simulator and the engine alike. */
