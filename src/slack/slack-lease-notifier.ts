@@ -7,6 +7,9 @@ import { renderLeaseExpiring, renderLeaseNotice } from './messages/vm-messages.t
 /** Slack user ids (`U…`, `W…`): owners from the CLI (`cli:alice`) get no DM, only the audit log. */
 const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
 
+/** Who did it, as the owner reads it: a Slack user as a mention (shown as their name), anyone else as given. */
+const who = (by: string) => (SLACK_USER.test(by) ? `<@${by}>` : by);
+
 /** Lease events as DMs to the VM's owner (chat.postMessage to a user id opens the bot's DM with them). */
 export function createSlackLeaseNotifier(client: WebClient, logger: Logger): LeaseNotifier {
   const dm = async (userId: string | undefined, message: { text: string; blocks: unknown[] }) => {
@@ -32,7 +35,7 @@ export function createSlackLeaseNotifier(client: WebClient, logger: Logger): Lea
         vm.ownership.ownerId,
         renderLeaseNotice(
           ':hourglass:',
-          `VM ${vm.vmid} (${vm.name ?? 'unnamed'}): lease extended to ${formatInstant(at)}${by === vm.ownership.ownerId ? '' : ` by an approver (${by})`}.`,
+          `VM ${vm.vmid} (${vm.name ?? 'unnamed'}): lease extended to ${formatInstant(at)}${by === vm.ownership.ownerId ? '' : ` by ${who(by)}, an approver`}.`,
         ),
       ),
     deleted: (vm, by) =>
@@ -40,7 +43,7 @@ export function createSlackLeaseNotifier(client: WebClient, logger: Logger): Lea
         vm.ownership.ownerId,
         renderLeaseNotice(
           ':wastebasket:',
-          `VM ${vm.vmid} (${vm.name ?? 'unnamed'}) on ${vm.node} was stopped and deleted${by === vm.ownership.ownerId ? '' : ` by ${by}`}.`,
+          `VM ${vm.vmid} (${vm.name ?? 'unnamed'}) on ${vm.node} was stopped and deleted${by === vm.ownership.ownerId ? '' : ` by ${who(by)}`}.`,
         ),
       ),
     refused: (vm, reason, ownerId) =>
