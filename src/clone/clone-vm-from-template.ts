@@ -18,7 +18,9 @@ import type { CloneRunOptions } from './types.ts';
 /**
  * Verify → allocate a VMID → start the clone ONCE → follow its task to the real end → verify the new VM.
  * Checkpoints are awaited after verification, after allocation and as soon as the UPID is known, so a
- * resumed run follows the same task and never POSTs twice. A VMID clash is retried with a fresh id (bounded).
+ * resumed run follows the same task and never POSTs twice; a resume that knows a VMID first looks for a clone
+ * already sent to it. A VMID clash is retried with a fresh id (bounded), never for a reused VMID without proof.
+ * `lost` (the job is another worker's now) stops the run at once, without touching the Proxmox task.
  */
 export async function cloneVmFromTemplate(
   ctx: EngineContext,
@@ -38,12 +40,18 @@ export async function cloneVmFromTemplate(
     ...extra,
   });
   const cancelledBeforeStart = () => failure({ reason: 'cancelled', cancelledBeforeStart: true });
+  const lost = options.lost;
+  const stopIfLost = () => {
+    if (lost?.aborted) throw lost.reason;
+  };
   const checkpoint = async (cp: CloneCheckpoint, mustSave: boolean) => {
     if (!options.onCheckpoint) return;
     try {
       await options.onCheckpoint(cp);
     } catch (error) {
       // Before the POST an unsaved checkpoint could mean a second clone later: stop (the caller retries).
+      // A refused one means another worker owns the job now: stop whatever the step.
+      stopIfLost();
       if (mustSave) throw error;
       ctx.logger.error({ err: errorMessage(error), step: cp.step }, 'could not save the clone checkpoint');
     }
@@ -56,7 +64,9 @@ export async function cloneVmFromTemplate(
       runStartedAt,
       mayRetryVmid,
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(lost ? { lost } : {}),
     });
+    stopIfLost();
     if (r !== 'retry-new-vmid') {
       const { startedAt: _s, diskCount: _d, ...ids } = s;
       await checkpoint({ step: 'completed', ...ids, startedAt: s.startedAt }, false);
@@ -64,7 +74,44 @@ export async function cloneVmFromTemplate(
     return r;
   };
 
-  let reuseVmid: number | undefined;
+  /**
+   * An interrupted attempt's VMID (from a checkpoint, or met again as "already exists"): its clone may have
+   * been sent by an earlier run, or by a paused worker that lost the job. Follows that clone if it started;
+   * 'not-started' only when provably not; a failure (nothing sent) when it cannot be told.
+   */
+  const adoptInterrupted = async (cp: CloneCheckpoint & { newVmid: number }) => {
+    let found: Awaited<ReturnType<typeof findStartedClone>>;
+    try {
+      found = await findStartedClone(ctx, cp);
+    } catch (error) {
+      found = { kind: 'unknown', why: errorMessage(error) };
+    }
+    stopIfLost();
+    if (found.kind === 'unknown') {
+      return failure(
+        {
+          reason: 'proxmox-unreachable',
+          newVmid: cp.newVmid,
+          message: `cannot tell whether the interrupted clone to VM ${cp.newVmid} started (${found.why}); not cloning again`,
+        },
+        { vmid: cp.newVmid },
+      );
+    }
+    if (found.kind === 'not-started') return 'not-started' as const;
+    const s = {
+      templateVmid: cp.templateVmid as number,
+      templateNode: cp.templateNode as string,
+      newVmid: cp.newVmid,
+      upid: found.upid,
+      startedAt: cp.startedAt ?? runStartedAt,
+    };
+    await checkpoint({ step: 'started', ...s }, false);
+    const r = await follow(s, false);
+    return r === 'retry-new-vmid' ? ('not-started' as const) : r;
+  };
+
+  // The interrupted attempt's VMID and start, reused (not a fresh id) while no clone of it is proven.
+  let reuse: { newVmid: number; startedAt: number } | undefined;
   if (
     resume?.upid &&
     resume.newVmid !== undefined &&
@@ -82,35 +129,14 @@ export async function cloneVmFromTemplate(
       false,
     );
     if (r !== 'retry-new-vmid') return r;
-  } else if (resume?.step === 'allocated' && resume.newVmid !== undefined) {
-    let found: Awaited<ReturnType<typeof findStartedClone>>;
-    try {
-      found = await findStartedClone(ctx, resume);
-    } catch (error) {
-      found = { kind: 'unknown', why: errorMessage(error) };
+  } else if ((resume?.step === 'allocated' || resume?.step === 'verified') && resume.newVmid !== undefined) {
+    // Every resume that knows a VMID looks for its clone first: a 'verified' one carries the VMID of the
+    // attempt before it, whose clone a paused worker may still have sent.
+    const r = await adoptInterrupted({ ...resume, newVmid: resume.newVmid });
+    if (r !== 'not-started') return r;
+    if (request.vmid === undefined) {
+      reuse = { newVmid: resume.newVmid, startedAt: resume.startedAt ?? runStartedAt };
     }
-    if (found.kind === 'unknown') {
-      return failure(
-        {
-          reason: 'proxmox-unreachable',
-          newVmid: resume.newVmid,
-          message: `cannot tell whether the interrupted clone to VM ${resume.newVmid} started (${found.why}); not cloning again`,
-        },
-        { vmid: resume.newVmid },
-      );
-    }
-    if (found.kind === 'started') {
-      const s = {
-        templateVmid: resume.templateVmid as number,
-        templateNode: resume.templateNode as string,
-        newVmid: resume.newVmid,
-        upid: found.upid,
-        startedAt: resume.startedAt ?? runStartedAt,
-      };
-      await checkpoint({ step: 'started', ...s }, false);
-      const r = await follow(s, false);
-      if (r !== 'retry-new-vmid') return r;
-    } else if (request.vmid === undefined) reuseVmid = resume.newVmid;
   }
 
   if (options.signal?.aborted) return cancelledBeforeStart();
@@ -125,7 +151,11 @@ export async function cloneVmFromTemplate(
     if (pre.ok) {
       reporter.templateVmid = pre.facts.template.vmid;
       const t = pre.facts.template;
-      await checkpoint({ step: 'verified', templateVmid: t.vmid, templateNode: t.node }, true);
+      // The reused VMID stays in the checkpoint: a run resumed from here looks for its clone before any other.
+      await checkpoint(
+        { step: 'verified', templateVmid: t.vmid, templateNode: t.node, ...(reuse ?? {}) },
+        true,
+      );
     }
   } catch (error) {
     starting.release();
@@ -156,17 +186,22 @@ export async function cloneVmFromTemplate(
       await reporter.report('allocating-vmid');
       let newVmid: number;
       try {
-        newVmid = request.vmid ?? reuseVmid ?? (await allocateVmid(ctx));
+        newVmid = request.vmid ?? reuse?.newVmid ?? (await allocateVmid(ctx));
       } catch (error) {
         return failure({ reason: readFailureReason(error), ...ids, message: errorMessage(error) }, ids);
       }
-      reuseVmid = undefined;
+      const reused = reuse;
+      reuse = undefined;
       if (held !== undefined && held !== newVmid) ctx.pendingVmids.delete(held);
       held = request.vmid === undefined ? newVmid : undefined;
       reporter.newVmid = newVmid;
-      const startedAt = ctx.clock.now();
+      // A reused VMID keeps its first start: a search for its clone must see one sent since then.
+      const startedAt = reused?.startedAt ?? ctx.clock.now();
       await checkpoint({ step: 'allocated', ...ids, newVmid, startedAt }, true);
       if (options.signal?.aborted) return cancelledBeforeStart();
+      // The last moment to learn that this worker was paused past its job lock and the job is another's.
+      await options.confirmOwner?.();
+      stopIfLost();
       await reporter.report('starting');
       const params: CloneParams = {
         node: template.node,
@@ -200,6 +235,12 @@ export async function cloneVmFromTemplate(
             newid: newVmid,
             ...(request.pool === undefined ? {} : { pool: request.pool }),
           });
+          if (cls.retry === 'new-vmid' && reused !== undefined) {
+            // Taken, but maybe by this request's own clone (sent by a worker that lost the job): never a
+            // fresh VMID until the search proves no clone of ours exists.
+            const r = await adoptInterrupted({ step: 'allocated', ...ids, newVmid, startedAt });
+            if (r !== 'not-started') return r;
+          }
           if (cls.retry === 'new-vmid' && mayRetryVmid) {
             ctx.logger.warn({ newVmid, attempt }, 'VMID taken meanwhile; retrying with a fresh one');
             continue;
@@ -220,7 +261,8 @@ export async function cloneVmFromTemplate(
       }
       const s: StartedCloneState = { ...ids, newVmid, upid, startedAt, diskCount };
       await checkpoint({ step: 'started', ...ids, newVmid, upid, startedAt }, false);
-      const r = await follow(s, mayRetryVmid);
+      // A reused VMID's 'File exists' may be this request's other clone: no fresh VMID then.
+      const r = await follow(s, mayRetryVmid && reused === undefined);
       if (r !== 'retry-new-vmid') return r;
       ctx.logger.warn(
         { newVmid, attempt },

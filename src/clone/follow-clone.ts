@@ -29,7 +29,7 @@ export async function followClone(
   request: CloneRequest,
   s: StartedCloneState,
   reporter: ProgressReporter,
-  options: { signal?: AbortSignal; runStartedAt: number; mayRetryVmid: boolean },
+  options: { signal?: AbortSignal; lost?: AbortSignal; runStartedAt: number; mayRetryVmid: boolean },
 ): Promise<FollowResult> {
   const log = new TaskLogReader(ctx, s.upid, s.diskCount);
   const out = await waitForCloneCompletion(
@@ -40,6 +40,7 @@ export async function followClone(
       startedAt: s.startedAt,
       ...(s.diskCount === undefined ? {} : { diskCount: s.diskCount }),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.lost ? { lost: options.lost } : {}),
     },
     reporter,
     log,

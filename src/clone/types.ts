@@ -18,6 +18,14 @@ export interface CloneRunOptions {
   /** Aborting cancels: before the clone starts nothing is sent; while cloning the Proxmox task is stopped. */
   signal?: AbortSignal;
   /**
+   * Aborted when this run lost its job to another worker (it was paused past its job lock): the run stops at
+   * once and throws the signal's reason. Unlike `signal` it never stops the Proxmox task: the new owner is
+   * following that same task.
+   */
+  lost?: AbortSignal;
+  /** Awaited right before the clone is sent: throws when this run no longer owns its job. */
+  confirmOwner?: () => Promise<void>;
+  /**
    * A template copy (a repair) carries its source's name, which the other copies of the base already have:
    * the name-taken check (for new VMs) is skipped. The VMID must still be free.
    */

@@ -16,6 +16,8 @@ export interface WaitInput {
   /** Drives the template has to copy, for `disk 1/2`. */
   diskCount?: number;
   signal?: AbortSignal;
+  /** The job is another worker's now: stop following at once (throwing its reason), never stopping the task. */
+  lost?: AbortSignal;
 }
 
 /** How the wait ended. The task's exit status is the only thing that decides success or failure. */
@@ -95,7 +97,11 @@ export async function waitForCloneCompletion(
     });
   };
 
+  const lost = input.lost;
+  // Combined once, not per poll: each AbortSignal.any keeps a listener on its sources.
+  const cancelOrLost = input.signal && lost ? AbortSignal.any([input.signal, lost]) : (input.signal ?? lost);
   for (;;) {
+    if (lost?.aborted) throw lost.reason;
     const now = ctx.clock.now();
     if (cancelAt === undefined && input.signal?.aborted) {
       cancelAt = now;
@@ -117,10 +123,11 @@ export async function waitForCloneCompletion(
       snap = await ctx.watcher.next(
         input.upid,
         input.newVmid,
-        cancelAt === undefined ? input.signal : undefined,
+        cancelAt === undefined ? cancelOrLost : lost,
         plan(),
       );
     } catch (error) {
+      if (lost?.aborted) throw lost.reason;
       if (input.signal?.aborted && cancelAt === undefined) continue;
       throw error;
     }

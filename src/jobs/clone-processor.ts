@@ -10,8 +10,9 @@ import {
 } from '../core/lock-retry.ts';
 import type { CloneCheckpoint, CloneProgress, CloneRequest, CloneResult } from '../core/types.ts';
 import type { Logger } from '../logger.ts';
-import { createRequestMoves } from '../requests/request-moves.ts';
-import type { CloneRequestRecord, RequestStore } from '../requests/types.ts';
+import { FencedOutError } from '../requests/fenced-out-error.ts';
+import { createRequestMoves, type RequestMoves } from '../requests/request-moves.ts';
+import type { CloneRequestRecord, FencedStore, RequestStore } from '../requests/types.ts';
 import { cloneTimeDescription, type VmPreparer, type VmRequestFacts } from '../vm/create-vm-preparer.ts';
 import { announceStart } from './announce-start.ts';
 import type { CloneJobData } from './clone-queue.ts';
@@ -84,11 +85,55 @@ export type CloneJobOutcome = 'done' | 'failed' | 'cancelled' | 'skipped' | 'del
  * the same Proxmox task from the saved checkpoint.
  */
 export function createCloneProcessor(deps: CloneProcessorDeps) {
-  const { store, notifier, logger } = deps;
-  const moves = createRequestMoves({ store, clock: deps.clock });
+  const { notifier, logger } = deps;
 
-  const deliver = async (record: CloneRequestRecord): Promise<CloneJobOutcome> => {
+  /**
+   * One attempt of one job, and what it may write with: every write is fenced to the job's BullMQ lock, so a
+   * worker paused past its lock (GC, SIGSTOP, a network stall) whose job another worker took over has each
+   * write refused; the first refusal aborts `lost`, and the run stops without another Proxmox call or Slack
+   * message. The Proxmox task is left running: the new owner follows it.
+   */
+  interface Attempt {
+    job: Job<CloneJobData>;
+    token: string | undefined;
+    store: FencedStore | RequestStore;
+    moves: RequestMoves;
+    lost: AbortController;
+    /** Throws FencedOutError unless the job is still this worker's. */
+    confirm(): Promise<void>;
+  }
+
+  const attempt = (job: Job<CloneJobData>, token: string | undefined, signal?: AbortSignal): Attempt => {
+    const lost = new AbortController();
+    const id = job.data.requestId;
+    // BullMQ aborts the signal when this worker's lock renewal failed (see clone-worker.ts).
+    signal?.addEventListener('abort', () => lost.abort(new FencedOutError(id, 'the job lock')), {
+      once: true,
+    });
+    let store: FencedStore | RequestStore = deps.store;
+    let confirm = async () => {};
+    if (token !== undefined) {
+      const fenced = deps.store.fenced({
+        key: `${job.queueQualifiedName}:${job.id}:lock`,
+        token,
+        onRefused: (error) => {
+          if (!lost.signal.aborted) {
+            logger.warn({ requestId: id }, 'job lock lost to another worker: stopping without another act');
+          }
+          lost.abort(error);
+        },
+      });
+      store = fenced;
+      confirm = () => fenced.confirm(id);
+    }
+    return { job, token, store, moves: createRequestMoves({ store, clock: deps.clock }), lost, confirm };
+  };
+
+  const deliver = async (a: Attempt, record: CloneRequestRecord): Promise<CloneJobOutcome> => {
     if (record.result === undefined) return 'skipped';
+    const { moves } = a;
+    // A worker that lost the job must not post the result its successor posts.
+    await a.confirm();
     // throws → the job retries the hand-over, never the clone
     const handed = await notifier.finished(record, record.result);
     // An outbox took it: it saves the delivery and audits it; the job ends without waiting on Slack.
@@ -108,10 +153,11 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
 
   /** Runs or resumes the clone and saves its result; returns the saved record, or why nothing ran. */
   const run = async (
-    job: Job<CloneJobData>,
+    a: Attempt,
     record: CloneRequestRecord,
     controller: AbortController,
   ): Promise<CloneRequestRecord | CloneJobOutcome | { retryInMs: number }> => {
+    const { job, store, moves, lost } = a;
     const id = record.id;
     let current = record;
     if (current.status === 'approved') {
@@ -136,9 +182,10 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
         (err: unknown) => logger.warn({ err, requestId: id }, 'could not save progress'),
       );
       if (tick) return; // the notifier is still busy with the previous tick: skip, the next one carries news
-      // After the save: an outbox renders the progress saved in the record when its edit goes out.
+      // After the save: an outbox renders the progress saved in the record when its edit goes out. A refused
+      // save (the job is another worker's now) means no edit either.
       tick = saving
-        .then(() => notifier.progress(notified, progress))
+        .then(() => (lost.signal.aborted ? false : notifier.progress(notified, progress)))
         .catch((err: unknown) => logger.warn({ err, requestId: id }, 'progress update failed'))
         .finally(() => {
           tick = undefined;
@@ -164,13 +211,18 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
         onCheckpoint,
         onProgress,
         signal: controller.signal,
+        lost: lost.signal,
+        confirmOwner: a.confirm,
       }),
       id,
     );
     await tick;
-    const later = await retryLater(job, current, result, controller.signal);
+    if (lost.signal.aborted) throw lost.signal.reason;
+    const later = await retryLater(a, current, result, controller.signal);
     if (later !== undefined) return later;
     const finished = finalResult(current, result);
+    // Preparing the VM (cloud-init, start) is for the job's owner alone.
+    if (finished.ok && deps.prepareVm) await a.confirm();
     const done =
       finished.ok && deps.prepareVm
         ? { ...finished, vm: await deps.prepareVm(facts, finished, controller.signal) }
@@ -187,12 +239,13 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
    * re-queued with a doubling pause (the node slot is freed meanwhile). Undefined: save the result as it is.
    */
   const retryLater = async (
-    job: Job<CloneJobData>,
+    a: Attempt,
     record: CloneRequestRecord,
     result: CloneResult,
     signal: AbortSignal,
   ): Promise<{ retryInMs: number } | undefined> => {
     if (!isRetryLater(result) || signal.aborted) return undefined;
+    const { job, store } = a;
     const done = record.lockRetries?.count ?? 0;
     const delay = lockRetryDelay(done, deps.lockRetry);
     if (delay === undefined) return undefined;
@@ -230,6 +283,7 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
       { requestId: record.id, storage, retry: done + 1, delayMs: delay, upid: result.upid },
       'storage lock timeout: cloning again later',
     );
+    await a.confirm();
     await notifier
       .progress(saved ?? record, progress)
       .catch((err: unknown) => logger.warn({ err, requestId: record.id }, 'progress update failed'));
@@ -258,13 +312,16 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
     }
   };
 
-  return async (job: Job<CloneJobData>, token?: string): Promise<CloneJobOutcome> => {
+  // Three parameters: BullMQ then hands the processor an abort signal (it checks the function's length).
+  return async (job: Job<CloneJobData>, token?: string, signal?: AbortSignal): Promise<CloneJobOutcome> => {
     const id = job.data.requestId;
+    const a = attempt(job, token, signal);
+    const { store } = a;
     const record = await store.get(id);
     if (!record) throw new UnrecoverableError(`request ${id} not found (expired or never created)`);
     if (record.status === 'pending') throw new UnrecoverableError(`request ${id} is not approved`);
     if (record.resultDelivered) return 'skipped';
-    if (record.result !== undefined) return deliver(record);
+    if (record.result !== undefined) return deliver(a, record);
     if (record.status === 'denied' || record.status === 'expired') return 'skipped';
     // Cancelled before any worker started it: nothing ran; the canceller has already said so.
     if (record.status === 'cancelled' && record.startedAt === undefined) return 'cancelled';
@@ -278,6 +335,9 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
     if (!(await deps.slots.acquire(node, id, deps.concurrencyPerNode))) return park();
     const held = [node];
     const releaseAll = async () => {
+      // Slots are leased by request id: a worker that lost the job would free its successor's (node and
+      // storage alike). Left alone, they are the successor's, or expire by themselves.
+      if (a.lost.signal.aborted) return;
       for (const key of held) {
         await deps.slots.release(key, id).catch((err: unknown) => {
           logger.warn(
@@ -303,7 +363,7 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
     const stopLeases = held.map((key) => holdLease(deps.slots, key, id, deps.leaseClock, logger));
     let final: Awaited<ReturnType<typeof run>>;
     try {
-      final = await run(job, record, controller);
+      final = await run(a, record, controller);
     } finally {
       for (const stop of stopLeases) stop();
       deps.running.delete(id);
@@ -317,7 +377,7 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
     }
     // The slot is free before delivery: a Slack outage must not hold up other clones on the node. With the
     // outbox, delivery is only a hand-over: the job ends once the outcome is saved and queued.
-    await deliver(final);
+    await deliver(a, final);
     return final.status as CloneJobOutcome;
   };
 }

@@ -139,6 +139,14 @@ export async function createCloneWorker(deps: CloneWorkerDeps): Promise<CloneWor
       );
     }
   });
+  // BullMQ does not stop a processor whose lock it could not renew (the process was paused, Redis was out):
+  // the job may be another worker's already. Abort its run; its fenced writes would be refused anyway.
+  worker.on('lockRenewalFailed', (jobIds) => {
+    for (const jobId of jobIds) {
+      logger.warn({ requestId: jobId }, 'could not renew the job lock: stopping this run of the clone');
+      worker.cancelJob(jobId, 'job lock lost');
+    }
+  });
   worker.on('stalled', (jobId) => logger.warn({ requestId: jobId }, 'clone job stalled: it will be resumed'));
   worker.on('error', (err) => logger.error({ err }, 'clone worker error'));
   await worker.waitUntilReady();

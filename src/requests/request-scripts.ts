@@ -2,7 +2,10 @@ import type { Redis } from 'ioredis';
 
 // The record stays plain JSON written by Node: Lua only compares and swaps whole strings, because cjson
 // re-encoding would turn empty arrays into objects and round large numbers.
+// KEYS[5], when given, fences the write: it is refused (-2) unless that key holds ARGV[9] (a BullMQ job's
+// lock and this worker's token), so a worker that lost its job can never overwrite its successor's progress.
 const CAS = `
+if KEYS[5] ~= '' and redis.call('GET', KEYS[5]) ~= ARGV[9] then return -2 end
 local cur = redis.call('GET', KEYS[1])
 if not cur then return -1 end
 if cur ~= ARGV[1] then return 0 end
@@ -66,17 +69,23 @@ export interface CasArgs {
   undelivered: boolean;
   /** Clock ms: the score of a newly indexed undelivered result. */
   now: number;
+  /** Write only while `key` holds `token` (a job's lock). */
+  fence?: { key: string; token: string };
 }
 
-/** Replaces a record only if it is still `expected`, moving it between status indexes; false on conflict or absence. */
-export async function casRecord(redis: Redis, a: CasArgs): Promise<boolean> {
+/** How casRecord ended: written, changed meanwhile (retry), record gone, or refused by the fence. */
+export type CasOutcome = 'written' | 'conflict' | 'absent' | 'fenced';
+
+/** Replaces a record only if it is still `expected` (and the fence holds), moving it between status indexes. */
+export async function casRecord(redis: Redis, a: CasArgs): Promise<CasOutcome> {
   const r = await redis.eval(
     CAS,
-    4,
+    5,
     a.recordKey,
     a.oldStatusKey,
     a.newStatusKey,
     a.undeliveredKey,
+    a.fence?.key ?? '',
     a.expected,
     a.next,
     a.id,
@@ -85,8 +94,18 @@ export async function casRecord(redis: Redis, a: CasArgs): Promise<boolean> {
     a.pruneBefore,
     a.undelivered ? '1' : '0',
     a.now,
+    a.fence?.token ?? '',
   );
-  return r === 1;
+  if (r === 1) return 'written';
+  if (r === -2) return 'fenced';
+  return r === -1 ? 'absent' : 'conflict';
+}
+
+const HOLDS = `return redis.call('GET', KEYS[1]) == ARGV[1] and 1 or 0`;
+
+/** Whether `fence.key` still holds `fence.token` (the job's lock is still this worker's). */
+export async function holdsFence(redis: Redis, fence: { key: string; token: string }): Promise<boolean> {
+  return (await redis.eval(HOLDS, 1, fence.key, fence.token)) === 1;
 }
 
 /** Moves `id`'s undelivered score to `now` if it is at most `before`; false when absent or claimed since. */

@@ -4,13 +4,16 @@ import type { Logger } from '../logger.ts';
 import { newRequestId } from './request-id.ts';
 import { DEFAULT_PREFIX, requestKeys } from './request-keys.ts';
 import { statusesAllowing, targetOf } from './request-lifecycle.ts';
-import { casRecord, claimUndelivered, createRecord } from './request-scripts.ts';
+import { FencedOutError } from './fenced-out-error.ts';
+import { casRecord, claimUndelivered, createRecord, holdsFence } from './request-scripts.ts';
 import {
   type CloneRequestRecord,
+  type FencedStore,
   type RequestStatus,
   type RequestStore,
   TERMINAL_STATUSES,
   type TransitionResult,
+  type WriteFence,
 } from './types.ts';
 
 /** Options for createRequestStore. */
@@ -40,6 +43,10 @@ const DAY_MS = 86_400_000;
  * conflict, so two approvers clicking at once yield exactly one transition.
  */
 export function createRequestStore(redis: Redis, options: RequestStoreOptions): RequestStore {
+  return storeWith(redis, options, undefined);
+}
+
+function storeWith(redis: Redis, options: RequestStoreOptions, fence: WriteFence | undefined): FencedStore {
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   const keys = requestKeys(prefix);
   const { clock, logger } = options;
@@ -57,9 +64,15 @@ export function createRequestStore(redis: Redis, options: RequestStoreOptions): 
     return raw === null ? undefined : { raw, record: JSON.parse(raw) as CloneRequestRecord };
   };
 
-  /** Writes `next` if the record is still `raw`; false on a concurrent change. */
-  const write = async (raw: string, before: CloneRequestRecord, next: CloneRequestRecord) =>
-    casRecord(redis, {
+  const refuse = (id: string): never => {
+    const error = new FencedOutError(id, fence?.key ?? '');
+    fence?.onRefused?.(error);
+    throw error;
+  };
+
+  /** Writes `next` if the record is still `raw`; false on a concurrent change; throws when fenced out. */
+  const write = async (raw: string, before: CloneRequestRecord, next: CloneRequestRecord) => {
+    const outcome = await casRecord(redis, {
       recordKey: keys.record(next.id),
       oldStatusKey: keys.byStatus(before.status),
       newStatusKey: keys.byStatus(next.status),
@@ -75,7 +88,11 @@ export function createRequestStore(redis: Redis, options: RequestStoreOptions): 
       undelivered:
         next.result !== undefined && next.resultDelivered !== true && next.deliveryAbandoned === undefined,
       now: clock.now(),
+      ...(fence === undefined ? {} : { fence: { key: fence.key, token: fence.token } }),
     });
+    if (outcome === 'fenced') refuse(next.id);
+    return outcome === 'written';
+  };
 
   const audit = (record: CloneRequestRecord, from: RequestStatus | 'new', actor: string | undefined) =>
     logger?.info(
@@ -123,6 +140,10 @@ export function createRequestStore(redis: Redis, options: RequestStoreOptions): 
   };
 
   return {
+    fenced: (f) => storeWith(redis, options, f),
+    async confirm(id) {
+      if (fence !== undefined && !(await holdsFence(redis, fence))) refuse(id);
+    },
     async create(input) {
       const { approvalTtlMs: ttl, ...fields } = input;
       const now = clock.now();

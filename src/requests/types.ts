@@ -1,3 +1,4 @@
+import type { FencedOutError } from './fenced-out-error.ts';
 import type { CloneCheckpoint, CloneProgress, CloneRequest, CloneResult } from '../core/types.ts';
 
 /** Where a request is in its life. Terminal: done, failed, denied, cancelled, expired. */
@@ -123,8 +124,27 @@ export type TransitionResult =
   | { ok: true; record: CloneRequestRecord; previous: RequestStatus }
   | { ok: false; record?: CloneRequestRecord; reason: 'not-found' | 'wrong-status' | 'expired' };
 
+/**
+ * Binds a store's writes to a lock: each is refused (FencedOutError) unless `key` holds `token`. The clone
+ * worker fences to its BullMQ job lock (`bull:<queue>:<jobId>:lock` = the job's token).
+ */
+export interface WriteFence {
+  key: string;
+  token: string;
+  /** Called with the refusal before it is thrown (the worker aborts the job's run). */
+  onRefused?: (error: FencedOutError) => void;
+}
+
+/** A store whose writes are fenced; `confirm` checks the fence without writing. */
+export interface FencedStore extends RequestStore {
+  /** Resolves while the fence holds; otherwise throws FencedOutError (after `onRefused`). */
+  confirm(id: string): Promise<void>;
+}
+
 /** Clone requests in Redis. Every status change is atomic and audited. */
 export interface RequestStore {
+  /** The same store with every write fenced to `fence`. */
+  fenced(fence: WriteFence): FencedStore;
   create(input: NewRequestInput): Promise<CloneRequestRecord>;
   get(id: string): Promise<CloneRequestRecord | undefined>;
   /** Moves `id` from one of `from` to `to` (atomically) and applies `patch`; `actor` is for the audit log. */

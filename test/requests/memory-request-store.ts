@@ -39,6 +39,10 @@ export function memoryRequestStore(clock: Clock, approvalTtlMs = 86_400_000): Me
   return {
     cancelsPublished,
     moves,
+    fenced() {
+      // Fencing checks a Redis lock key; the bot-side tests that use this store never fence.
+      throw new Error('memoryRequestStore: fenced writes need Redis (use createRequestStore)');
+    },
     async create(input) {
       const { approvalTtlMs: ttl, ...fields } = input;
       n += 1;
