@@ -5,15 +5,18 @@ import { describeNotOurs } from '../core/vm-record.ts';
 import type { Logger } from '../logger.ts';
 import { destroyOurVm } from './destroy-our-vm.ts';
 import { findOurVms } from './find-our-vms.ts';
-import type { LeaseNotifier, VmLifecycleProxmox } from './types.ts';
+import type { LeaseNotifier, OurVm, VmLifecycleProxmox } from './types.ts';
 
-/** Remembers which expiry warnings went out (one per VM, request and expiry), so a sweep warns once. */
+/**
+ * Remembers which owner DMs went out: an expiry warning (one per VM, request and lease end), and a refused or
+ * failed expiry (one per VM, request, lease end and reason), so sweeps every few minutes tell the owner once.
+ */
 export interface WarnedLedger {
   /** True the first time for this key (then remembered), false after. */
   claim(key: string): Promise<boolean>;
 }
 
-/** A ledger in memory: enough for one process (a cron CLI without Redis warns on every run). */
+/** A ledger in memory: enough for one process (a cron CLI without Redis warns, and DMs refusals, on every run). */
 export function memoryLedger(): WarnedLedger {
   const seen = new Set<string>();
   return {
@@ -63,6 +66,12 @@ export async function sweepLeases(deps: SweepDeps): Promise<SweepReport> {
   report.checked = found.ours.length;
   const audit = (fields: Record<string, unknown>, msg: string) =>
     logger.info({ audit: true, at: new Date(clock.now()).toISOString(), ...fields }, msg);
+  // The sweep retries a refused or failed expiry every time and audits each attempt, but tells the owner once
+  // per lease end and reason: a new end (an extension) or a different reason is news again.
+  const ownerNotYetTold = (vm: OurVm, end: number, kind: string) =>
+    deps.ledger.claim(`refused:${vm.vmid}:${vm.ownership.requestId}:${end}:${kind}`);
+  const tellOwner = (vm: OurVm, told: boolean, reason: string) =>
+    told ? notifier.refused(vm, reason, vm.ownership.ownerId).catch(() => undefined) : undefined;
   for (const s of found.strangers) {
     const reason = `tagged clonebot, but ${describeNotOurs(s.why)}: left alone`;
     report.refused.push({ vmid: s.vmid, node: s.node, reason });
@@ -94,8 +103,9 @@ export async function sweepLeases(deps: SweepDeps): Promise<SweepReport> {
     if (vm.lock !== undefined) {
       const reason = `lease ended ${formatInstant(end)}, but the VM is locked (${vm.lock}): not deleted (a lock is never broken); the next sweep tries again`;
       report.refused.push({ vmid: vm.vmid, node: vm.node, reason });
-      audit({ ...base, lock: vm.lock }, `lease sweep: VM ${vm.vmid} ${reason}`);
-      await notifier.refused(vm, reason, vm.ownership.ownerId).catch(() => undefined);
+      const told = await ownerNotYetTold(vm, end, `locked:${vm.lock}`);
+      audit({ ...base, lock: vm.lock, ownerTold: told }, `lease sweep: VM ${vm.vmid} ${reason}`);
+      await tellOwner(vm, told, reason);
       continue;
     }
     const outcome = await destroyOurVm(
@@ -122,19 +132,24 @@ export async function sweepLeases(deps: SweepDeps): Promise<SweepReport> {
         .catch((err: unknown) => logger.warn({ err, ...base }, 'could not tell the owner'));
     } else if (outcome.kind === 'refused') {
       report.refused.push({ vmid: vm.vmid, node: vm.node, reason: outcome.reason });
-      audit({ ...base, reason: outcome.reason }, `lease sweep: VM ${vm.vmid} not deleted`);
-      await notifier.refused(vm, outcome.reason, vm.ownership.ownerId).catch(() => undefined);
+      // destroyOurVm's reasons are fixed words per cause (lock, protection, changed record): the reason is the kind.
+      const told = await ownerNotYetTold(vm, end, outcome.reason);
+      audit({ ...base, reason: outcome.reason, ownerTold: told }, `lease sweep: VM ${vm.vmid} not deleted`);
+      await tellOwner(vm, told, outcome.reason);
     } else {
       const reason = `${outcome.step} failed: ${outcome.message}`;
       report.failed.push({ vmid: vm.vmid, node: vm.node, reason });
-      logger.warn({ audit: true, ...base, reason }, `lease sweep: VM ${vm.vmid} could not be deleted`);
-      await notifier
-        .refused(
-          vm,
-          `the lease ended but deleting failed (${reason}); the next sweep tries again`,
-          vm.ownership.ownerId,
-        )
-        .catch(() => undefined);
+      // Keyed by the step, not Proxmox's message, whose details may differ from one attempt to the next.
+      const told = await ownerNotYetTold(vm, end, `failed:${outcome.step}`);
+      logger.warn(
+        { audit: true, at: new Date(clock.now()).toISOString(), ...base, reason, ownerTold: told },
+        `lease sweep: VM ${vm.vmid} could not be deleted`,
+      );
+      await tellOwner(
+        vm,
+        told,
+        `the lease ended but deleting failed (${reason}); the next sweep tries again`,
+      );
     }
   }
   return report;

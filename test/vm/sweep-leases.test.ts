@@ -5,9 +5,11 @@ import type { ProxmoxHttpClient } from '../../src/proxmox/index.ts';
 import { type ProxmoxSim, startProxmoxSim } from '../../src/sim/proxmox/index.ts';
 import { extendLease } from '../../src/vm/extend-lease.ts';
 import { findOurVms } from '../../src/vm/find-our-vms.ts';
+import { redisLedger } from '../../src/vm/start-lease-sweeper.ts';
 import { memoryLedger, sweepLeases } from '../../src/vm/sweep-leases.ts';
 import type { LeaseNotifier } from '../../src/vm/types.ts';
 import { captureLogger } from '../proxmox/fake-proxmox.ts';
+import { connect, deleteKeys, freshPrefix } from '../requests/redis-fixture.ts';
 import { simClient } from './sim-client.ts';
 
 const clock = scaledClock(500);
@@ -124,6 +126,70 @@ describe('lease sweep against the simulator', () => {
     });
     expect(again.warned).toEqual([]);
     expect(again.deleted).toEqual([]);
+  });
+
+  test('a refused or failed expiry is DMed once per lease end and reason, audited on every sweep', async () => {
+    const now = clock.now();
+    addOurs(640, owner(640, now - HOUR), { lock: 'backup' });
+    addOurs(641, owner(641, now - HOUR), { protection: 1 });
+    addOurs(642, owner(642, now - HOUR));
+    sim.faults.flap({ method: 'DELETE', path: '/nodes/pve1/qemu/642', count: 4, status: 503 });
+    const { events, notifier } = recorder();
+    const ledger = memoryLedger();
+    const log = captureLogger();
+    const sweep = () =>
+      sweepLeases({ proxmox: client, clock, logger: log.logger, notifier, ledger, pollMs: 200 });
+    const dms = (vmid: number) => events.filter((e) => e.startsWith(`refused ${vmid}:`));
+    for (let i = 0; i < 2; i++) {
+      const report = await sweep();
+      expect(report.refused.map((r) => r.vmid)).toEqual(expect.arrayContaining([640, 641]));
+      expect(report.failed.map((r) => r.vmid)).toEqual([642]);
+    }
+    // Two sweeps, one DM each: the locked one, the protected one (refused by destroyOurVm), the failed one.
+    expect([dms(640).length, dms(641).length, dms(642).length]).toEqual([1, 1, 1]);
+    expect(dms(640)[0]).toContain('locked (backup)');
+    expect(dms(641)[0]).toContain('protection');
+    expect(dms(642)[0]).toContain('deleting failed');
+    // Every attempt is still in the audit log, saying whether the owner was told this time.
+    const audits = log
+      .text()
+      .split('\n')
+      .filter((l) => l.includes('"audit":true') && l.includes('"vmid":640'));
+    expect(audits.map((l) => JSON.parse(l).ownerTold)).toEqual([true, false]);
+    // The lease record gets a new end (still past): the same refusals are news again, once.
+    for (const vmid of [640, 641, 642]) {
+      if (vmid === 640) sim.faults.lockVm(640, undefined);
+      await client.updateVmConfig('pve1', vmid, {
+        description: vmDescription(owner(vmid, now - HOUR / 2)),
+      });
+    }
+    sim.faults.lockVm(640, 'backup');
+    await sweep();
+    await sweep();
+    expect([dms(640).length, dms(641).length, dms(642).length]).toEqual([2, 2, 2]);
+    expect(sim.vm(642)).toBeDefined();
+  });
+
+  test('the once-per-refusal DM holds across processes: two workers (or cron runs) on one Redis ledger', async () => {
+    addOurs(650, owner(650, clock.now() - HOUR), { lock: 'snapshot' });
+    const prefix = freshPrefix();
+    const [a, b] = [connect(), connect()];
+    try {
+      const { events, notifier } = recorder();
+      for (const redis of [a, b])
+        await sweepLeases({
+          proxmox: client,
+          clock,
+          logger: captureLogger().logger,
+          notifier,
+          ledger: redisLedger(redis, prefix),
+        });
+      expect(events.filter((e) => e.startsWith('refused 650:'))).toHaveLength(1);
+    } finally {
+      await deleteKeys(a, prefix);
+      a.disconnect();
+      b.disconnect();
+    }
   });
 
   test("the warning's Extend bound is the VM's template maximum from CLONE_POLICY_FILE", async () => {

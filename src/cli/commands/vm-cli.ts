@@ -138,7 +138,7 @@ export async function runDelete(args: string[], io: CliIo): Promise<number> {
   });
 }
 
-/** `pve-clonebot leases sweep [--json]` for cron: one sweep; DMs when SLACK_BOT_TOKEN is set; warned-once in Redis when REDIS_URL or REDIS_SENTINELS is set. */
+/** `pve-clonebot leases sweep [--json]` for cron: one sweep; DMs when SLACK_BOT_TOKEN is set; warnings and refusals DMed once, in Redis when REDIS_URL or REDIS_SENTINELS is set. */
 export async function runLeases(args: string[], io: CliIo): Promise<number> {
   const json = args.includes('--json');
   const rest = args.filter((a) => a !== '--json');
