@@ -7,6 +7,9 @@ import { renderLeaseExpiring, renderLeaseNotice } from './messages/vm-messages.t
 /** Slack user ids (`U…`, `W…`): owners from the CLI (`cli:alice`) get no DM, only the audit log. */
 const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
 
+/** Whether an owner id is a Slack user, who can be DMed (the CLI's `cli:alice` cannot). */
+export const isSlackUserId = (id: string): boolean => SLACK_USER.test(id);
+
 /** Who did it, as the owner reads it: a Slack user as a mention (shown as their name), anyone else as given. */
 const who = (by: string) => (SLACK_USER.test(by) ? `<@${by}>` : by);
 

@@ -1,6 +1,6 @@
 import { formatInstant } from '../core/lease.ts';
 import { maxLeaseForRecord } from '../core/template-policy.ts';
-import { destroyOurVm } from '../vm/destroy-our-vm.ts';
+import { deleteOnRequest } from '../vm/delete-on-request.ts';
 import { extendLease } from '../vm/extend-lease.ts';
 import { findOurVms } from '../vm/find-our-vms.ts';
 import { reachableAddresses } from '../vm/guest-addresses.ts';
@@ -127,7 +127,7 @@ export async function extendVm(
   return { ok: true, text: `VM ${vm.vmid}: lease extended to ${formatInstant(r.expiresAt)}.` };
 }
 
-/** `/clone delete <vm>` and the Delete now button: the owner or an approver; stopped and deleted, followed to the end. */
+/** `/clone delete <vm>` and the Delete now button: the owner or an approver, then deleteOnRequest (as the CLI's delete). */
 export async function deleteVm(
   s: SlackServices,
   userId: string,
@@ -155,23 +155,11 @@ export async function deleteVm(
   if (busy.has(vm.vmid)) return refuse(`VM ${vm.vmid} is already being deleted.`);
   busy.add(vm.vmid);
   try {
-    const outcome = await destroyOurVm({ proxmox, clock: s.clock }, vm);
-    if (outcome.kind === 'refused') return refuse(outcome.reason);
-    if (outcome.kind === 'failed')
-      return refuse(`Deleting VM ${vm.vmid} failed at the ${outcome.step}: ${outcome.message}`);
-    audit(
-      s,
-      {
-        vmid: vm.vmid,
-        node: vm.node,
-        requestId: vm.ownership.requestId,
-        by: userId,
-        upid: outcome.kind === 'deleted' ? outcome.upid : undefined,
-      },
-      `VM ${vm.vmid} deleted on request`,
+    return await deleteOnRequest(
+      { proxmox, clock: s.clock, logger: s.logger, notifier: notifier(s) },
+      vm,
+      userId,
     );
-    await notifier(s).deleted(vm, userId);
-    return { ok: true, text: `VM ${vm.vmid} (${vm.name ?? 'unnamed'}) was stopped and deleted.` };
   } finally {
     busy.delete(vm.vmid);
   }

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,32 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run-cli.ts';
 import { scaledClock } from '../../src/clock.ts';
 import { type ProxmoxSim, startProxmoxSim } from '../../src/sim/proxmox/index.ts';
+import { type CliRun as Run, runCliProcess } from './cli-process.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 let sim: ProxmoxSim;
 let dir: string;
 let env: Record<string, string>;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `pve-clonebot …` as a child process (through the bin script, on the TypeScript sources). */
-function cli(args: string[], extraEnv: Record<string, string> = env): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [join(ROOT, 'bin', 'pve-clonebot.js'), ...args],
-      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...extraEnv }, timeout: 20_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+/** Runs `pve-clonebot …` as a child process, with the simulator's environment unless told otherwise. */
+const cli = (args: string[], extraEnv: Record<string, string> = env): Promise<Run> =>
+  runCliProcess(args, extraEnv);
 
 const lines = (s: string) => s.split('\n').filter((l) => l.trim() !== '');
 

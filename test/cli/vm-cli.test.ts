@@ -1,14 +1,18 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run-cli.ts';
 import { scaledClock } from '../../src/clock.ts';
 import { vmDescription, vmTags } from '../../src/core/vm-record.ts';
 import { type ProxmoxSim, startProxmoxSim } from '../../src/sim/proxmox/index.ts';
+import { type SlackSim, startSlackSim } from '../../src/sim/slack/index.ts';
 import { ed25519PublicKey } from '../vm/ssh-key-fixture.ts';
+import { runCliProcess } from './cli-process.ts';
 
 let sim: ProxmoxSim;
+let slack: SlackSim;
 let dir: string;
 let env: Record<string, string>;
 
@@ -19,6 +23,7 @@ beforeAll(async () => {
     copyBytesPerSecond: 16 * 1024 ** 3,
     agentStartMs: 0,
   });
+  slack = await startSlackSim();
   dir = await mkdtemp(join(tmpdir(), 'clonebot-vmcli-'));
   await writeFile(join(dir, 'ca.pem'), sim.caPem);
   await writeFile(join(dir, 'id.pub'), `${ed25519PublicKey('ops@host')}\n`);
@@ -35,6 +40,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await sim.close();
+  await slack.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -86,8 +92,62 @@ describe('CLI: clone … start for 2h, list, delete, leases sweep', () => {
     expect((await cli(['delete'])).code).toBe(2);
     expect((await cli(['delete', '999999'])).code).toBe(2);
     const del = await cli(['delete', 'cli-web']);
-    expect([del.code, del.out]).toEqual([0, `VM ${vmid} (cli-web) on pve1: stopped and deleted.`]);
+    expect([del.code, del.out]).toEqual([
+      0,
+      `VM ${vmid} (cli-web) on pve1 was stopped and deleted.\nThe owner (cli:ops) is not a Slack user: nobody was told.`,
+    ]);
     expect(sim.vm(vmid)).toBeUndefined();
+  });
+
+  it("delete DMs a Slack owner as Slack's Delete does, says when nobody was told, and calls a VM already gone gone", async () => {
+    const add = (vmid: number) => {
+      const o = { requestId: `cr-cli${vmid}`, ownerId: 'U0REQUESTER', ownerName: 'riley', template: '112' };
+      sim.addVm({
+        vmid,
+        node: 'pve1',
+        status: 'running',
+        config: { name: `own${vmid}`, tags: vmTags(o), description: vmDescription(o) },
+      });
+    };
+    const withSlack = { SLACK_BOT_TOKEN: slack.botToken, SLACK_API_URL: slack.apiUrl };
+    const dms = async () => {
+      const client = new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl });
+      const im = await client.conversations.open({ users: 'U0REQUESTER' });
+      return slack.messages(im.channel?.id as string).map((m) => m.text);
+    };
+    for (const vmid of [920, 921, 922]) add(vmid);
+
+    const told = await cli(['delete', '920'], withSlack);
+    expect([told.code, told.out]).toEqual([0, 'VM 920 (own920) on pve1 was stopped and deleted.']);
+    expect(await dms()).toEqual(['VM 920 (own920) on pve1 was stopped and deleted by cli:ops.']);
+
+    // Someone removes 922 in the web UI once it has stopped, before the CLI's DELETE.
+    const unwatch = sim.watchVm(922, (vm) => {
+      if (vm?.status === 'stopped') sim.faults.removeVm(922);
+    });
+    const gone = await cli(['delete', '922'], withSlack);
+    unwatch();
+    expect([gone.code, gone.out]).toEqual([
+      0,
+      'VM 922 (own922) on pve1 was already gone: nothing was deleted.',
+    ]);
+    expect(await dms()).toHaveLength(1);
+
+    // Without SLACK_BOT_TOKEN it says nobody was told; the audit line as the binary writes it to stderr
+    // (LOG_LEVEL info: the CLI's default, warn, leaves it out).
+    const untold = await runCliProcess(['delete', '921'], { ...env, LOG_LEVEL: 'info' });
+    expect([untold.code, untold.stdout]).toEqual([
+      0,
+      'VM 921 (own921) on pve1 was stopped and deleted.\nThe owner (riley) was not told: SLACK_BOT_TOKEN is not set, so the CLI sends no DM.\n',
+    ]);
+    const audit = untold.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l))
+      .find((l) => l.audit === true);
+    expect(audit).toMatchObject({ vmid: 921, node: 'pve1', requestId: 'cr-cli921', by: 'cli:ops' });
+    expect(audit.msg).toBe('VM 921 deleted on request');
+    expect(await dms()).toHaveLength(1);
   });
 
   it('leases sweep deletes what expired, leaves the locked and disagreeing ones, exits 0; bad input exits 2', async () => {

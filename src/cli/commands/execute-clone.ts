@@ -9,6 +9,7 @@ import type { CloneRequest, FailureReason } from '../../core/types.ts';
 import { createVmPreparer } from '../../vm/create-vm-preparer.ts';
 import type { CliIo } from '../cli-command.ts';
 import { EXIT } from '../cli-command.ts';
+import { cliOperator } from '../cli-env.ts';
 import { openProxmox } from '../open-proxmox.ts';
 import { renderCloneResult } from '../render-clone-result.ts';
 
@@ -88,7 +89,7 @@ export async function executeClone(
     let result = cloned;
     if (cloned.ok) {
       // The VM is the record: the CLI's clones carry owner tags and a lease like the bot's.
-      const owner = io.env.CLONEBOT_OWNER ?? `cli:${io.env.USER ?? 'unknown'}`;
+      const owner = cliOperator(io.env);
       const prepare = createVmPreparer({ proxmox: client, clock: systemClock, logger });
       result = {
         ...cloned,

@@ -1,19 +1,20 @@
-import { WebClient } from '@slack/web-api';
 import { systemClock } from '../../clock.ts';
 import { ConfigError, loadConfig } from '../../config.ts';
 import { formatInstant } from '../../core/lease.ts';
 import type { ClonePolicy } from '../../core/template-policy.ts';
 import { createRedis, redisConfigured } from '../../redis/create-redis.ts';
-import { createSlackLeaseNotifier } from '../../slack/slack-lease-notifier.ts';
+import { isSlackUserId } from '../../slack/slack-lease-notifier.ts';
 import { parseVmRef } from '../../slack/vm-actions.ts';
-import { destroyOurVm } from '../../vm/destroy-our-vm.ts';
+import { deleteOnRequest } from '../../vm/delete-on-request.ts';
 import { findOurVms } from '../../vm/find-our-vms.ts';
 import { reachableAddresses } from '../../vm/guest-addresses.ts';
 import { redisLedger } from '../../vm/start-lease-sweeper.ts';
 import { memoryLedger, sweepLeases } from '../../vm/sweep-leases.ts';
-import { type LeaseNotifier, silentLeaseNotifier } from '../../vm/types.ts';
+import { silentLeaseNotifier } from '../../vm/types.ts';
 import type { CliIo } from '../cli-command.ts';
 import { EXIT } from '../cli-command.ts';
+import { cliOperator } from '../cli-env.ts';
+import { cliLeaseNotifier } from '../cli-lease-notifier.ts';
 import { openProxmox } from '../open-proxmox.ts';
 
 type Opened = Extract<ReturnType<typeof openProxmox>, { ok: true }>;
@@ -39,6 +40,11 @@ async function withProxmox(
   try {
     return await run({ ...opened, policy: config.clone.policy });
   } catch (error) {
+    // A bad SLACK_* or REDIS_* variable, read only by the command that needs it, is bad input too.
+    if (error instanceof ConfigError) {
+      io.err(error.message);
+      return EXIT.usage;
+    }
     io.err(`Proxmox: ${(error as Error).message}`);
     return EXIT.failed;
   } finally {
@@ -119,22 +125,24 @@ export async function runDelete(args: string[], io: CliIo): Promise<number> {
       return EXIT.usage;
     }
     const vm = matches[0] as (typeof matches)[number];
-    const outcome = await destroyOurVm({ proxmox: client, clock: systemClock }, vm);
-    if (outcome.kind === 'deleted' || outcome.kind === 'gone') {
-      logger.info(
-        { audit: true, vmid: vm.vmid, node: vm.node, requestId: vm.ownership.requestId, by: 'cli' },
-        `VM ${vm.vmid} deleted from the CLI`,
-      );
-      io.out(`VM ${vm.vmid} (${vm.name ?? 'unnamed'}) on ${vm.node}: stopped and deleted.`);
-      return EXIT.ok;
-    }
-    const reason = outcome.kind === 'refused' ? outcome.reason : `${outcome.step} failed: ${outcome.message}`;
-    logger.info(
-      { audit: true, vmid: vm.vmid, node: vm.node, requestId: vm.ownership.requestId, by: 'cli', reason },
-      `VM ${vm.vmid} not deleted from the CLI`,
+    const notifier = cliLeaseNotifier(io.env, logger);
+    const r = await deleteOnRequest(
+      { proxmox: client, clock: systemClock, logger, notifier: notifier ?? silentLeaseNotifier },
+      vm,
+      cliOperator(io.env),
     );
-    io.err(reason);
-    return EXIT.failed;
+    if (!r.ok) {
+      io.err(r.text);
+      return EXIT.failed;
+    }
+    io.out(r.text);
+    // Slack's Delete DMs the owner: say plainly when this one did not.
+    const owner = vm.ownership.ownerName ?? vm.ownership.ownerId;
+    if (r.outcome === 'deleted' && !isSlackUserId(vm.ownership.ownerId))
+      io.out(`The owner (${owner}) is not a Slack user: nobody was told.`);
+    else if (r.outcome === 'deleted' && notifier === undefined)
+      io.out(`The owner (${owner}) was not told: SLACK_BOT_TOKEN is not set, so the CLI sends no DM.`);
+    return EXIT.ok;
   });
 }
 
@@ -147,14 +155,7 @@ export async function runLeases(args: string[], io: CliIo): Promise<number> {
     return EXIT.usage;
   }
   return withProxmox(io, async ({ client, logger, policy }) => {
-    let notifier: LeaseNotifier = silentLeaseNotifier;
-    if (io.env.SLACK_BOT_TOKEN !== undefined) {
-      const slack = loadConfig(io.env, ['slack']).slack;
-      notifier = createSlackLeaseNotifier(
-        new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl }),
-        logger,
-      );
-    }
+    const notifier = cliLeaseNotifier(io.env, logger) ?? silentLeaseNotifier;
     const redis = redisConfigured(io.env)
       ? createRedis(loadConfig(io.env, ['redis']).redis, 'cli', {
           lazyConnect: true,

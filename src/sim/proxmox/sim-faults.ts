@@ -83,6 +83,15 @@ export class SimFaults {
   }
 
   /**
+   * The VM is removed behind the bot's back, as by another admin's Remove in the web UI: its config is gone at
+   * once (its volumes stay allocated here; only the config matters to what a test then sees).
+   */
+  removeVm(vmid: number): void {
+    this.vm(vmid);
+    this.state.removeVm(vmid);
+  }
+
+  /**
    * The VM's guest has no QEMU guest agent (its clones inherit the image): `agent: 1`, but it never answers.
    * `silent: false` lets it answer again (a guest still booting, for as long as a test needs).
    */
