@@ -181,6 +181,11 @@ describe('CLI: clone … start for 2h, list, delete, leases sweep', () => {
     expect(sim.vm(901)).toBeDefined();
     expect(sim.vm(902)).toBeDefined();
     expect((await cli(['leases'])).code).toBe(2);
+    const badToken = await cli(['leases', 'sweep'], { SLACK_BOT_TOKEN: 'not-a-token' });
+    expect([badToken.code, badToken.err]).toEqual([
+      2,
+      expect.stringContaining('SLACK_BOT_TOKEN must start with xoxb-'),
+    ]);
     expect((await cli(['list', 'extra'])).code).toBe(2);
     const bad = await cli(['clone', '112', 'as', 'x', 'on', 'pve1', 'for', '-1d']);
     expect([bad.code, bad.err]).toEqual([2, 'A lease must be a positive duration (got -1d): e.g. for 3d']);
