@@ -84,26 +84,6 @@ export function applyPolicy(
   return out;
 }
 
-/** A requester's current use, to check a quota. */
-export interface QuotaUse {
-  vms: number;
-  diskBytes: number;
-}
-
-const GiB = 1024 ** 3;
-
-/** One line refusing a request that would exceed the quota, with the current use shown; undefined when it fits. */
-export function checkQuota(p: TemplatePolicy, use: QuotaUse, newDiskBytes: number): string | undefined {
-  const q = p.quota;
-  if (q === undefined) return undefined;
-  const used = `you have ${use.vms} VM${use.vms === 1 ? '' : 's'} using ${(use.diskBytes / GiB).toFixed(0)} GiB`;
-  if (q.vms !== undefined && use.vms + 1 > q.vms)
-    return `Quota: ${used}, and the limit is ${q.vms} VM${q.vms === 1 ? '' : 's'}: delete one first (/clone list, /clone delete <vm>)`;
-  if (q.diskGiB !== undefined && (use.diskBytes + newDiskBytes) / GiB > q.diskGiB)
-    return `Quota: ${used}; this clone adds ${(newDiskBytes / GiB).toFixed(0)} GiB, past your limit of ${q.diskGiB} GiB: delete a VM first (/clone list)`;
-  return undefined;
-}
-
 /** Checks a policy's own values that zod's shape cannot (a cloud-init user cloud-init would refuse, a bad ip). */
 export function policyValueProblems(p: TemplatePolicy, where: string): string[] {
   const out: string[] = [];

@@ -10,6 +10,8 @@ export function requestKeys(prefix: string) {
     recent: `${prefix}req:recent`,
     byStatus: (status: RequestStatus) => `${prefix}req:status:${status}`,
     byUser: (userId: string) => `${prefix}req:user:${userId}`,
+    /** Sorted set of one user's requests not yet ended (pending, approved, cloning), by creation time. */
+    openByUser: (userId: string) => `${prefix}req:open:${userId}`,
     /** Sorted set of request id → when its result was saved (or last claimed) while not yet delivered. */
     undelivered: `${prefix}req:undelivered`,
     /** Pub/sub channel: a message is the id of a request to cancel. */

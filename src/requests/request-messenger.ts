@@ -4,7 +4,9 @@ import type { CloneRequestRecord } from './types.ts';
 export type RequesterNotice =
   | { kind: 'denied'; by: string; reason?: string }
   /** Without approval, the queue refused the job: nothing was started; `text` is what to type again. */
-  | { kind: 'not-queued'; text: string };
+  | { kind: 'not-queued'; text: string }
+  /** An approver's click was refused by the approval check (`why`, e.g. the quota): still pending. */
+  | { kind: 'not-approved'; why: string };
 
 /**
  * The request service's one way to the chat (implemented in `slack/`): it owns the request message (the

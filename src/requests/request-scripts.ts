@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 // re-encoding would turn empty arrays into objects and round large numbers.
 // KEYS[5], when given, fences the write: it is refused (-2) unless that key holds ARGV[9] (a BullMQ job's
 // lock and this worker's token), so a worker that lost its job can never overwrite its successor's progress.
+// KEYS[6], the requester's open index, holds the request while ARGV[10] is '1' (its status has not ended).
 const CAS = `
 if KEYS[5] ~= '' and redis.call('GET', KEYS[5]) ~= ARGV[9] then return -2 end
 local cur = redis.call('GET', KEYS[1])
@@ -23,6 +24,11 @@ if ARGV[7] == '1' then
   redis.call('ZADD', KEYS[4], 'NX', ARGV[8], ARGV[3])
 else
   redis.call('ZREM', KEYS[4], ARGV[3])
+end
+if ARGV[10] == '1' then
+  redis.call('ZADD', KEYS[6], ARGV[4], ARGV[3])
+else
+  redis.call('ZREM', KEYS[6], ARGV[3])
 end
 return 1
 `;
@@ -47,6 +53,7 @@ for i, limit in ipairs({ARGV[4], ARGV[5]}) do
   redis.call('ZREMRANGEBYRANK', key, 0, -tonumber(limit) - 1)
 end
 redis.call('PEXPIRE', KEYS[4], ARGV[7])
+redis.call('ZADD', KEYS[5], ARGV[3], ARGV[2])
 return 1
 `;
 
@@ -71,6 +78,9 @@ export interface CasArgs {
   now: number;
   /** Write only while `key` holds `token` (a job's lock). */
   fence?: { key: string; token: string };
+  /** The requester's index of requests not yet ended, and whether the new record belongs in it. */
+  openKey: string;
+  open: boolean;
 }
 
 /** How casRecord ended: written, changed meanwhile (retry), record gone, or refused by the fence. */
@@ -80,12 +90,13 @@ export type CasOutcome = 'written' | 'conflict' | 'absent' | 'fenced';
 export async function casRecord(redis: Redis, a: CasArgs): Promise<CasOutcome> {
   const r = await redis.eval(
     CAS,
-    5,
+    6,
     a.recordKey,
     a.oldStatusKey,
     a.newStatusKey,
     a.undeliveredKey,
     a.fence?.key ?? '',
+    a.openKey,
     a.expected,
     a.next,
     a.id,
@@ -95,6 +106,7 @@ export async function casRecord(redis: Redis, a: CasArgs): Promise<CasOutcome> {
     a.undelivered ? '1' : '0',
     a.now,
     a.fence?.token ?? '',
+    a.open ? '1' : '0',
   );
   if (r === 1) return 'written';
   if (r === -2) return 'fenced';
@@ -125,6 +137,8 @@ export interface CreateArgs {
   statusKey: string;
   recentKey: string;
   userKey: string;
+  /** The requester's index of requests not yet ended (a new request has not): never trimmed, never expired. */
+  openKey: string;
   json: string;
   id: string;
   score: number;
@@ -144,11 +158,12 @@ export interface CreateArgs {
 export async function createRecord(redis: Redis, a: CreateArgs): Promise<boolean> {
   const r = await redis.eval(
     CREATE,
-    4,
+    5,
     a.recordKey,
     a.statusKey,
     a.recentKey,
     a.userKey,
+    a.openKey,
     a.json,
     a.id,
     a.score,

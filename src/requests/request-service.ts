@@ -11,13 +11,26 @@ export interface RequestQueue {
   enqueue(requestId: string): Promise<void>;
 }
 
-/** The service's ports: the store, the queue, the chat, time and the audit log. */
+/** Why an approval was refused by the check: told to the approver, and (when present) to the requester. */
+export interface ApprovalRefusal {
+  approver: string;
+  requester?: string;
+}
+
+/**
+ * A last look at a pending request just before it is approved (the quota, whose use may have grown since the
+ * request was made); a refusal leaves it pending, with nothing queued.
+ */
+export type ApprovalCheck = (record: CloneRequestRecord) => Promise<ApprovalRefusal | undefined>;
+
+/** The service's ports: the store, the queue, the chat, time and the audit log; optionally the approval check. */
 export interface RequestServicePorts {
   store: RequestStore;
   queue: RequestQueue;
   messenger: RequestMessenger;
   clock: Clock;
   logger: Logger;
+  approvalCheck?: ApprovalCheck;
 }
 
 /** A new request as a listener parsed and checked it. */
@@ -25,6 +38,8 @@ export interface SubmitRequestInput {
   request: CloneRequest;
   text: string;
   requester: { userId: string; userName?: string };
+  /** The template's VMID as checked (counted against the requester's quota while the request is in flight). */
+  templateVmid?: number;
   channelId: string;
   requireApproval: boolean;
   approvalTtlMs?: number;
@@ -38,12 +53,14 @@ export type RefusalReason =
   /** The request message could not be posted: the request was withdrawn. */
   | 'not-posted'
   /** The queue refused the job: `record` is pending again (approve), failed (submit) or moved on meanwhile. */
-  | 'not-queued';
+  | 'not-queued'
+  /** The approval check refused it (`why`): still pending, nothing queued. */
+  | 'refused';
 
 /** What a move answers: the request as it now is, or why nothing (or what else) happened. */
 export type RequestOutcome =
   | { ok: true; record: CloneRequestRecord; previous?: RequestStatus }
-  | { ok: false; reason: RefusalReason; record?: CloneRequestRecord };
+  | { ok: false; reason: RefusalReason; record?: CloneRequestRecord; why?: string };
 
 /**
  * The bot side of the request lifecycle: the moves people make (submit, approve, deny, cancel) and the
@@ -65,7 +82,7 @@ export interface RequestService {
 }
 
 export function createRequestService(ports: RequestServicePorts): RequestService {
-  const { store, queue, messenger, clock, logger } = ports;
+  const { store, queue, messenger, clock, logger, approvalCheck } = ports;
   const moves = createRequestMoves({ store, clock });
   const audit = (fields: Record<string, unknown>, msg: string) =>
     logger.info({ audit: true, at: new Date(clock.now()).toISOString(), ...fields }, msg);
@@ -84,6 +101,7 @@ export function createRequestService(ports: RequestServicePorts): RequestService
         request: input.request,
         text: input.text,
         requester: input.requester,
+        ...(input.templateVmid !== undefined ? { templateVmid: input.templateVmid } : {}),
         channelId: input.channelId,
         status,
         ...(input.approvalTtlMs !== undefined ? { approvalTtlMs: input.approvalTtlMs } : {}),
@@ -122,6 +140,17 @@ export function createRequestService(ports: RequestServicePorts): RequestService
     },
 
     async approve(id, by) {
+      const current = approvalCheck === undefined ? undefined : await store.get(id);
+      // Only a request the click could approve is checked: the move answers the others (decided, expired).
+      if (approvalCheck && current?.status === 'pending' && clock.now() < current.expiresAt) {
+        const refusal = await approvalCheck(current);
+        if (refusal !== undefined) {
+          audit({ requestId: id, actor: by, why: refusal.approver }, 'approval refused by the check');
+          if (refusal.requester !== undefined)
+            await messenger.tellRequester(current, { kind: 'not-approved', why: refusal.requester });
+          return { ok: false, reason: 'refused', record: current, why: refusal.approver };
+        }
+      }
       const t = await moves.move(id, 'approve', { decidedBy: by, decidedAt: clock.now() }, by);
       if (!t.ok) return refused(t);
       // The job first (job id = request id): a restart after this point cannot strand the request approved

@@ -89,6 +89,9 @@ function storeWith(redis: Redis, options: RequestStoreOptions, fence: WriteFence
         next.result !== undefined && next.resultDelivered !== true && next.deliveryAbandoned === undefined,
       now: clock.now(),
       ...(fence === undefined ? {} : { fence: { key: fence.key, token: fence.token } }),
+      // In the same script too: a quota check never misses a request in flight, nor counts one that ended.
+      openKey: keys.openByUser(next.requester.userId),
+      open: !isTerminal(next.status),
     });
     if (outcome === 'fenced') refuse(next.id);
     return outcome === 'written';
@@ -159,6 +162,7 @@ function storeWith(redis: Redis, options: RequestStoreOptions, fence: WriteFence
           statusKey: keys.byStatus(record.status),
           recentKey: keys.recent,
           userKey: keys.byUser(record.requester.userId),
+          openKey: keys.openByUser(record.requester.userId),
           json: JSON.stringify(record),
           id: record.id,
           score: now,
@@ -222,6 +226,11 @@ function storeWith(redis: Redis, options: RequestStoreOptions, fence: WriteFence
     },
     async listByUser(userId, limit) {
       return list(keys.byUser(userId), await redis.zrevrange(keys.byUser(userId), 0, limit - 1));
+    },
+    async listOpenByUser(userId) {
+      const key = keys.openByUser(userId);
+      const open = await list(key, await redis.zrange(key, 0, '-1'));
+      return open.filter((r) => !isTerminal(r.status));
     },
     async listUndelivered(before, limit = 100, offset = 0) {
       const ids = await redis.zrangebyscore(keys.undelivered, '-inf', before, 'LIMIT', offset, limit);

@@ -31,6 +31,8 @@ export interface CloneRequestRecord {
   /** The text as typed, for the audit log and the request message. */
   text: string;
   requester: { userId: string; userName?: string };
+  /** The template's VMID as the submit check found it: whose disk the request counts against a quota meanwhile. */
+  templateVmid?: number;
   /** Channel the request was made in; the request message and its thread live there. */
   channelId: string;
   /** ts of the request message (the thread parent). */
@@ -108,6 +110,7 @@ export interface NewRequestInput {
   request: CloneRequest;
   text: string;
   requester: { userId: string; userName?: string };
+  templateVmid?: number;
   channelId: string;
   messageTs?: string;
   /** 'approved' when no approval is required. */
@@ -169,6 +172,11 @@ export interface RequestStore {
   listByStatus(status: RequestStatus): Promise<CloneRequestRecord[]>;
   /** Newest first. */
   listByUser(userId: string, limit: number): Promise<CloneRequestRecord[]>;
+  /**
+   * The user's requests not yet ended (pending, approved, cloning), oldest first: from an index of their own,
+   * kept in the same script as each write, so it costs what the user has in flight, not every request.
+   */
+  listOpenByUser(userId: string): Promise<CloneRequestRecord[]>;
   /**
    * Records with a saved result not yet delivered, whose result was saved (or last claimed for delivery)
    * at or before `before` (clock ms); oldest first, at most `limit` (default 100), skipping the `offset`

@@ -87,6 +87,7 @@ export async function approveRequest(s: SlackServices, id: string, userId: strin
   if (!check.ok) return check;
   const o = await s.requests.approve(id, userId);
   if (o.ok) return { ok: true, record: o.record };
+  if (o.reason === 'refused') return { ok: false, message: o.why ?? 'The request was not approved.' };
   if (o.reason !== 'not-queued') return { ok: false, message: whyUnchanged(o) };
   if (o.record?.status !== 'pending') {
     // Someone else moved it on (a cancel; or a worker, if the failed enqueue did add the job after all).

@@ -14,6 +14,10 @@ export function renderRequesterNotice(record: CloneRequestRecord, notice: Reques
     const why = notice.reason ? `: ${escapeMrkdwn(notice.reason)}` : '.';
     return `${who} your request was denied by <@${notice.by}>${why}`;
   }
+  if (notice.kind === 'not-approved') {
+    // `why` is already escaped (the check's line: no user text in it).
+    return `${who} an approver could not approve your request yet: ${notice.why}. It stays pending: once it fits, ask an approver to approve it again (or cancel it: \`/clone cancel ${record.id}\`).`;
+  }
   return `${who} I could not queue the clone (the job queue did not answer), so nothing was started. ${escapeMrkdwn(`Try again in a moment: \`/clone ${notice.text}\``)}`;
 }
 

@@ -1,8 +1,9 @@
 import type { PreflightResult } from '../clone/types.ts';
-import { applyPolicy, checkQuota, policyFor, type TemplatePolicy } from '../core/template-policy.ts';
+import { checkQuota } from '../core/quota.ts';
+import { applyPolicy, policyFor } from '../core/template-policy.ts';
 import type { CloneRequest } from '../core/types.ts';
 import type { CloneRequestRecord } from '../requests/types.ts';
-import { findOurVms } from '../vm/find-our-vms.ts';
+import { readQuota } from '../vm/read-quota.ts';
 import type { MembershipAnswer } from './slack-membership.ts';
 import type { SlackServices } from './slack-services.ts';
 
@@ -81,12 +82,21 @@ export async function submitRequest(
   }
   const applied = applyPolicy(input.request, policy, s.clock.now());
   if ('error' in applied) return { ok: false, error: applied.error };
-  if (policy.quota !== undefined && s.vmLifecycle !== undefined) {
-    const refused = await quotaProblem(s, input.userId, preflight.template, policy);
-    if (refused !== undefined) return { ok: false, error: refused };
+  if (s.vmLifecycle !== undefined) {
+    // Its VMs and its requests still in flight: five requests at once cannot pass a quota of two.
+    const q = await readQuota({ proxmox: s.vmLifecycle, store: s.store }, s.cloneConfig.policy, {
+      ownerId: input.userId,
+      templateVmid: preflight.template.vmid,
+    });
+    const refused = q && checkQuota(q.policy, q.use, q.newDiskBytes);
+    if (refused !== undefined) {
+      log.info({ text: input.text, use: q?.use }, 'clone request refused: quota');
+      return { ok: false, error: refused };
+    }
   }
   const o = await s.requests.submit({
     request: applied,
+    templateVmid: preflight.template.vmid,
     text: input.text,
     requester:
       input.userName !== undefined
@@ -116,22 +126,6 @@ export async function submitRequest(
     error: `Request \`${o.record.id}\` failed: I could not queue the clone (the job queue did not answer), so nothing was started.`,
     hint: `Try again in a moment: \`/clone ${input.text}\``,
   };
-}
-
-/** The requester's clonebot VMs and their disks against the template's quota; a line when it would be exceeded. */
-async function quotaProblem(
-  s: SlackServices,
-  userId: string,
-  template: { vmid: number },
-  policy: TemplatePolicy,
-): Promise<string | undefined> {
-  const proxmox = s.vmLifecycle;
-  if (!proxmox) return undefined;
-  const [cluster, found] = await Promise.all([proxmox.listClusterVms(), findOurVms(proxmox)]);
-  const size = new Map(cluster.map((vm) => [vm.vmid, vm.maxdisk ?? 0]));
-  const mine = found.ours.filter((vm) => vm.ownership.ownerId === userId);
-  const use = { vms: mine.length, diskBytes: mine.reduce((a, vm) => a + (size.get(vm.vmid) ?? 0), 0) };
-  return checkQuota(policy, use, size.get(template.vmid) ?? 0);
 }
 
 /** `sshkey`: the requester's stored keys go into the request now, so the worker needs no key store. */

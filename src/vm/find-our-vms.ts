@@ -1,3 +1,5 @@
+import { inspectDisks } from '../core/boot-disk.ts';
+import { listDiskEntries } from '../core/disk-entries.ts';
 import { CLONEBOT_TAG, checkOurs } from '../core/vm-record.ts';
 import { isProtected } from '../core/vm-protection.ts';
 import { mapWithConcurrency } from '../health/map-with-concurrency.ts';
@@ -52,5 +54,8 @@ export async function readOne(
   if (config.lock !== undefined) our.lock = String(config.lock);
   if (isProtected(config)) our.protected = true;
   if (typeof config.digest === 'string') our.digest = config.digest;
+  const boot = inspectDisks(config).bootDisk;
+  const size = listDiskEntries(config).find((d) => d.key === boot?.key)?.sizeBytes;
+  if (size !== undefined) our.diskBytes = size;
   return our;
 }

@@ -15,6 +15,11 @@ export interface OurVm {
   /** `protection: 1`: Proxmox refuses to remove it. */
   protected?: boolean;
   ownership: VmOwnership;
+  /**
+   * Its boot disk's size from its config: what /cluster/resources reports as `maxdisk`, which a VM made in the
+   * last ~10 s does not have yet (its statistics lag).
+   */
+  diskBytes?: number;
   /** The config digest it was read with (a later write refuses a changed config). */
   digest?: string;
 }

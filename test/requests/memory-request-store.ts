@@ -1,9 +1,10 @@
 import type { Clock } from '../../src/clock.ts';
-import type {
-  CloneRequestRecord,
-  RequestStatus,
-  RequestStore,
-  TransitionResult,
+import {
+  type CloneRequestRecord,
+  type RequestStatus,
+  type RequestStore,
+  TERMINAL_STATUSES,
+  type TransitionResult,
 } from '../../src/requests/types.ts';
 
 /** An in-memory RequestStore with the Redis store's rules (atomic moves, lazy expiry), for unit tests. */
@@ -100,6 +101,11 @@ export function memoryRequestStore(clock: Clock, approvalTtlMs = 86_400_000): Me
         .reverse()
         .filter((r) => r.requester.userId === userId)
         .slice(0, limit)
+        .map(copy);
+    },
+    async listOpenByUser(userId) {
+      return all()
+        .filter((r) => r.requester.userId === userId && !TERMINAL_STATUSES.includes(r.status))
         .map(copy);
     },
     async listUndelivered(before, limit = 100, offset = 0) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
 import type { RequesterNotice, RequestMessenger } from '../../src/requests/request-messenger.ts';
-import { createRequestService } from '../../src/requests/request-service.ts';
+import { type ApprovalCheck, createRequestService } from '../../src/requests/request-service.ts';
 import type { CloneRequestRecord } from '../../src/requests/types.ts';
 import { newRequest } from './lifecycle-fixtures.ts';
 import { memoryRequestStore } from './memory-request-store.ts';
@@ -10,7 +10,7 @@ import { manualClock } from './redis-fixture.ts';
 /** Every effect of the service on its ports, in order: what was queued and what the chat was told. */
 type Effect = string;
 
-function setup(opts: { queueFails?: boolean; postFails?: boolean } = {}) {
+function setup(opts: { queueFails?: boolean; postFails?: boolean; approvalCheck?: ApprovalCheck } = {}) {
   const clock = manualClock();
   const store = memoryRequestStore(clock, 60_000);
   const effects: Effect[] = [];
@@ -43,7 +43,14 @@ function setup(opts: { queueFails?: boolean; postFails?: boolean } = {}) {
     },
   };
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
-  const requests = createRequestService({ store, queue, messenger, clock, logger });
+  const requests = createRequestService({
+    store,
+    queue,
+    messenger,
+    clock,
+    logger,
+    ...(opts.approvalCheck ? { approvalCheck: opts.approvalCheck } : {}),
+  });
   return { clock, store, effects, notices, requests };
 }
 
@@ -119,6 +126,37 @@ describe('the request service', () => {
     expect(o).toMatchObject({ ok: false, reason: 'not-queued', record: { status: 'pending' } });
     expect(effects).toEqual([`enqueue failed ${r.id}`]);
     expect(store.moves.map((m) => `${m.from}->${m.to}`)).toEqual(['pending->approved', 'approved->pending']);
+  });
+
+  it('approve the approval check refuses (the quota): nothing queued or moved, the requester told, still pending', async () => {
+    const checked: string[] = [];
+    const { effects, notices, requests, store } = setup({
+      approvalCheck: async (r) => {
+        checked.push(r.id);
+        return r.text.includes('over')
+          ? { approver: 'over, for the approver', requester: 'over, for you' }
+          : undefined;
+      },
+    });
+    const over = await store.create({ ...newRequest(), text: 'over quota' });
+    const o = await requests.approve(over.id, 'U0BOSS');
+    expect(o).toMatchObject({
+      ok: false,
+      reason: 'refused',
+      why: 'over, for the approver',
+      record: { status: 'pending' },
+    });
+    expect(effects).toEqual([`tell ${over.id} pending`]);
+    expect(notices).toEqual([{ kind: 'not-approved', why: 'over, for you' }]);
+    expect(store.moves).toEqual([]);
+    const fits = await store.create(newRequest());
+    expect(await requests.approve(fits.id, 'U0BOSS')).toMatchObject({
+      ok: true,
+      record: { status: 'approved' },
+    });
+    // A request the click cannot approve is not checked: the move says why (already approved).
+    expect(await requests.approve(fits.id, 'U0BOSS')).toMatchObject({ ok: false, reason: 'wrong-status' });
+    expect(checked).toEqual([over.id, fits.id]);
   });
 
   it('a second decision changes nothing and says what the request is; a late one shows it expired', async () => {

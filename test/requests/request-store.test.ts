@@ -210,4 +210,31 @@ describe('request store', () => {
     const ttl = await redis.pttl(`${prefix}req:user:U222`);
     expect(ttl).toBeGreaterThan(0);
   });
+
+  it("keeps each user's open requests (pending, approved, cloning) in an index of their own, untrimmed, left as each ends", async () => {
+    const small = createRequestStore(redis, { prefix, clock, approvalTtlMs: 60_000, userRecentLimit: 2 });
+    const ids: string[] = [];
+    for (const status of ['pending', 'approved', 'pending', 'pending'] as const) {
+      clock.advance(1000);
+      ids.push((await small.create(input({ status }))).id);
+    }
+    await small.create(input({ requester: { userId: 'U222' } }));
+    const [a, b, c, d] = ids as [string, string, string, string];
+    // The per-user recent index keeps 2; the open index keeps every request not yet ended, oldest first.
+    expect((await small.listOpenByUser('U111')).map((r) => r.id)).toEqual([a, b, c, d]);
+    expect((await small.listOpenByUser('U222')).map((r) => r.status)).toEqual(['pending']);
+    await small.transition(b, ['approved'], 'cloning');
+    await small.transition(a, ['pending'], 'denied');
+    await small.cancel(c, 'U111');
+    await small.update(b, { lastProgress: { phase: 'cloning', elapsedMs: 1, timeoutMs: 2, message: 'x' } });
+    expect((await small.listOpenByUser('U111')).map((r) => [r.id, r.status])).toEqual([
+      [b, 'cloning'],
+      [d, 'pending'],
+    ]);
+    await small.transition(b, ['cloning'], 'done');
+    clock.advance(61_000);
+    await small.expirePending();
+    expect(await small.listOpenByUser('U111')).toEqual([]);
+    expect(await redis.exists(`${prefix}req:open:U111`)).toBe(0);
+  });
 });

@@ -1,5 +1,10 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseVmDescription } from '../../src/core/vm-record.ts';
+import { bullPrefix, CLONE_QUEUE_NAME } from '../../src/jobs/clone-queue.ts';
 import { ed25519PublicKey } from '../vm/ssh-key-fixture.ts';
 import { APPROVER, CH, type E2E, REQUESTER, startE2E, textOf } from './e2e-harness.ts';
 
@@ -18,6 +23,13 @@ async function say(e2e: E2E, text: string, user = REQUESTER): Promise<string> {
     return e !== undefined && !e.text.includes('Checking') ? e : undefined;
   }, 10_000);
   return `${answer.text} ${JSON.stringify(answer.blocks ?? [])}`;
+}
+
+/** A CLONE_POLICY_FILE with `yaml` in it. */
+async function policyFile(yaml: string): Promise<string> {
+  const path = join(await mkdtemp(join(tmpdir(), 'policy-')), 'policy.yaml');
+  await writeFile(path, yaml);
+  return path;
 }
 
 describe('e2e: a VM people can use, own and give back', () => {
@@ -82,12 +94,7 @@ describe('e2e: a VM people can use, own and give back', () => {
   });
 
   it('a template policy: no approval, its default lease, and the quota refuses the next clone with the use shown', async () => {
-    const { mkdtemp, writeFile } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
-    const { join } = await import('node:path');
-    const path = join(await mkdtemp(join(tmpdir(), 'policy-')), 'policy.yaml');
-    await writeFile(
-      path,
+    const path = await policyFile(
       'templates:\n  "112":\n    approval: false\n    lease: { default: 2d, max: 5d }\n    quota: { vms: 1 }\n',
     );
     w = await startE2E({ CLONE_POLICY_FILE: path });
@@ -101,5 +108,58 @@ describe('e2e: a VM people can use, own and give back', () => {
     expect(record?.request.setup?.lease).toEqual({ kind: 'for', ms: 2 * 86_400_000 });
     expect(await say(w, '112 as e2e-pol2 on pve1 linked')).toContain('Quota: you have 1 VM');
     expect(w.clonePosts()).toBe(1);
+  });
+
+  it('the quota counts requests in flight: with two pending, a third is refused with the use shown', async () => {
+    w = await startE2E({
+      CLONE_POLICY_FILE: await policyFile('templates:\n  "112":\n    quota: { vms: 2 }\n'),
+    });
+    const first = await w.request('112 as e2e-q1 on pve1 linked');
+    await w.request('112 as e2e-q2 on pve1 linked');
+    expect(await say(w, '112 as e2e-q3 on pve1 linked')).toContain(
+      'Quota: you have 0 VMs using 0 GiB and 2 requests in flight (64 GiB), and the limit is 2 VMs',
+    );
+    expect(await w.services.store.listOpenByUser(REQUESTER)).toHaveLength(2);
+    // One of them made: its VM counts, the request no longer does (once, not twice).
+    await w.approve(first.parent);
+    await w.thread(first.parent, (r) => r.some((m) => textOf(m).includes('is ready')), 30_000);
+    expect(await say(w, '112 as e2e-q3 on pve1 linked')).toContain(
+      'Quota: you have 1 VM using 32 GiB and 1 request in flight (32 GiB), and the limit is 2 VMs',
+    );
+    expect(w.clonePosts()).toBe(1);
+  });
+
+  it('the quota again at approval: over it since (two VMs of another template), refused, left pending, nothing queued', async () => {
+    w = await startE2E({
+      CLONE_POLICY_FILE: await policyFile(
+        'templates:\n  "112":\n    quota: { vms: 2 }\n  "9100":\n    approval: false\n',
+      ),
+    });
+    const { parent, id } = await w.request('112 as e2e-later on pve1 linked');
+    for (const name of ['e2e-deb1', 'e2e-deb2']) {
+      const made = await w.request(`9100 as ${name} on pve1 linked`);
+      await w.thread(made.parent, (r) => r.some((m) => textOf(m).includes('is ready')), 30_000);
+    }
+    const before = w.slack.ephemerals(APPROVER).length;
+    await w.approve(parent);
+    const told = await w.slack.waitUntil(() => w?.slack.ephemerals(APPROVER)[before], 10_000);
+    expect(told.text).toContain(
+      `Not approved: it would put <@${REQUESTER}> over the quota. Quota: they have 2 VMs using 16 GiB, and the limit is 2 VMs`,
+    );
+    expect(told.text).toContain('The request stays pending (nothing was queued)');
+    const replies = await w.thread(parent, (r) => r.some((m) => m.text.includes('could not approve')));
+    expect(replies.map((m) => m.text).join('\n')).toContain(
+      `<@${REQUESTER}> an approver could not approve your request yet: Quota: you have 2 VMs using 16 GiB, and the limit is 2 VMs`,
+    );
+    const record = await w.services.store.get(id);
+    expect(record?.status).toBe('pending');
+    expect(record?.decidedBy).toBeUndefined();
+    const queue = new Queue(CLONE_QUEUE_NAME, { connection: w.redis, prefix: bullPrefix(w.prefix) });
+    try {
+      expect(await queue.getJob(id)).toBeUndefined();
+    } finally {
+      await queue.close();
+    }
+    expect(w.clonePosts()).toBe(2);
   });
 });

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
-import { applyPolicy, checkQuota, policyFor } from '../../src/core/template-policy.ts';
+import { checkQuota } from '../../src/core/quota.ts';
+import { applyPolicy, policyFor } from '../../src/core/template-policy.ts';
 
 const DAY = 86_400_000;
 const req = {

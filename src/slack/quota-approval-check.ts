@@ -1,0 +1,38 @@
+import { checkQuota } from '../core/quota.ts';
+import type { ClonePolicy } from '../core/template-policy.ts';
+import type { ApprovalCheck } from '../requests/request-service.ts';
+import type { CloneRequestRecord } from '../requests/types.ts';
+import { type QuotaDeps, readQuota } from '../vm/read-quota.ts';
+import { escapeMrkdwn } from './messages/slack-limits.ts';
+
+/** The template a pending request was checked against at submit (older records: a VMID as typed). */
+const templateVmidOf = (r: CloneRequestRecord): number | undefined =>
+  r.templateVmid ?? (r.request.template.kind === 'vmid' ? r.request.template.vmid : undefined);
+
+/**
+ * The quota again at the approver's click (issue 10 item 4): since the request was made, its requester may
+ * have more VMs (another template's, made without approval; two requests made at the same moment). Over it:
+ * the approver is told with the requester's use, the requester in the thread, and the request stays pending.
+ */
+export function quotaApprovalCheck(deps: QuotaDeps, policy: ClonePolicy | undefined): ApprovalCheck {
+  return async (record) => {
+    const templateVmid = templateVmidOf(record);
+    if (policy === undefined || templateVmid === undefined) return undefined;
+    const ownerId = record.requester.userId;
+    let q: Awaited<ReturnType<typeof readQuota>>;
+    try {
+      q = await readQuota(deps, policy, { ownerId, templateVmid, exclude: record.id });
+    } catch (err) {
+      return {
+        approver: `I could not check <@${ownerId}>'s quota with Proxmox just now (${escapeMrkdwn(String(err))}): nothing changed, try again in a minute.`,
+      };
+    }
+    const line = q && checkQuota(q.policy, q.use, q.newDiskBytes);
+    if (q === undefined || line === undefined) return undefined;
+    const theirs = checkQuota(q.policy, q.use, q.newDiskBytes, 'they have') ?? line;
+    return {
+      approver: `Not approved: it would put <@${ownerId}> over the quota. ${escapeMrkdwn(theirs)}. The request stays pending (nothing was queued); <@${ownerId}> was told in its thread.`,
+      requester: escapeMrkdwn(line),
+    };
+  };
+}
