@@ -38,3 +38,9 @@ export function renderCloneResult(r: CloneResult): string[] {
     ...describeReadiness(r.vmid, r.vm).map((l) => `  ${l}`),
   ];
 }
+
+/** `clone --json`: the result with its lease end as an ISO time, as `list --json` writes it (not epoch ms). */
+export function cloneResultJson(r: CloneResult): unknown {
+  if (!r.ok || r.vm?.expiresAt === undefined) return r;
+  return { ...r, vm: { ...r.vm, expiresAt: new Date(r.vm.expiresAt).toISOString() } };
+}

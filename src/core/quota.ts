@@ -34,26 +34,41 @@ const GiB = 1024 ** 3;
 const gib = (bytes: number) => `${(bytes / GiB).toFixed(0)} GiB`;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/**
- * One line refusing a request that would exceed the quota, with the current use shown; undefined when it fits.
- * `holder` starts the use: `you have` (the requester) or e.g. `<@U1> has` (told to an approver).
- */
+/** Whose use a quota line shows (`you have`, `they have`), and the commands it names (Slack's or the CLI's). */
+export interface QuotaWording {
+  holder?: string;
+  commands?: { list: string; delete: string; status?: string; cancel?: string };
+}
+
+const SLACK_COMMANDS = {
+  list: '/clone list',
+  delete: '/clone delete <vm>',
+  status: '/clone status',
+  cancel: '/clone cancel <request-id>',
+};
+
+/** One line refusing a request that would exceed the quota, with the current use shown; undefined when it fits. */
 export function checkQuota(
   p: TemplatePolicy,
   use: QuotaUse,
   newDiskBytes: number,
-  holder = 'you have',
+  wording: QuotaWording = {},
 ): string | undefined {
   const q = p.quota;
   if (q === undefined) return undefined;
+  const holder = wording.holder ?? 'you have';
+  const c = wording.commands ?? SLACK_COMMANDS;
   const inFlight = use.inFlight ?? 0;
   const inFlightDisk = use.inFlightDiskBytes ?? 0;
   const waiting = inFlight > 0 ? ` and ${plural(inFlight, 'request')} in flight (${gib(inFlightDisk)})` : '';
   const used = `${holder} ${plural(use.vms, 'VM')} using ${gib(use.diskBytes)}${waiting}`;
-  const orCancel = inFlight > 0 ? ' or cancel a request (/clone status, /clone cancel <request-id>)' : '';
+  const orCancel =
+    inFlight > 0 && c.status !== undefined && c.cancel !== undefined
+      ? ` or cancel a request (${c.status}, ${c.cancel})`
+      : '';
   if (q.vms !== undefined && use.vms + inFlight + 1 > q.vms)
-    return `Quota: ${used}, and the limit is ${plural(q.vms, 'VM')}: delete one first (/clone list, /clone delete <vm>)${orCancel}`;
+    return `Quota: ${used}, and the limit is ${plural(q.vms, 'VM')}: delete one first (${c.list}, ${c.delete})${orCancel}`;
   if (q.diskGiB !== undefined && (use.diskBytes + inFlightDisk + newDiskBytes) / GiB > q.diskGiB)
-    return `Quota: ${used}; this clone adds ${gib(newDiskBytes)}, past your limit of ${q.diskGiB} GiB: delete a VM first (/clone list)${orCancel}`;
+    return `Quota: ${used}; this clone adds ${gib(newDiskBytes)}, past the limit of ${q.diskGiB} GiB: delete a VM first (${c.list})${orCancel}`;
   return undefined;
 }

@@ -29,7 +29,7 @@ export function quotaApprovalCheck(deps: QuotaDeps, policy: ClonePolicy | undefi
     }
     const line = q && checkQuota(q.policy, q.use, q.newDiskBytes);
     if (q === undefined || line === undefined) return undefined;
-    const theirs = checkQuota(q.policy, q.use, q.newDiskBytes, 'they have') ?? line;
+    const theirs = checkQuota(q.policy, q.use, q.newDiskBytes, { holder: 'they have' }) ?? line;
     return {
       approver: `Not approved: it would put <@${ownerId}> over the quota. ${escapeMrkdwn(theirs)}. The request stays pending (nothing was queued); <@${ownerId}> was told in its thread.`,
       requester: escapeMrkdwn(line),

@@ -1,9 +1,8 @@
 import type { PreflightResult } from '../clone/types.ts';
-import { checkQuota } from '../core/quota.ts';
-import { applyPolicy, policyFor } from '../core/template-policy.ts';
+import { policyFor } from '../core/template-policy.ts';
 import type { CloneRequest } from '../core/types.ts';
 import type { CloneRequestRecord } from '../requests/types.ts';
-import { readQuota } from '../vm/read-quota.ts';
+import { applyClonePolicy } from '../vm/apply-clone-policy.ts';
 import type { MembershipAnswer } from './slack-membership.ts';
 import type { SlackServices } from './slack-services.ts';
 
@@ -80,22 +79,17 @@ export async function submitRequest(
         hint: 'Ask an admin (CLONE_POLICY_FILE).',
       };
   }
-  const applied = applyPolicy(input.request, policy, s.clock.now());
-  if ('error' in applied) return { ok: false, error: applied.error };
-  if (s.vmLifecycle !== undefined) {
-    // Its VMs and its requests still in flight: five requests at once cannot pass a quota of two.
-    const q = await readQuota({ proxmox: s.vmLifecycle, store: s.store }, s.cloneConfig.policy, {
-      ownerId: input.userId,
-      templateVmid: preflight.template.vmid,
-    });
-    const refused = q && checkQuota(q.policy, q.use, q.newDiskBytes);
-    if (refused !== undefined) {
-      log.info({ text: input.text, use: q?.use }, 'clone request refused: quota');
-      return { ok: false, error: refused };
-    }
+  const applied = await applyClonePolicy(
+    s.vmLifecycle === undefined ? undefined : { proxmox: s.vmLifecycle, store: s.store },
+    s.cloneConfig.policy,
+    { request: input.request, template: preflight.template, ownerId: input.userId, now: s.clock.now() },
+  );
+  if ('error' in applied) {
+    log.info({ text: input.text, why: applied.error }, 'clone request refused by its template policy');
+    return { ok: false, error: applied.error };
   }
   const o = await s.requests.submit({
-    request: applied,
+    request: applied.request,
     templateVmid: preflight.template.vmid,
     text: input.text,
     requester:

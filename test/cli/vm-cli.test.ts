@@ -88,6 +88,8 @@ describe('CLI: clone … start for 2h, list, delete, leases sweep', () => {
     const row = JSON.parse(list.out).vms.find((v: { vmid: number }) => v.vmid === vmid);
     expect(row).toMatchObject({ name: 'cli-web', status: 'running', owner: 'cli:ops', ipv4: result.vm.ipv4 });
     expect(Date.parse(row.expiresAt) - Date.now()).toBeGreaterThan(115 * 60_000);
+    // The same lease end, written the same way (ISO) in clone --json and list --json.
+    expect(result.vm.expiresAt).toBe(row.expiresAt);
 
     expect((await cli(['delete'])).code).toBe(2);
     expect((await cli(['delete', '999999'])).code).toBe(2);
@@ -97,6 +99,39 @@ describe('CLI: clone … start for 2h, list, delete, leases sweep', () => {
       `VM ${vmid} (cli-web) on pve1 was stopped and deleted.\nThe owner (cli:ops) is not a Slack user: nobody was told.`,
     ]);
     expect(sim.vm(vmid)).toBeUndefined();
+  });
+
+  it("CLONE_POLICY_FILE: the template's defaults, its maximum lease (exit 2) and its quota (exit 2, the use shown)", async () => {
+    const policy = join(dir, 'policy.yaml');
+    await writeFile(
+      policy,
+      'templates:\n  "9100":\n    start: true\n    lease: { default: 3h, max: 1d }\n    cloudInit: { user: ops }\n    quota: { vms: 1 }\n',
+    );
+    const withPolicy = { CLONE_POLICY_FILE: policy };
+    const clone = (name: string, ...more: string[]) =>
+      cli(['clone', '9100', 'as', name, 'on', 'pve1', 'linked', ...more], withPolicy);
+    const tooLong = await clone('cli-pol', 'for', '2d');
+    expect([tooLong.code, tooLong.err]).toEqual([
+      2,
+      "A lease of 2d is longer than the maximum of 1d: ask for at most 'for 1d' (an approver can extend it later) (this template's maximum lease is 1d)",
+    ]);
+    expect(sim.vms().some((vm) => vm.config.name === 'cli-pol')).toBe(false);
+
+    const run = await clone('cli-pol', '--json');
+    expect(run.code, run.err).toBe(0);
+    const result = JSON.parse(run.out);
+    expect(result.vm).toMatchObject({ start: 'started', cloudInit: 'applied' });
+    expect(Date.parse(result.vm.expiresAt) - Date.now()).toBeGreaterThan(175 * 60_000);
+    expect(Date.parse(result.vm.expiresAt) - Date.now()).toBeLessThanOrEqual(180 * 60_000);
+    expect(sim.vm(result.vmid)?.config.ciuser).toBe('ops');
+
+    const over = await clone('cli-pol2');
+    expect([over.code, over.err]).toEqual([
+      2,
+      'Quota: cli:ops has 1 VM using 8 GiB, and the limit is 1 VM: delete one first (pve-clonebot list, pve-clonebot delete <vm>)',
+    ]);
+    expect(sim.vms().some((vm) => vm.config.name === 'cli-pol2')).toBe(false);
+    expect((await cli(['delete', 'cli-pol'])).code).toBe(0);
   });
 
   it("delete DMs a Slack owner as Slack's Delete does, says when nobody was told, and calls a VM already gone gone", async () => {

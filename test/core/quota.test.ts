@@ -49,11 +49,11 @@ describe('quota use: VMs of the requester plus their requests in flight', () => 
       [{ id: 'cr-bbbbbbbb', diskBytes: 32 * GiB }],
     );
     expect(checkQuota({ quota: { diskGiB: 100 } }, use, 32 * GiB)).toBe(
-      'Quota: you have 1 VM using 40 GiB and 1 request in flight (32 GiB); this clone adds 32 GiB, past your limit of 100 GiB: delete a VM first (/clone list) or cancel a request (/clone status, /clone cancel <request-id>)',
+      'Quota: you have 1 VM using 40 GiB and 1 request in flight (32 GiB); this clone adds 32 GiB, past the limit of 100 GiB: delete a VM first (/clone list) or cancel a request (/clone status, /clone cancel <request-id>)',
     );
     expect(checkQuota({ quota: { diskGiB: 104 } }, use, 32 * GiB)).toBeUndefined();
     // Told to an approver: whose use it is.
-    expect(checkQuota({ quota: { vms: 2 } }, use, 32 * GiB, '<@U1> has')).toMatch(
+    expect(checkQuota({ quota: { vms: 2 } }, use, 32 * GiB, { holder: '<@U1> has' })).toMatch(
       /^Quota: <@U1> has 1 VM using 40 GiB and 1 request in flight/,
     );
   });

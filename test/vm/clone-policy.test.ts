@@ -73,7 +73,7 @@ describe('CLONE_POLICY_FILE', () => {
       'Quota: you have 2 VMs using 64 GiB, and the limit is 2 VMs: delete one first (/clone list, /clone delete <vm>)',
     );
     expect(checkQuota({ quota: { diskGiB: 80 } }, { vms: 1, diskBytes: 64 * GiB }, 32 * GiB)).toContain(
-      'past your limit of 80 GiB',
+      'past the limit of 80 GiB',
     );
     expect(
       checkQuota({ quota: { vms: 3, diskGiB: 100 } }, { vms: 1, diskBytes: 32 * GiB }, 32 * GiB),

@@ -5,13 +5,14 @@ import { systemClock } from '../../clock.ts';
 import { createCloneEngine } from '../../clone/create-clone-engine.ts';
 import { ConfigError, loadConfig } from '../../config.ts';
 import { checkSshPublicKey } from '../../core/ssh-public-key.ts';
-import type { CloneRequest, FailureReason } from '../../core/types.ts';
+import type { CloneRequest, FailureReason, TemplateRef } from '../../core/types.ts';
+import { applyClonePolicy } from '../../vm/apply-clone-policy.ts';
 import { createVmPreparer } from '../../vm/create-vm-preparer.ts';
 import type { CliIo } from '../cli-command.ts';
 import { EXIT } from '../cli-command.ts';
 import { cliOperator } from '../cli-env.ts';
 import { openProxmox } from '../open-proxmox.ts';
-import { renderCloneResult } from '../render-clone-result.ts';
+import { cloneResultJson, renderCloneResult } from '../render-clone-result.ts';
 
 /** Pre-clone findings that mean the request itself is wrong: the why, its first advice, exit 2, nothing created. */
 const BAD_INPUT: readonly FailureReason[] = [
@@ -41,6 +42,17 @@ async function withSshKeys(
   if (!checked.ok) return { error: `sshkey: ${file}: ${checked.error}` };
   return { ...request, setup: { ...request.setup, sshKeys: [checked.key] } };
 }
+
+/** The CLI's quota lines name its own commands. */
+const CLI_COMMANDS = { list: 'pve-clonebot list', delete: 'pve-clonebot delete <vm>' };
+
+/** The template a request names, for its policy when the pre-clone check could not find it (the clone will say). */
+const templateOfRef = (ref: TemplateRef): { vmid: number; name?: string } =>
+  ref.kind === 'vmid'
+    ? { vmid: ref.vmid }
+    : ref.kind === 'name'
+      ? { vmid: -1, name: ref.name }
+      : { vmid: -1 };
 
 /**
  * Runs a parsed clone request: config (proxmox, clone, log sections only), Proxmox client, engine; a request
@@ -82,6 +94,25 @@ export async function executeClone(
       if (advice !== undefined) io.err(`  ${advice}`);
       return EXIT.usage;
     }
+    // CLONE_POLICY_FILE as in Slack: the template's defaults, maximum lease and quota (who may ask and
+    // approval are Slack's: whoever runs the CLI holds the API token).
+    const owner = cliOperator(io.env);
+    const applied = await applyClonePolicy(
+      { proxmox: client },
+      config.clone.policy,
+      {
+        request,
+        template: pre.ok ? pre.template : templateOfRef(request.template),
+        ownerId: owner,
+        now: systemClock.now(),
+      },
+      { holder: `${owner} has`, commands: CLI_COMMANDS },
+    );
+    if ('error' in applied) {
+      io.err(applied.error);
+      return EXIT.usage;
+    }
+    request = applied.request;
     const cloned = await engine.cloneVmFromTemplate(request, {
       signal: io.signal,
       onProgress: (p) => (options.json ? io.err(p.message) : io.out(p.message)),
@@ -89,7 +120,6 @@ export async function executeClone(
     let result = cloned;
     if (cloned.ok) {
       // The VM is the record: the CLI's clones carry owner tags and a lease like the bot's.
-      const owner = cliOperator(io.env);
       const prepare = createVmPreparer({ proxmox: client, clock: systemClock, logger });
       result = {
         ...cloned,
@@ -100,7 +130,7 @@ export async function executeClone(
         ),
       };
     }
-    if (options.json) io.out(JSON.stringify(result, null, 2));
+    if (options.json) io.out(JSON.stringify(cloneResultJson(result), null, 2));
     else for (const line of renderCloneResult(result)) io.out(line);
     if (result.ok) return EXIT.ok;
     return result.diagnosis.reason === 'cancelled' ? EXIT.interrupted : EXIT.failed;
