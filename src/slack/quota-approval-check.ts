@@ -1,5 +1,6 @@
 import { checkQuota } from '../core/quota.ts';
 import type { ClonePolicy } from '../core/template-policy.ts';
+import type { Logger } from '../logger.ts';
 import type { ApprovalCheck } from '../requests/request-service.ts';
 import type { CloneRequestRecord } from '../requests/types.ts';
 import { type QuotaDeps, readQuota } from '../vm/read-quota.ts';
@@ -14,7 +15,11 @@ const templateVmidOf = (r: CloneRequestRecord): number | undefined =>
  * have more VMs (another template's, made without approval; two requests made at the same moment). Over it:
  * the approver is told with the requester's use, the requester in the thread, and the request stays pending.
  */
-export function quotaApprovalCheck(deps: QuotaDeps, policy: ClonePolicy | undefined): ApprovalCheck {
+export function quotaApprovalCheck(
+  deps: QuotaDeps,
+  policy: ClonePolicy | undefined,
+  logger: Logger,
+): ApprovalCheck {
   return async (record) => {
     const templateVmid = templateVmidOf(record);
     if (policy === undefined || templateVmid === undefined) return undefined;
@@ -23,8 +28,9 @@ export function quotaApprovalCheck(deps: QuotaDeps, policy: ClonePolicy | undefi
     try {
       q = await readQuota(deps, policy, { ownerId, templateVmid, exclude: record.id });
     } catch (err) {
+      logger.warn({ requestId: record.id, err: String(err) }, 'could not read the quota use at approval');
       return {
-        approver: `I could not check <@${ownerId}>'s quota with Proxmox just now (${escapeMrkdwn(String(err))}): nothing changed, try again in a minute.`,
+        approver: `I could not check <@${ownerId}>'s quota with Proxmox just now: nothing changed, try again in a minute.`,
       };
     }
     const line = q && checkQuota(q.policy, q.use, q.newDiskBytes);

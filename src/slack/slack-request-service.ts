@@ -27,7 +27,7 @@ export function slackRequestService(deps: {
     clock: deps.clock,
     logger,
     ...(vmLifecycle !== undefined && policy !== undefined
-      ? { approvalCheck: quotaApprovalCheck({ proxmox: vmLifecycle, store }, policy) }
+      ? { approvalCheck: quotaApprovalCheck({ proxmox: vmLifecycle, store }, policy, logger) }
       : {}),
   });
 }
