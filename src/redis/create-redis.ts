@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Redis, type RedisOptions, type SentinelConnectionOptions, SentinelConnector } from 'ioredis';
 import type { Config } from '../config.ts';
 
 /** ioredis's options, less the RESP3 reply mapping this program never uses (it types `new Redis` apart). */
@@ -42,6 +42,32 @@ export function masterOptions(url: string): ConnectionOptions {
 const cliSentinelRetry = (attempt: number): number | null => (attempt > 3 ? null : attempt * 200);
 
 /**
+ * ioredis's SentinelConnector, less a race that killed connections for good on a failover (seen in
+ * test/redis/e2e-sentinel-failover.test.ts under load; test/redis/sentinel-connector.test.ts replays it).
+ * The `+switch-master` subscription of a connection (its failover detector) outlives the connection when the
+ * master dies: nothing cleans it up until the next connection is made. ioredis meanwhile reconnects, asking
+ * the sentinels for the master. When `+switch-master` arrives while such an ask is under way, the stale
+ * detector's disconnect marks the connector closed, the ask ends in "Connection is closed.", and ioredis sets
+ * the Redis to `end` with no retry: every later command fails (the store, BullMQ's queues and workers).
+ * Here each connect first drops the previous connection's detector; the connect under way asks the
+ * sentinels anyway, and a new detector is made once it reaches the master.
+ */
+export class FailoverSafeSentinelConnector extends SentinelConnector {
+  // ioredis's `Connector` option types its argument as unknown; it passes the connection's options.
+  constructor(options: unknown) {
+    super(options as SentinelConnectionOptions);
+  }
+
+  override connect(eventEmitter: Parameters<SentinelConnector['connect']>[0]) {
+    // ioredis keeps the detector private; cleanup() closes its sentinel subscriptions (safe to repeat).
+    const self = this as unknown as { failoverDetector: { cleanup(): void } | null };
+    self.failoverDetector?.cleanup();
+    self.failoverDetector = null;
+    return super.connect(eventEmitter);
+  }
+}
+
+/**
  * The one place a Redis connection is made. Plain: `new Redis(REDIS_URL)`. Sentinel: ioredis asks the
  * sentinels for the master `REDIS_SENTINEL_NAME` on every (re)connect; `failoverDetector` subscribes to their
  * `+switch-master` so a failover reconnects at once; a READONLY reply (this master was demoted to a replica)
@@ -57,6 +83,8 @@ export function createRedis(config: RedisConfig, role: RedisRole, options: Conne
     name: sentinel.name,
     ...(sentinel.password !== undefined ? { sentinelPassword: sentinel.password } : {}),
     failoverDetector: role === 'service',
+    // Options are copied by duplicate(), so BullMQ's own connections get this connector too.
+    Connector: FailoverSafeSentinelConnector,
     reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
     ...(role === 'cli' ? { sentinelRetryStrategy: cliSentinelRetry } : {}),
     ...options,
