@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { type Clock, scaledClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger, type Logger } from '../../src/logger.ts';
+import type { StartServicesOptions } from '../../src/services/services-types.ts';
 import { type Services, startServices } from '../../src/services/start-services.ts';
 import { type ProxmoxSim, startProxmoxSim } from '../../src/sim/proxmox/index.ts';
 import {
@@ -57,7 +58,14 @@ export const TRANSPORTS: readonly AppTransport[] = ['http', 'socket'];
 export async function startE2E(
   env: Record<string, string> = {},
   scale = 100,
-  options: { transport?: AppTransport; socketTiming?: { clientPingTimeoutMs?: number } } = {},
+  options: {
+    transport?: AppTransport;
+    socketTiming?: { clientPingTimeoutMs?: number };
+    /** The services' logger (default: silent), e.g. one writing to memory for a failing test's report. */
+    logger?: Logger;
+    /** Worker tuning (real ms), merged over the harness's `slotRetryMs: 50`. */
+    worker?: StartServicesOptions['worker'];
+  } = {},
 ): Promise<E2E> {
   const transport = options.transport ?? 'http';
   const clock = scaledClock(scale);
@@ -92,9 +100,9 @@ export async function startE2E(
     mode: 'all',
     clock,
     prefix,
-    logger: createLogger('silent'),
+    logger: options.logger ?? createLogger('silent'),
     identity: { botId: slack.botId, botUserId: slack.botUserId },
-    worker: { slotRetryMs: 50 },
+    worker: { slotRetryMs: 50, ...options.worker },
     // A dropped connection is back in 150 ms instead of the client's default 5 s.
     socketTiming: options.socketTiming ?? { clientPingTimeoutMs: 150 },
   });
