@@ -5,6 +5,10 @@
 #
 #   scripts/image-check.sh            exit 0: verified; 1: the image is broken; 77: SKIPPED (reason printed)
 #
+# The split: anything about this machine (tools missing, podman unable to start, no base image to be had,
+# making or importing the Debian base, a container that cannot run at all) is a skip; building OUR
+# Dockerfile and what the running image does are failures.
+#
 # No Docker engine is needed. When the registry's node:20-bookworm-slim cannot be pulled (no registry
 # reachable), the base is made from Debian's own packages (debootstrap bookworm, minbase) plus this host's
 # Node 20 binary and npm (Debian's nodejs is 18, older than the engines field allows), with the same `node`
@@ -43,7 +47,7 @@ storage=(--root "$ROOT/storage" --runroot "$ROOT/run" --storage-driver vfs)
 podman=(podman "${storage[@]}" --runtime runc --cgroup-manager cgroupfs)
 buildah=(buildah "${storage[@]}")
 run_flags=(--network host --ulimit nofile=20000:20000 --ulimit nproc=4096:4096)
-mkdir -p "$ROOT"
+mkdir -p "$ROOT" 2>/dev/null || skip "cannot create IMAGE_CHECK_ROOT $ROOT"
 
 podman_out=$("${podman[@]}" info --format '{{.Store.GraphDriverName}}' 2>&1) ||
   skip "podman cannot start here: $podman_out"
@@ -75,19 +79,25 @@ if [ -z "$base" ]; then
       node_bin=$(command -v node)
       npm_dir=$(dirname "$(dirname "$node_bin")")/lib/node_modules/npm
       [ -d "$npm_dir" ] || skip "npm not found next to $node_bin (looked in $npm_dir)"
-      install -D -m 0755 "$node_bin" "$rootfs/usr/local/bin/node"
-      mkdir -p "$rootfs/usr/local/lib/node_modules"
-      cp -a "$npm_dir" "$rootfs/usr/local/lib/node_modules/npm"
-      ln -s ../lib/node_modules/npm/bin/npm-cli.js "$rootfs/usr/local/bin/npm"
-      ln -s ../lib/node_modules/npm/bin/npx-cli.js "$rootfs/usr/local/bin/npx"
-      chroot "$rootfs" useradd --uid 1000 --create-home --shell /bin/bash node
+      # Making the base is this machine's business, not the Dockerfile's: a step that fails here is a skip.
+      { install -D -m 0755 "$node_bin" "$rootfs/usr/local/bin/node" &&
+        mkdir -p "$rootfs/usr/local/lib/node_modules" &&
+        cp -a "$npm_dir" "$rootfs/usr/local/lib/node_modules/npm" &&
+        ln -s ../lib/node_modules/npm/bin/npm-cli.js "$rootfs/usr/local/bin/npm" &&
+        ln -s ../lib/node_modules/npm/bin/npx-cli.js "$rootfs/usr/local/bin/npx"; } >"$ROOT/base.log" 2>&1 ||
+        skip "could not copy this host's node and npm into the Debian base: $(tail -n 3 "$ROOT/base.log")"
+      chroot "$rootfs" useradd --uid 1000 --create-home --shell /bin/bash node >"$ROOT/base.log" 2>&1 ||
+        skip "could not add the node user to the Debian base (chroot useradd): $(tail -n 3 "$ROOT/base.log")"
       # The host's CA bundle: where egress TLS is intercepted (as in this sandbox), npm ci inside the build
       # must trust that CA. Node reads NODE_EXTRA_CA_CERTS in addition to its own roots.
-      install -D -m 0644 /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/host-ca-certificates.crt"
+      install -D -m 0644 /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/host-ca-certificates.crt" ||
+        skip "this host has no CA bundle at /etc/ssl/certs/ca-certificates.crt to give the base"
       rm -rf "$rootfs/var/cache/apt/archives"/*.deb "$rootfs/var/lib/apt/lists"/*
+      # An import this machine cannot do (storage driver, permissions, disk) is the environment's limit.
       tar -C "$rootfs" -c . | "${podman[@]}" import \
         --change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/host-ca-certificates.crt' \
-        --change 'CMD ["node"]' - "$base" >"$ROOT/import.log" 2>&1 || fail "podman import of the Debian base failed: $(tail -n 3 "$ROOT/import.log")"
+        --change 'CMD ["node"]' - "$base" >"$ROOT/import.log" 2>&1 ||
+        skip "podman cannot import the locally made Debian base: $(tail -n 3 "$ROOT/import.log")"
       rm -rf "$rootfs"
       log "Base: $base made in $((SECONDS - started)) s (debootstrap minbase + host node $node_version)"
     fi
