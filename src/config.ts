@@ -57,6 +57,8 @@ const sectionReaders = {
    */
   redis: (v: Raw<'redis'>) => ({
     url: v.REDIS_URL,
+    /** REDIS_CA_FILE (only with rediss:): the CA trusted for Redis and the sentinels. */
+    caFile: v.REDIS_CA_FILE,
     sentinel:
       v.REDIS_SENTINELS === undefined || v.REDIS_SENTINEL_NAME === undefined
         ? undefined

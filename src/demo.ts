@@ -59,7 +59,9 @@ export interface Demo {
 }
 
 async function deleteKeys(url: string, prefix: string): Promise<void> {
-  const redis = createRedis({ url, sentinel: undefined }, 'cli', { maxRetriesPerRequest: 1 });
+  const redis = createRedis({ url, sentinel: undefined, caFile: undefined }, 'cli', {
+    maxRetriesPerRequest: 1,
+  });
   let cursor = '0';
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);

@@ -33,6 +33,8 @@ const sentinelList = z
 /**
  * REDIS_URL, which may name a database; or Sentinel: REDIS_SENTINELS + REDIS_SENTINEL_NAME (+ REDIS_SENTINEL_PASSWORD
  * when the sentinels require one), REDIS_URL then giving only the master's password, database and `rediss:`.
+ * REDIS_CA_FILE: with `rediss:`, the PEM of the CA that signed the Redis (and sentinels') certificates, trusted
+ * instead of the system store (a private CA, as PROXMOX_CA_FILE for Proxmox).
  */
 export const redisSection = z
   .object({
@@ -58,8 +60,17 @@ export const redisSection = z
     REDIS_SENTINELS: sentinelList,
     REDIS_SENTINEL_NAME: optionalText,
     REDIS_SENTINEL_PASSWORD: optionalText,
+    REDIS_CA_FILE: optionalText,
   })
   .superRefine((v, ctx) => {
+    if (v.REDIS_CA_FILE !== undefined && !v.REDIS_URL.startsWith('rediss:')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REDIS_CA_FILE'],
+        message:
+          'REDIS_CA_FILE is set but REDIS_URL is not rediss://: the CA is only used over TLS (rediss://:password@host:6380)',
+      });
+    }
     if (v.REDIS_SENTINELS !== undefined && v.REDIS_SENTINEL_NAME === undefined) {
       ctx.addIssue({
         code: 'custom',

@@ -15,7 +15,7 @@ export interface StartedRedis {
 /** Whether a Redis answers PING at `url`, within a second. */
 export async function redisAnswers(url: string): Promise<boolean> {
   // The demo finds or starts one plain Redis; Sentinel is for production.
-  const probe = createRedis({ url, sentinel: undefined }, 'cli', {
+  const probe = createRedis({ url, sentinel: undefined, caFile: undefined }, 'cli', {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { Agent } from 'undici';
 import type { ProxmoxConfig } from '../config.ts';
+import { readCaFile } from '../config/read-ca-file.ts';
 
 /** PROXMOX_MAX_CONNECTIONS's default. */
 export const DEFAULT_MAX_CONNECTIONS = 16;
@@ -18,17 +18,7 @@ export function createTlsAgent(
 ): Agent {
   const connections = config.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   if (config.caFile !== undefined) {
-    let ca: string;
-    try {
-      ca = readFileSync(config.caFile, 'utf8');
-    } catch (error) {
-      throw new Error(`PROXMOX_CA_FILE '${config.caFile}' cannot be read: ${(error as Error).message}`);
-    }
-    if (!ca.includes('-----BEGIN CERTIFICATE-----')) {
-      throw new Error(
-        `PROXMOX_CA_FILE '${config.caFile}' is not a PEM certificate (expected -----BEGIN CERTIFICATE-----)`,
-      );
-    }
+    const ca = readCaFile('PROXMOX_CA_FILE', config.caFile);
     return new Agent({ connections, connect: { ca } });
   }
   if (config.insecureTls) return new Agent({ connections, connect: { rejectUnauthorized: false } });

@@ -1,10 +1,11 @@
 import { Redis, type RedisOptions, type SentinelConnectionOptions, SentinelConnector } from 'ioredis';
 import type { Config } from '../config.ts';
+import { readCaFile } from '../config/read-ca-file.ts';
 
 /** ioredis's options, less the RESP3 reply mapping this program never uses (it types `new Redis` apart). */
 export type ConnectionOptions = Omit<RedisOptions, 'replyMapping'>;
 
-/** The validated Redis section: REDIS_URL, and Sentinel when REDIS_SENTINELS is set. */
+/** The validated Redis section: REDIS_URL, REDIS_CA_FILE, and Sentinel when REDIS_SENTINELS is set. */
 export type RedisConfig = Config['redis'];
 
 /** Who holds the connection: a long-running bot/worker, or a one-shot CLI command that must give up. */
@@ -22,16 +23,30 @@ export function describeRedis(config: RedisConfig): string {
   return `Redis master '${config.sentinel.name}' via REDIS_SENTINELS (${at})`;
 }
 
-/** The master's user, password, database and TLS, from REDIS_URL (its host is Sentinel's to choose). */
-export function masterOptions(url: string): ConnectionOptions {
-  const u = new URL(url);
+/**
+ * REDIS_CA_FILE's PEM, read once per connection made; undefined without it (the system store is trusted).
+ * A file that cannot be read or holds no certificate is a start error naming the variable.
+ */
+export function redisCa(config: Pick<RedisConfig, 'caFile'>): string | undefined {
+  if (config.caFile === undefined) return undefined;
+  return readCaFile('REDIS_CA_FILE', config.caFile);
+}
+
+/**
+ * The master's user, password, database and TLS, from REDIS_URL (its host is Sentinel's to choose), and the
+ * REDIS_CA_FILE CA for `rediss:`.
+ */
+export function masterOptions(config: Pick<RedisConfig, 'url' | 'caFile'>): ConnectionOptions {
+  const u = new URL(config.url);
   const db = u.pathname.replace(/^\//, '');
+  const ca = u.protocol === 'rediss:' ? redisCa(config) : undefined;
+  const tls = ca !== undefined ? { ca } : {};
   return {
     ...(u.username !== '' ? { username: decodeURIComponent(u.username) } : {}),
     ...(u.password !== '' ? { password: decodeURIComponent(u.password) } : {}),
     ...(db !== '' ? { db: Number(db) } : {}),
     // rediss: TLS to the master and replicas, and to the sentinels (a TLS deployment sets `tls-port` on all).
-    ...(u.protocol === 'rediss:' ? { tls: {}, enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
+    ...(u.protocol === 'rediss:' ? { tls, enableTLSForSentinelMode: true, sentinelTLS: tls } : {}),
   };
 }
 
@@ -76,9 +91,13 @@ export class FailoverSafeSentinelConnector extends SentinelConnector {
  */
 export function createRedis(config: RedisConfig, role: RedisRole, options: ConnectionOptions = {}): Redis {
   const sentinel = config.sentinel;
-  if (sentinel === undefined) return new Redis(config.url, options);
+  if (sentinel === undefined) {
+    // ioredis reads rediss: itself; only a private CA needs passing.
+    const ca = config.url.startsWith('rediss:') ? redisCa(config) : undefined;
+    return new Redis(config.url, { ...(ca !== undefined ? { tls: { ca } } : {}), ...options });
+  }
   return new Redis({
-    ...masterOptions(config.url),
+    ...masterOptions(config),
     sentinels: sentinel.sentinels,
     name: sentinel.name,
     ...(sentinel.password !== undefined ? { sentinelPassword: sentinel.password } : {}),

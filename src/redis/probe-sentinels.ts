@@ -38,16 +38,33 @@ async function ask<T>(options: ConnectionOptions, run: (r: Redis) => Promise<T>)
 
 const reason = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 const isAuth = (text: string) => /NOAUTH|WRONGPASS|invalid password|Authentication required/i.test(text);
+/** Node's certificate-check failures (self-signed, unknown issuer, wrong host name). */
+const isUntrusted = (text: string) =>
+  /certificate|self[- ]signed|unable to verify|ERR_TLS|Hostname\/IP does not match/i.test(text);
+
+/** The fix for a certificate this process does not trust, naming REDIS_CA_FILE. */
+function untrusted(config: RedisConfig, whose: string, detail: string): RedisStartError {
+  return new RedisStartError(
+    config.caFile === undefined
+      ? `REDIS_CA_FILE: the TLS certificate of ${whose} is not trusted (${detail}); set REDIS_CA_FILE to the PEM of the CA that signed it`
+      : `REDIS_CA_FILE: the TLS certificate of ${whose} is not signed by the CA in '${config.caFile}' (${detail})`,
+  );
+}
 
 /**
  * With Sentinel, checks at start what ioredis would otherwise retry forever in silence (an unreachable
- * sentinel list, a master name no sentinel monitors, a wrong password): each sentinel is asked
+ * sentinel list, a master name no sentinel monitors, a wrong password, a certificate REDIS_CA_FILE does not vouch for): each sentinel is asked
  * `SENTINEL get-master-addr-by-name`, then the master it names must answer PING. Without Sentinel: nothing.
  */
 export async function probeSentinels(config: RedisConfig, timeoutMs = 3000): Promise<void> {
   const sentinel = config.sentinel;
   if (sentinel === undefined) return;
-  const master = masterOptions(config.url);
+  let master: ConnectionOptions;
+  try {
+    master = masterOptions(config);
+  } catch (err) {
+    throw new RedisStartError(reason(err));
+  }
   const failures: string[] = [];
   let masterAddr: { host: string; port: number } | undefined;
   for (const s of sentinel.sentinels) {
@@ -79,6 +96,7 @@ export async function probeSentinels(config: RedisConfig, timeoutMs = 3000): Pro
         `REDIS_SENTINEL_NAME: no sentinel knows a master named '${sentinel.name}' (${all}); use the name of their \`sentinel monitor <name> ...\` line`,
       );
     }
+    if (failures.some(isUntrusted)) throw untrusted(config, 'the sentinels', all);
     if (failures.some(isAuth)) {
       throw new RedisStartError(`REDIS_SENTINEL_PASSWORD: the sentinels refused it or want one (${all})`);
     }
@@ -99,6 +117,7 @@ export async function probeSentinels(config: RedisConfig, timeoutMs = 3000): Pro
     );
   } catch (err) {
     const why = reason(err);
+    if (isUntrusted(why)) throw untrusted(config, `the master '${sentinel.name}' at ${host}:${port}`, why);
     throw new RedisStartError(
       isAuth(why)
         ? `REDIS_URL: the master '${sentinel.name}' at ${host}:${port} refused its password (give it as redis://:password@${sentinel.name}): ${why}`

@@ -33,10 +33,35 @@ const exited = (p: ChildProcess) =>
     else p.once('exit', () => resolve());
   });
 
-/** Processes and directories to remove; one per test file. */
+/** TLS for every process of a RedisProcesses: PEM files, and the CA's PEM its admin connections trust. */
+export interface RedisTls {
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+  ca: string;
+}
+
+/** Redis's TLS settings: TLS only (the plain port off), replication and sentinel links over TLS too. */
+const tlsDirectives = (tls: RedisTls, port: number): [string, string][] => [
+  ['port', '0'],
+  ['tls-port', String(port)],
+  ['tls-cert-file', tls.certFile],
+  ['tls-key-file', tls.keyFile],
+  ['tls-ca-cert-file', tls.caFile],
+  ['tls-auth-clients', 'no'],
+  ['tls-replication', 'yes'],
+];
+
+/** Processes and directories to remove; one per test file. With `tls`, every process listens on TLS only. */
 export class RedisProcesses {
   private readonly procs = new Set<ChildProcess>();
   private readonly dirs: string[] = [];
+
+  private readonly tls: RedisTls | undefined;
+
+  constructor(tls?: RedisTls) {
+    this.tls = tls;
+  }
 
   /** A redis-server with `args` (e.g. ['--appendonly', 'yes']), answering PING before this resolves. */
   async server(args: string[], password?: string): Promise<RedisProcess> {
@@ -64,6 +89,7 @@ export class RedisProcesses {
       `sentinel parallel-syncs ${options.name} 1`,
       ...(options.password !== undefined ? [`sentinel auth-pass ${options.name} ${options.password}`] : []),
       ...(options.requirepass !== undefined ? [`requirepass ${options.requirepass}`] : []),
+      ...(this.tls !== undefined ? tlsDirectives(this.tls, port).map(([k, v]) => `${k} ${v}`) : []),
     ];
     const file = join(dir, 'sentinel.conf');
     await writeFile(file, `${lines.join('\n')}\n`);
@@ -97,6 +123,7 @@ export class RedisProcesses {
           '--save',
           '',
           ...(password !== undefined ? ['--requirepass', password, '--masterauth', password] : []),
+          ...(this.tls !== undefined ? tlsDirectives(this.tls, port).flatMap(([k, v]) => [`--${k}`, v]) : []),
           ...args,
         ];
     let proc: ChildProcess;
@@ -127,6 +154,7 @@ export class RedisProcesses {
         maxRetriesPerRequest: 0,
         retryStrategy: () => null,
         ...(password !== undefined ? { password } : {}),
+        ...(this.tls !== undefined ? { tls: { ca: this.tls.ca } } : {}),
       });
       r.on('error', () => undefined);
       return r;

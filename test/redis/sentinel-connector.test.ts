@@ -39,6 +39,7 @@ it('a failover announced while a reconnecting connection is asking the sentinels
   const redis = createRedis(
     {
       url: `redis://:${PASSWORD}@127.0.0.1:1`,
+      caFile: undefined,
       sentinel: { sentinels: [{ host: '127.0.0.1', port: proxy.port }], name: NAME, password: undefined },
     },
     'service',
