@@ -25,6 +25,8 @@ export interface RedisProcess {
   kill(): Promise<void>;
   /** Starts it again on the same port with the same files (after kill). */
   restart(): Promise<void>;
+  /** Sends it a signal: SIGSTOP freezes it with its connections open (a host that stopped answering), SIGCONT resumes. */
+  signal(name: 'SIGSTOP' | 'SIGCONT'): void;
 }
 
 const exited = (p: ChildProcess) =>
@@ -176,6 +178,9 @@ export class RedisProcesses {
         await exited(proc);
       },
       restart: launch,
+      signal(name) {
+        proc.kill(name);
+      },
     };
   }
 
