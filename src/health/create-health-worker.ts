@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.ts';
 import type { CloneConfig, HealthConfig } from '../config.ts';
 import { bullPrefix } from '../jobs/clone-queue.ts';
+import { logQueueErrors } from '../jobs/log-queue-errors.ts';
 import type { Logger } from '../logger.ts';
 import type { ProxmoxClient } from '../proxmox/types.ts';
 import { DEFAULT_PREFIX } from '../requests/request-keys.ts';
@@ -44,6 +45,7 @@ export async function createHealthWorker(deps: HealthWorkerDeps): Promise<Health
     connection: deps.connection,
     prefix: bullPrefix(prefix),
   });
+  logQueueErrors(queue, logger, 'health queue');
   const { registered } = await registerHealthSchedules(queue, deps.config, deps.schedules);
   if (!registered) logger.info('HEALTH_REPORT_CHANNEL is not set: no scheduled health report or alerts');
   const check = createHealthCheck({ ...deps, redis: deps.connection, logger, prefix });
@@ -60,6 +62,7 @@ export async function createHealthWorker(deps: HealthWorkerDeps): Promise<Health
     concurrency: 1,
   });
   worker.on('failed', (job, err) => logger.warn({ job: job?.name, err: String(err) }, 'health job failed'));
+  logQueueErrors(worker, logger, 'health worker');
   await worker.waitUntilReady();
   return {
     queue,

@@ -1,7 +1,9 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { CloneCheckpoint } from '../core/types.ts';
+import type { Logger } from '../logger.ts';
 import { DEFAULT_PREFIX } from '../requests/request-keys.ts';
+import { logQueueErrors } from './log-queue-errors.ts';
 import type { CloneQueue } from './types.ts';
 
 /** Default BullMQ queue name for clone jobs. */
@@ -29,6 +31,8 @@ export interface CloneQueueOptions {
   backoffMs?: number;
   /** How long finished jobs are kept, and so how long their id blocks a re-enqueue. Default 30 days. */
   keepMs?: number;
+  /** Where the queue's 'error' events go (at warn, de-duplicated); without it BullMQ prints them to stderr. */
+  logger?: Logger;
 }
 
 /**
@@ -50,6 +54,7 @@ export function createCloneQueue(connection: Redis, options: CloneQueueOptions =
       removeOnFail: { age: keepS },
     },
   });
+  if (options.logger !== undefined) logQueueErrors(queue, options.logger, 'clone queue');
   return {
     async enqueue(requestId) {
       // A failed job of this id is stale when the request is queued again: a job that found its request

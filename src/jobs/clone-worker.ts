@@ -10,6 +10,7 @@ import type { VmPreparer } from '../vm/create-vm-preparer.ts';
 import { type CloneJobOutcome, createCloneProcessor, type SharedStorageLimit } from './clone-processor.ts';
 import { bullPrefix, CLONE_QUEUE_NAME, type CloneJobData } from './clone-queue.ts';
 import { type CloneTaskLookup, failExhaustedJob } from './fail-exhausted-job.ts';
+import { logQueueErrors } from './log-queue-errors.ts';
 import { createNodeSlots } from './node-slots.ts';
 import type { CloneNotifier } from './types.ts';
 
@@ -148,7 +149,7 @@ export async function createCloneWorker(deps: CloneWorkerDeps): Promise<CloneWor
     }
   });
   worker.on('stalled', (jobId) => logger.warn({ requestId: jobId }, 'clone job stalled: it will be resumed'));
-  worker.on('error', (err) => logger.error({ err }, 'clone worker error'));
+  logQueueErrors(worker, logger, 'clone worker');
   await worker.waitUntilReady();
 
   return {

@@ -5,6 +5,7 @@ import type { Clock } from '../clock.ts';
 import type { CloneEngine } from '../clone/types.ts';
 import type { RepairResult } from '../core/repair-types.ts';
 import { bullPrefix } from '../jobs/clone-queue.ts';
+import { logQueueErrors } from '../jobs/log-queue-errors.ts';
 import { createNodeSlots } from '../jobs/node-slots.ts';
 import type { Logger } from '../logger.ts';
 import type { ProxmoxClient } from '../proxmox/types.ts';
@@ -150,7 +151,7 @@ export async function createRepairWorker(deps: RepairWorkerDeps): Promise<Worker
   worker.on('failed', (job, err) =>
     logger.warn({ jobId: job?.id, err: String(err) }, 'repair job attempt failed'),
   );
-  worker.on('error', (err) => logger.error({ err }, 'repair worker error'));
+  logQueueErrors(worker, logger, 'repair worker');
   await worker.waitUntilReady();
   return worker;
 }

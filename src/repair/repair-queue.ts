@@ -2,6 +2,8 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { RepairCheckpoint, RepairPlan, RepairRefusal } from '../core/repair-types.ts';
 import { bullPrefix } from '../jobs/clone-queue.ts';
+import { logQueueErrors } from '../jobs/log-queue-errors.ts';
+import type { Logger } from '../logger.ts';
 import { DEFAULT_PREFIX } from '../requests/request-keys.ts';
 
 /** BullMQ queue name of template repairs (its jobs share the clones' per-node slots). */
@@ -44,7 +46,7 @@ export interface RepairQueue {
 /** The repair queue on a Redis connection. Finished jobs are kept a day for their status, then dropped. */
 export function createRepairQueue(
   connection: Redis,
-  options: { prefix?: string; name?: string } = {},
+  options: { prefix?: string; name?: string; logger?: Logger } = {},
 ): RepairQueue {
   const queue = new Queue<RepairJobData>(options.name ?? REPAIR_QUEUE_NAME, {
     connection,
@@ -56,6 +58,8 @@ export function createRepairQueue(
       removeOnFail: { age: 86_400 },
     },
   });
+  // Its 'error' events through the logger; without it BullMQ prints them to stderr.
+  if (options.logger !== undefined) logQueueErrors(queue, options.logger, 'repair queue');
   const statusOf = async (base: number, node: string) => {
     const existing = await queue.getJob(repairJobId(base, node));
     if (!existing) return undefined;

@@ -47,7 +47,7 @@ export async function runTemplateCli(args: TemplateCliArgs, io: CliIo): Promise<
     redisConfig === undefined
       ? undefined
       : createRedis(redisConfig, 'cli', { maxRetriesPerRequest: 1, connectTimeout: 3000 });
-  const repairQueue = redis ? createRepairQueue(redis) : undefined;
+  const repairQueue = redis ? createRepairQueue(redis, { logger }) : undefined;
   const slots: NodeSlots = redis ? createNodeSlots(redis, {}) : memoryNodeSlots();
   const live = {
     proxmox,

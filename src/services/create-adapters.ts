@@ -80,9 +80,13 @@ export function createAdapters(config: ServicesConfig, options: StartServicesOpt
     approvalTtlMs: config.slack.approvalTtlMs,
     ...(prefix !== undefined ? { prefix } : {}),
   });
-  const queue = createCloneQueue(redis, prefix !== undefined ? { prefix } : {});
+  const queueLogger = logger.child({ component: 'queue' });
+  const queue = createCloneQueue(redis, { logger: queueLogger, ...(prefix !== undefined ? { prefix } : {}) });
   metrics.setQueueDepthSource(() => queue.depth());
-  const repairQueue = createRepairQueue(redis, prefix !== undefined ? { prefix } : {});
+  const repairQueue = createRepairQueue(redis, {
+    logger: queueLogger,
+    ...(prefix !== undefined ? { prefix } : {}),
+  });
   // Health-check timeouts are real time: a sped-up clock (demo, tests) would shrink them to nothing.
   const checks = {
     redis: async () => {

@@ -3,6 +3,7 @@ import { DelayedError, type Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../clock.ts';
 import { bullPrefix } from '../jobs/clone-queue.ts';
+import { logQueueErrors } from '../jobs/log-queue-errors.ts';
 import type { CloneNotifier } from '../jobs/types.ts';
 import type { Logger } from '../logger.ts';
 import { DEFAULT_PREFIX } from '../requests/request-keys.ts';
@@ -108,7 +109,7 @@ export function createDeliveryOutbox(deps: DeliveryOutboxDeps): DeliveryOutbox {
   const maxRateLimitWaits = deps.maxRateLimitWaits ?? 200;
   const report = (kind: DeliveryKind, outcome: DeliveryOutcome) => deps.onDelivery?.(kind, outcome);
   const queue = new Queue<DeliveryJobData>(DELIVERY_QUEUE_NAME, { connection: deps.connection, prefix });
-  queue.on('error', (err) => logger.warn({ err: String(err) }, 'delivery queue error'));
+  logQueueErrors(queue, logger, 'delivery queue');
 
   const enqueue = async (kind: DeliveryKind, requestId: string) => {
     await queue.add(
@@ -362,7 +363,7 @@ export function createDeliveryOutbox(deps: DeliveryOutboxDeps): DeliveryOutbox {
         logger.error({ requestId: id, err: e }, 'could not record an undelivered result'),
       );
   });
-  worker.on('error', (err) => logger.warn({ err: String(err) }, 'delivery worker error'));
+  logQueueErrors(worker, logger, 'delivery worker');
 
   /** Posts the progress reply: one try, a second after a short Retry-After; never a long wait for a clone. */
   const postProgressReply = async (record: CloneRequestRecord): Promise<{ progressTs?: string }> => {
