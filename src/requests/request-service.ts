@@ -1,3 +1,4 @@
+import { createAudit } from '../audit-log.ts';
 import type { Clock } from '../clock.ts';
 import type { CloneRequest } from '../core/types.ts';
 import type { Logger } from '../logger.ts';
@@ -84,8 +85,7 @@ export interface RequestService {
 export function createRequestService(ports: RequestServicePorts): RequestService {
   const { store, queue, messenger, clock, logger, approvalCheck } = ports;
   const moves = createRequestMoves({ store, clock });
-  const audit = (fields: Record<string, unknown>, msg: string) =>
-    logger.info({ audit: true, at: new Date(clock.now()).toISOString(), ...fields }, msg);
+  const audit = createAudit(logger, clock);
 
   /** A refused decision; one that found the request expired shows it expired (its buttons go). */
   const refused = async (t: Extract<TransitionResult, { ok: false }>): Promise<RequestOutcome> => {

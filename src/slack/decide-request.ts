@@ -1,3 +1,4 @@
+import { createAudit } from '../audit-log.ts';
 import { isRequestId } from '../requests/request-id.ts';
 import type { RefusalReason } from '../requests/request-service.ts';
 import type { CloneRequestRecord, RequestStatus } from '../requests/types.ts';
@@ -23,7 +24,7 @@ export const APPROVERS_UNKNOWN =
   "I couldn't check the approver group with Slack just now; try again in a minute. Nothing changed.";
 
 function audit(s: SlackServices, fields: Record<string, unknown>, msg: string): void {
-  s.logger.info({ audit: true, at: new Date(s.clock.now()).toISOString(), ...fields }, msg);
+  createAudit(s.logger, s.clock)(fields, msg);
 }
 
 /** Why a transition did not happen, for the person who clicked. */

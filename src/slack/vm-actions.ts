@@ -1,3 +1,4 @@
+import { createAudit } from '../audit-log.ts';
 import { formatInstant } from '../core/lease.ts';
 import { maxLeaseForRecord } from '../core/template-policy.ts';
 import { deleteOnRequest } from '../vm/delete-on-request.ts';
@@ -50,7 +51,7 @@ async function resolve(s: SlackServices, ref: VmRef): Promise<{ vm: OurVm } | { 
 const notifier = (s: SlackServices) => s.leaseNotifier ?? createSlackLeaseNotifier(s.client, s.logger);
 
 const audit = (s: SlackServices, fields: Record<string, unknown>, msg: string) =>
-  s.logger.info({ audit: true, at: new Date(s.clock.now()).toISOString(), ...fields }, msg);
+  createAudit(s.logger, s.clock)(fields, msg);
 
 /** `/clone list` (mine) and `/clone list all` (approvers): our VMs with state, addresses, owner and lease. */
 export async function listVms(

@@ -1,3 +1,4 @@
+import { createAudit } from '../audit-log.ts';
 import type { Clock } from '../clock.ts';
 import { leaseExpiry } from '../core/lease.ts';
 import type { CloneRequest, CloneSuccess, VmReadiness } from '../core/types.ts';
@@ -70,9 +71,8 @@ export function createVmPreparer(deps: {
           ...(facts.request.setup ? { setup: facts.request.setup } : {}),
         },
       );
-      deps.logger.info(
+      createAudit(deps.logger, deps.clock)(
         {
-          audit: true,
           requestId: facts.requestId,
           vmid: success.vmid,
           owner: facts.ownerId,

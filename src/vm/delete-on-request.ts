@@ -1,3 +1,4 @@
+import { createAudit } from '../audit-log.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import { destroyOurVm } from './destroy-our-vm.ts';
@@ -19,11 +20,10 @@ export async function deleteOnRequest(
   vm: OurVm,
   by: string,
 ): Promise<DeleteOnRequestResult> {
-  const { clock, logger } = deps;
-  const outcome = await destroyOurVm({ proxmox: deps.proxmox, clock }, vm);
+  const outcome = await destroyOurVm({ proxmox: deps.proxmox, clock: deps.clock }, vm);
   const fields = { vmid: vm.vmid, node: vm.node, requestId: vm.ownership.requestId, by };
-  const audit = (extra: Record<string, unknown>, msg: string) =>
-    logger.info({ audit: true, at: new Date(clock.now()).toISOString(), ...fields, ...extra }, msg);
+  const log = createAudit(deps.logger, deps.clock);
+  const audit = (extra: Record<string, unknown>, msg: string) => log({ ...fields, ...extra }, msg);
   if (outcome.kind === 'refused' || outcome.kind === 'failed') {
     const text =
       outcome.kind === 'refused'

@@ -1,3 +1,4 @@
+import { createAudit } from '../audit-log.ts';
 import type { Clock } from '../clock.ts';
 import { formatInstant } from '../core/lease.ts';
 import { type ClonePolicy, maxLeaseForRecord } from '../core/template-policy.ts';
@@ -64,8 +65,7 @@ export async function sweepLeases(deps: SweepDeps): Promise<SweepReport> {
   const report: SweepReport = { checked: 0, warned: [], deleted: [], refused: [], failed: [] };
   const found = await findOurVms(deps.proxmox);
   report.checked = found.ours.length;
-  const audit = (fields: Record<string, unknown>, msg: string) =>
-    logger.info({ audit: true, at: new Date(clock.now()).toISOString(), ...fields }, msg);
+  const audit = createAudit(logger, clock);
   // The sweep retries a refused or failed expiry every time and audits each attempt, but tells the owner once
   // per lease end and reason: a new end (an extension) or a different reason is news again.
   const ownerNotYetTold = (vm: OurVm, end: number, kind: string) =>
@@ -141,10 +141,7 @@ export async function sweepLeases(deps: SweepDeps): Promise<SweepReport> {
       report.failed.push({ vmid: vm.vmid, node: vm.node, reason });
       // Keyed by the step, not Proxmox's message, whose details may differ from one attempt to the next.
       const told = await ownerNotYetTold(vm, end, `failed:${outcome.step}`);
-      logger.warn(
-        { audit: true, at: new Date(clock.now()).toISOString(), ...base, reason, ownerTold: told },
-        `lease sweep: VM ${vm.vmid} could not be deleted`,
-      );
+      audit({ ...base, reason, ownerTold: told }, `lease sweep: VM ${vm.vmid} could not be deleted`, 'warn');
       await tellOwner(
         vm,
         told,

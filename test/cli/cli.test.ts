@@ -144,7 +144,10 @@ describe('pve-clonebot clone', () => {
     // An explicit LOG_LEVEL is honoured: the same progress then also goes to stderr as pino JSON.
     expect(verbose.code).toBe(0);
     expect(verbose.stderr).toMatch(/"level":30/);
-    expect(run.stderr).toBe('');
+    // Only the audit line of the clone's owner record (audit lines are written at the default level).
+    const logged = lines(run.stderr).map((l) => JSON.parse(l));
+    expect(logged).toEqual([expect.objectContaining({ audit: true, level: 30, owner: 'cli:unknown' })]);
+    expect(logged[0].msg).toMatch(/^VM \d+: owner record written$/);
     expect(run.code).toBe(0);
     const out = lines(run.stdout);
     expect(out[0]).toBe('Verifying template 112 on pve1...');

@@ -44,6 +44,19 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** The test's environment without LOG_LEVEL: the CLI's own default. */
+function withoutLogLevel(): Record<string, string> {
+  const { LOG_LEVEL: _, ...rest } = env;
+  return rest;
+}
+
+/** The JSON log lines a child CLI wrote to stderr. */
+const logLines = (stderr: string): Record<string, unknown>[] =>
+  stderr
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
+
 async function cli(args: string[], extra: Record<string, string> = {}) {
   const out: string[] = [];
   const err: string[] = [];
@@ -168,20 +181,23 @@ describe('CLI: clone … start for 2h, list, delete, leases sweep', () => {
     ]);
     expect(await dms()).toHaveLength(1);
 
-    // Without SLACK_BOT_TOKEN it says nobody was told; the audit line as the binary writes it to stderr
-    // (LOG_LEVEL info: the CLI's default, warn, leaves it out).
-    const untold = await runCliProcess(['delete', '921'], { ...env, LOG_LEVEL: 'info' });
+    // Without SLACK_BOT_TOKEN it says nobody was told; the audit line as the binary writes it to stderr at the
+    // CLI's default LOG_LEVEL (warn), with no other info line.
+    const untold = await runCliProcess(['delete', '921'], withoutLogLevel());
     expect([untold.code, untold.stdout]).toEqual([
       0,
       'VM 921 (own921) on pve1 was stopped and deleted.\nThe owner (riley) was not told: SLACK_BOT_TOKEN is not set, so the CLI sends no DM.\n',
     ]);
-    const audit = untold.stderr
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l))
-      .find((l) => l.audit === true);
-    expect(audit).toMatchObject({ vmid: 921, node: 'pve1', requestId: 'cr-cli921', by: 'cli:ops' });
-    expect(audit.msg).toBe('VM 921 deleted on request');
+    const [audit, ...more] = logLines(untold.stderr);
+    expect(more).toEqual([]);
+    expect(audit).toMatchObject({
+      audit: true,
+      vmid: 921,
+      node: 'pve1',
+      requestId: 'cr-cli921',
+      by: 'cli:ops',
+    });
+    expect(audit?.msg).toBe('VM 921 deleted on request');
     expect(await dms()).toHaveLength(1);
   });
 
@@ -215,6 +231,19 @@ describe('CLI: clone … start for 2h, list, delete, leases sweep', () => {
     expect(sim.vm(900)).toBeUndefined();
     expect(sim.vm(901)).toBeDefined();
     expect(sim.vm(902)).toBeDefined();
+    // From cron (the binary, no LOG_LEVEL): every expiry and refusal is an audit line on stderr, nothing else.
+    add(903);
+    const cron = await runCliProcess(['leases', 'sweep'], withoutLogLevel());
+    expect(cron.code, cron.stderr).toBe(0);
+    const audits = logLines(cron.stderr);
+    expect(audits.every((l) => l.audit === true)).toBe(true);
+    expect(audits.find((l) => l.vmid === 903)).toMatchObject({
+      level: 30,
+      msg: 'lease of VM 903 expired: stopped and deleted',
+      requestId: 'cr-cli903',
+      owner: 'cli:ops',
+    });
+    expect(audits.filter((l) => l.vmid === 901 || l.vmid === 902)).toHaveLength(2);
     expect((await cli(['leases'])).code).toBe(2);
     const badToken = await cli(['leases', 'sweep'], { SLACK_BOT_TOKEN: 'not-a-token' });
     expect([badToken.code, badToken.err]).toEqual([
