@@ -12,6 +12,8 @@ export function requestKeys(prefix: string) {
     byUser: (userId: string) => `${prefix}req:user:${userId}`,
     /** Sorted set of one user's requests not yet ended (pending, approved, cloning), by creation time. */
     openByUser: (userId: string) => `${prefix}req:open:${userId}`,
+    /** Set once the open index holds the requests in flight from before it existed (backfillOpenIndex). */
+    openIndexBackfilled: `${prefix}migrated:req-open-index`,
     /** Sorted set of request id → when its result was saved (or last claimed) while not yet delivered. */
     undelivered: `${prefix}req:undelivered`,
     /** Pub/sub channel: a message is the id of a request to cancel. */

@@ -1,6 +1,7 @@
 import { startApprovedReconciler } from '../jobs/start-approved-reconciler.ts';
 import { type OpsServer, serveOpsRoutes } from '../ops/serve-ops-routes.ts';
 import { probeSentinels } from '../redis/probe-sentinels.ts';
+import { backfillOpenIndex } from '../requests/backfill-open-index.ts';
 import { createAdapters } from './create-adapters.ts';
 import type { Services, ServicesConfig, StartServicesOptions } from './services-types.ts';
 import type { BotParts } from './start-bot.ts';
@@ -21,6 +22,12 @@ export async function startServices(
   await probeSentinels(config.redis);
   const adapters = createAdapters(config, options);
   const { mode, logger } = adapters;
+  // Requests in flight from before the quota's per-user index go into it, once per Redis. Awaited: the first
+  // quota check after a deploy counts them. A failure is logged (the next start retries), not fatal.
+  await backfillOpenIndex(adapters.redis, {
+    ...(adapters.prefix !== undefined ? { prefix: adapters.prefix } : {}),
+    logger: logger.child({ component: 'requests' }),
+  }).catch((err: unknown) => logger.error({ err }, 'could not backfill the per-user quota index'));
   // An approval whose process died before it queued the job is queued here (at start, then every minute).
   const stopReconciler = startApprovedReconciler({
     store: adapters.store,
