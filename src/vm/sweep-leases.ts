@@ -117,14 +117,17 @@ export async function sweepLeases(deps: SweepDeps): Promise<SweepReport> {
       },
       vm,
     );
-    if (outcome.kind === 'deleted' || outcome.kind === 'gone') {
+    if (outcome.kind === 'gone') {
+      // Someone removed it first: nothing was deleted by us, so no deletion is claimed nor DMed.
       report.deleted.push(vm.vmid);
       audit(
-        {
-          ...base,
-          expiredAt: new Date(end).toISOString(),
-          upid: outcome.kind === 'deleted' ? outcome.upid : undefined,
-        },
+        { ...base, expiredAt: new Date(end).toISOString() },
+        `lease of VM ${vm.vmid} expired: it was already gone, nothing deleted`,
+      );
+    } else if (outcome.kind === 'deleted') {
+      report.deleted.push(vm.vmid);
+      audit(
+        { ...base, expiredAt: new Date(end).toISOString(), upid: outcome.upid },
         `lease of VM ${vm.vmid} expired: stopped and deleted`,
       );
       await notifier

@@ -192,6 +192,31 @@ describe('lease sweep against the simulator', () => {
     }
   });
 
+  test('a VM removed by someone else before the DELETE: audited as already gone, no deletion DMed', async () => {
+    addOurs(650, owner(650, clock.now() - HOUR), { running: 1 });
+    const unwatch = sim.watchVm(650, (vm) => {
+      if (vm?.status === 'stopped') sim.faults.removeVm(650);
+    });
+    const { events, notifier } = recorder();
+    const log = captureLogger();
+    await sweepLeases({
+      proxmox: client,
+      clock,
+      logger: log.logger,
+      notifier,
+      ledger: memoryLedger(),
+      pollMs: 200,
+    });
+    unwatch();
+    const audits = log
+      .text()
+      .split('\n')
+      .filter((l) => l.includes('"audit":true') && l.includes('"vmid":650'))
+      .map((l) => JSON.parse(l).msg);
+    expect(audits).toEqual(['lease of VM 650 expired: it was already gone, nothing deleted']);
+    expect(events.filter((e) => e.includes('650'))).toEqual([]);
+  });
+
   test("the warning's Extend bound is the VM's template maximum from CLONE_POLICY_FILE", async () => {
     const now = clock.now();
     addOurs(630, { ...owner(630, now + HOUR), template: '113' });
