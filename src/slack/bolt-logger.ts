@@ -1,7 +1,8 @@
-import { type Logger as BoltLogger, LogLevel } from '@slack/bolt';
+import { type Logger as BoltLogger, LogLevel } from '@slack/web-api';
 import type { Logger } from '../logger.ts';
 
-/** Bolt's logger interface on top of our pino logger (so Bolt's lines are JSON and redacted like ours). */
+/** Bolt's and the Web API's logger interface (both @slack/logger's) on top of our pino logger (so their lines are JSON and
+ * redacted like ours). Imported from @slack/web-api, not Bolt: a worker uses it and must not load Bolt. */
 export function boltLogger(logger: Logger): BoltLogger {
   let level: LogLevel = LogLevel.INFO;
   const text = (msgs: unknown[]) => msgs.map((m) => (typeof m === 'string' ? m : String(m))).join(' ');
