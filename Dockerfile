@@ -30,5 +30,5 @@ EXPOSE 3000
 # Slim images have no curl: probe /healthz (Redis and Proxmox reachable) with Node's own fetch.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# Bot and worker in one process; append `bot` or `worker` to run one of them (see docker-compose.yml).
-CMD ["node", "dist/main.js"]
+# Bot and worker in one process (the node flags: see README, "Memory"); append `bot` or `worker` to run one of them (see docker-compose.yml).
+CMD ["node", "--max-semi-space-size=2", "--heap-growing-percent=10", "dist/main.js"]

@@ -9,7 +9,7 @@
  *   the clone tasks running at once, the time from each task's stop to its final reply (max), the replies still
  *   missing 90 s after the last task stopped.
  *
- * The worker is a child process started as production starts it (`node dist/main.js worker` after a build;
+ * The worker is a child process started as production starts it (`npm run start:worker`'s command after a build;
  * BENCH_WORKER overrides the command, e.g. for an older tree run through tsx), in real time: the simulators run
  * in this process, also in real time, with copies sized to last. Requests are written to Redis and queued as
  * the bot does (approval off). Redis: REDIS_URL's server, a database of its own (BENCH_REDIS_DB, default 13),
@@ -35,7 +35,22 @@ const CH = 'C0CLONES';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const redisBase = (process.env.REDIS_URL ?? 'redis://127.0.0.1:6379').replace(/\/\d+$/, '');
 const redisUrl = `${redisBase}/${process.env.BENCH_REDIS_DB ?? '13'}`;
-const workerCommand = (process.env.BENCH_WORKER ?? `${process.execPath} dist/main.js worker`).split(' ');
+// As production starts it: `npm run start:worker`'s command (node flags included), with this Node.
+const startWorker = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> })
+  .scripts['start:worker'] as string;
+const workerCommand = (
+  process.env.BENCH_WORKER ?? startWorker.replace(/^node /, `${process.execPath} `)
+).split(/\s+/).filter(Boolean);
+
+/** CPU seconds (user + system) the process has used so far, from /proc (clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
 
 function rssMiB(pid: number): number | undefined {
   try {
@@ -163,10 +178,12 @@ async function follow(): Promise<void> {
     }
     const allStartedS = (Date.now() - t0) / 1000;
     await sleep(15_000);
+    const cpuAtStart = cpuSeconds(pid);
     const from = Date.now();
     const windowMs = 60_000; // two progress intervals
     await sleep(windowMs);
     const to = Date.now();
+    const cpuInWindow = cpuSeconds(pid) - cpuAtStart;
     clearInterval(sampler);
     const gets = s.pve.requests.entries.filter((e) => e.method === 'GET' && e.at >= from && e.at < to);
     const isLog = (p: string) => /\/tasks\/[^/]+\/log$/.test(p);
@@ -181,6 +198,9 @@ async function follow(): Promise<void> {
       `  clones followed at once: max ${maxRunning}, at measurement ${followed} (${allStartedS.toFixed(0)} s to start them)`,
     );
     console.log(`  worker RSS: idle ${idle.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB`);
+    console.log(
+      `  worker CPU: ${cpuAtStart.toFixed(1)} s to take and start them, ${cpuInWindow.toFixed(1)} s in the ${windowMs / 1000} s measured (${((100 * cpuInWindow) / (windowMs / 1000)).toFixed(0)} % of a core)`,
+    );
     console.log(
       `  Proxmox GETs in ${windowMs / 1000} s (all followed): ${pollGets} poll GETs in ${polls} polls = ${(pollGets / Math.max(1, polls)).toFixed(2)} per poll, ${(pollGets / (windowMs / 1000)).toFixed(2)}/s; ${(polls / (windowMs / 1000)).toFixed(2)} polls/s`,
     );

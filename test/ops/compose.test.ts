@@ -2,17 +2,18 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { Ajv, type ValidateFunction } from 'ajv';
 import draft07 from 'ajv/dist/refs/json-schema-draft-07.json' with { type: 'json' };
 import addFormats from 'ajv-formats';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseDocument } from 'yaml';
 import { systemClock } from '../../src/clock.ts';
-import { loadConfig } from '../../src/config.ts';
 import { redactUrl } from '../../src/config/env-values.ts';
+import { loadConfig } from '../../src/config.ts';
 import { freePort, redisAnswers } from '../../src/demo/start-redis-server.ts';
 import { SHUTDOWN_DRAIN_MS, STOP_GRACE_SECONDS } from '../../src/shutdown-drain.ts';
+import { NODE_FLAGS } from './node-flags.ts';
 
 const root = new URL('../../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
@@ -149,15 +150,15 @@ describe('docker-compose.yml', () => {
       expect(s.environment?.REDIS_URL).toMatch(/^redis:\/\/:\$\{REDIS_PASSWORD:\?[^}]+\}@redis:6379$/);
       expect(s.environment?.PORT).toBe('3000');
     }
-    expect(bot.command).toEqual(['node', 'dist/main.js', 'bot']);
-    expect(worker.command).toEqual(['node', 'dist/main.js', 'worker']);
+    expect(bot.command).toEqual(['node', ...NODE_FLAGS, 'dist/main.js', 'bot']);
+    expect(worker.command).toEqual(['node', ...NODE_FLAGS, 'dist/main.js', 'worker']);
     expect(bot.ports).toEqual(['3000:3000']);
   });
 
   it('runs the same modes as the npm scripts', () => {
     const scripts = JSON.parse(read('package.json')).scripts as Record<string, string>;
-    expect(scripts['start:bot']).toBe(`node dist/main.js ${bot.command?.[2]}`);
-    expect(scripts['start:worker']).toBe(`node dist/main.js ${worker.command?.[2]}`);
+    expect(scripts['start:bot']).toBe(bot.command?.join(' '));
+    expect(scripts['start:worker']).toBe(worker.command?.join(' '));
   });
 
   it('lets `--scale worker=N` start many workers: no container_name, no host port', () => {

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/metrics.ts';
 import { createOpsRoutes } from '../../src/ops/ops-routes.ts';
 import { type OpsServer, serveOpsRoutes } from '../../src/ops/serve-ops-routes.ts';
+import { NODE_FLAGS } from './node-flags.ts';
 import {
   execForm,
   type Instruction,
@@ -82,7 +83,7 @@ describe('Dockerfile', () => {
 
   it('exposes 3000 and starts bot and worker from compiled JavaScript by default', () => {
     expect(one(final, 'EXPOSE').args).toBe('3000');
-    expect(execForm(one(final, 'CMD').args)).toEqual(['node', 'dist/main.js']);
+    expect(execForm(one(final, 'CMD').args)).toEqual(['node', ...NODE_FLAGS, 'dist/main.js']);
     expect(all(final, 'ENTRYPOINT')).toEqual([]);
     // dist/main.js is compiled from src/main.ts (rootDir src → outDir dist).
     expect(existsSync(new URL('src/main.ts', root))).toBe(true);

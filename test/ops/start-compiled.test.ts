@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NODE, NODE_FLAGS } from './node-flags.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
@@ -11,11 +12,19 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
 
 describe('npm start', () => {
   it('runs compiled JavaScript, built by a prestart step, for all three modes', () => {
-    expect(pkg.scripts.start).toBe('node dist/main.js');
-    expect(pkg.scripts['start:bot']).toBe('node dist/main.js bot');
-    expect(pkg.scripts['start:worker']).toBe('node dist/main.js worker');
+    expect(pkg.scripts.start).toBe(`${NODE} dist/main.js`);
+    expect(pkg.scripts['start:bot']).toBe(`${NODE} dist/main.js bot`);
+    expect(pkg.scripts['start:worker']).toBe(`${NODE} dist/main.js worker`);
     for (const s of ['prestart', 'prestart:bot', 'prestart:worker'])
       expect(pkg.scripts[s]).toBe('npm run build');
+  });
+
+  it("starts with heap flags this Node accepts (a flag it doesn't know stops node at start)", () => {
+    const r = spawnSync(process.execPath, [...NODE_FLAGS, '-e', 'process.stdout.write("ok")'], {
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('ok');
   });
 
   it('needs no run-time compiler in production', () => {
