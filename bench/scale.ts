@@ -38,9 +38,9 @@ const redisUrl = `${redisBase}/${process.env.BENCH_REDIS_DB ?? '13'}`;
 // As production starts it: `npm run start:worker`'s command (node flags included), with this Node.
 const startWorker = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> })
   .scripts['start:worker'] as string;
-const workerCommand = (
-  process.env.BENCH_WORKER ?? startWorker.replace(/^node /, `${process.execPath} `)
-).split(/\s+/).filter(Boolean);
+const workerCommand = (process.env.BENCH_WORKER ?? startWorker.replace(/^node /, `${process.execPath} `))
+  .split(/\s+/)
+  .filter(Boolean);
 
 /** CPU seconds (user + system) the process has used so far, from /proc (clock ticks of 1/100 s). */
 function cpuSeconds(pid: number): number {
