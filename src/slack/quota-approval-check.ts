@@ -2,13 +2,8 @@ import { checkQuota } from '../core/quota.ts';
 import type { ClonePolicy } from '../core/template-policy.ts';
 import type { Logger } from '../logger.ts';
 import type { ApprovalCheck } from '../requests/request-service.ts';
-import type { CloneRequestRecord } from '../requests/types.ts';
-import { type QuotaDeps, readQuota } from '../vm/read-quota.ts';
+import { type QuotaDeps, readQuota, recordedTemplateVmid } from '../vm/read-quota.ts';
 import { escapeMrkdwn } from './messages/slack-limits.ts';
-
-/** The template a pending request was checked against at submit (older records: a VMID as typed). */
-const templateVmidOf = (r: CloneRequestRecord): number | undefined =>
-  r.templateVmid ?? (r.request.template.kind === 'vmid' ? r.request.template.vmid : undefined);
 
 /**
  * The quota again at the approver's click (issue 10 item 4): since the request was made, its requester may
@@ -21,7 +16,7 @@ export function quotaApprovalCheck(
   logger: Logger,
 ): ApprovalCheck {
   return async (record) => {
-    const templateVmid = templateVmidOf(record);
+    const templateVmid = recordedTemplateVmid(record);
     if (policy === undefined || templateVmid === undefined) return undefined;
     const ownerId = record.requester.userId;
     let q: Awaited<ReturnType<typeof readQuota>>;

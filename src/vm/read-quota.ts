@@ -19,15 +19,21 @@ export interface QuotaReading {
   newDiskBytes: number;
 }
 
-/** The template an in-flight request clones, for its disk (requests stored before `templateVmid` guess it). */
+/**
+ * The template a request clones, as its record knows it: checked at submit (`templateVmid`), found by its
+ * worker (checkpoint), or a VMID as typed (requests stored before `templateVmid`).
+ */
+export function recordedTemplateVmid(r: CloneRequestRecord): number | undefined {
+  const ref = r.request.template;
+  return r.templateVmid ?? r.checkpoint?.templateVmid ?? (ref.kind === 'vmid' ? ref.vmid : undefined);
+}
+
+/** The template an in-flight request clones, for its disk: as recorded, else its name looked up in `cluster`. */
 function templateOf(r: CloneRequestRecord, cluster: readonly ClusterVm[]): number | undefined {
   const ref = r.request.template;
-  const vmid = r.templateVmid ?? r.checkpoint?.templateVmid;
-  if (vmid !== undefined) return vmid;
-  if (ref.kind === 'vmid') return ref.vmid;
-  if (ref.kind === 'name')
-    return cluster.find((v) => v.template && v.name === ref.name && v.node === r.request.node)?.vmid;
-  return undefined;
+  const vmid = recordedTemplateVmid(r);
+  if (vmid !== undefined || ref.kind !== 'name') return vmid;
+  return cluster.find((v) => v.template && v.name === ref.name && v.node === r.request.node)?.vmid;
 }
 
 /**

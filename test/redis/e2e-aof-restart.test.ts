@@ -1,16 +1,10 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { requestKeys } from '../../src/requests/request-keys.ts';
 import { startE2E, textOf } from '../slack/e2e-harness.ts';
 import { waitFor } from '../slack/wait-for.ts';
-import { RedisProcesses } from './redis-processes.ts';
+import { redisProcessesPerTest } from './redis-processes.ts';
 
-const procs = new RedisProcesses();
-const closers: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of closers.reverse()) await c().catch(() => undefined);
-  closers.length = 0;
-  await procs.stop();
-});
+const { procs, closers } = redisProcessesPerTest();
 
 // SIGKILL is a crashed Redis process, not a crashed host: what Redis wrote to the AOF is in the kernel's page
 // cache and survives with either setting. `everysec` can lose up to a second of writes only when the machine

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.ts';
 import { requestKeys } from '../../src/requests/request-keys.ts';
 import type { CloneRequestRecord } from '../../src/requests/types.ts';
@@ -9,18 +9,12 @@ import { startE2E, textOf } from '../slack/e2e-harness.ts';
 import { waitFor } from '../slack/wait-for.ts';
 import {
   type RedisProcess,
-  RedisProcesses,
+  redisProcessesPerTest,
   replicationInfo,
   startReplicatedRedis,
 } from './redis-processes.ts';
 
-const procs = new RedisProcesses();
-const closers: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of closers.reverse()) await c().catch(() => undefined);
-  closers.length = 0;
-  await procs.stop();
-});
+const { procs, closers } = redisProcessesPerTest();
 
 const NAME = 'clonebot';
 const PASSWORD = 'm4ster-pw';

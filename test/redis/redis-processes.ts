@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { afterEach } from 'vitest';
 import { freePort } from '../../src/demo/start-redis-server.ts';
 import { waitFor } from '../slack/wait-for.ts';
 
@@ -257,4 +258,19 @@ export async function startReplicatedRedis(
     );
   }
   return { master, replica, sentinels };
+}
+
+/**
+ * A RedisProcesses for a test file, emptied after each test: what each test pushed on `closers` (its
+ * services, newest first), then every process it started.
+ */
+export function redisProcessesPerTest(): { procs: RedisProcesses; closers: (() => Promise<unknown>)[] } {
+  const procs = new RedisProcesses();
+  const closers: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const c of closers.reverse()) await c().catch(() => undefined);
+    closers.length = 0;
+    await procs.stop();
+  });
+  return { procs, closers };
 }

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForReplica } from '../../src/redis/wait-for-replica.ts';
 import { captureLogger } from '../proxmox/fake-proxmox.ts';
 import { waitFor } from '../slack/wait-for.ts';
