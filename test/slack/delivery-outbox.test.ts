@@ -130,9 +130,10 @@ describe('the delivery outbox', () => {
     const saved = await store.get(record.id);
     expect(saved?.resultTs).toEqual({ channel: CH, ts: replies[0]?.ts });
     expect(sim.calls('chat.postMessage').filter((c) => c.status === 429)).toHaveLength(2);
-    // The request message shows the outcome too.
-    expect(JSON.stringify(sim.message(CH, record.messageTs as string)?.blocks)).toContain('web-1');
+    // The request message shows the outcome too. It is edited after resultDelivered is saved, and the job
+    // reports its end only after that edit: wait for the report, not for the record, before reading it.
     await until('the final delivered event', sawEvent('final', 'delivered'));
+    expect(JSON.stringify(sim.message(CH, record.messageTs as string)?.blocks)).toContain('web-1');
     expect(await outbox.pending()).toBe(0);
     expect(await store.listUndelivered(clock.now())).toEqual([]);
   });
