@@ -328,6 +328,13 @@ export function createDeliveryOutbox(deps: DeliveryOutboxDeps): DeliveryOutbox {
       connection: deps.connection,
       prefix,
       concurrency: deps.concurrency ?? 4,
+      // A Redis that dies after running a take (moveToActive) but before its reply reaches us leaves that job
+      // active under a lock no one renews: ioredis resends the take, which gets the next job. Only the lock's
+      // lapse and a stalled check give it back, and a final reply waits behind an orphaned edit of its request
+      // all that time: BullMQ's 30 s + 30 s became up to a minute of silence after a Redis restart. A delivery
+      // is one Slack call (Retry-After waits park the job), so a 10 s lock renewed every 5 s is ample.
+      lockDuration: 10_000,
+      stalledInterval: 5_000,
       settings: {
         backoffStrategy: (attemptsMade: number) =>
           Math.min(maxBackoffMs, backoffMs * 2 ** (attemptsMade - 1)),
