@@ -48,6 +48,9 @@ export interface E2E {
   close(): Promise<void>;
 }
 
+/** The Socket Mode client's pong deadline (and so its reconnect delay) in the E2E world, real ms. */
+export const SOCKET_PONG_DEADLINE_MS = 1000;
+
 /** The two ways the bot receives Slack's requests; the main e2e paths run in both. */
 export const TRANSPORTS: readonly AppTransport[] = ['http', 'socket'];
 
@@ -103,8 +106,10 @@ export async function startE2E(
     logger: options.logger ?? createLogger('silent'),
     identity: { botId: slack.botId, botUserId: slack.botUserId },
     worker: { slotRetryMs: 50, ...options.worker },
-    // A dropped connection is back in 150 ms instead of the client's default 5 s.
-    socketTiming: options.socketTiming ?? { clientPingTimeoutMs: 150 },
+    // A dropped connection is back in 1 s instead of the client's default 5 s. The client ties its reconnect
+    // delay to its pong deadline, so this is also how long it lets a pong be late: 150 ms dropped the
+    // connection whenever a loaded machine stalled this process that long (a spurious reconnect, /healthz 503).
+    socketTiming: options.socketTiming ?? { clientPingTimeoutMs: SOCKET_PONG_DEADLINE_MS },
   });
   if (transport === 'http') slack.setAppUrl(`http://127.0.0.1:${services.port}/slack/events`);
 

@@ -120,7 +120,8 @@ describe('Socket Mode: the app token revoked while the bot runs', () => {
 
 describe('Socket Mode under a WebSocket that keeps dropping', () => {
   it('eight requests and their approvals while the connection drops every few hundred ms and acks are lost: eight clones, once each', async () => {
-    w = await startE2E({}, 100, socket);
+    // Back 150 ms after each drop; a late pong only adds drops, which this test is about.
+    w = await startE2E({}, 100, { ...socket, socketTiming: { clientPingTimeoutMs: 150 } });
     const e2e = w;
     const names = Array.from({ length: 8 }, (_, i) => `sock-drop-${i + 1}`);
     // The network drops the bot's connection every 400 ms (the client is back 150 ms later).

@@ -152,7 +152,8 @@ export async function startSlackAppHarness(
             appToken: config.appToken,
             apiUrl: config.apiUrl,
             logger: boltLogger(logger),
-            timing: { clientPingTimeoutMs: 150 },
+            // Also its pong deadline: 150 ms reconnected whenever a loaded machine stalled this process.
+            timing: { clientPingTimeoutMs: 1000 },
           }),
           deliveryGuard: createDeliveryGuard({ redis, prefix }),
         }
