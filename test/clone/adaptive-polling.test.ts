@@ -3,10 +3,10 @@ import type { CloneResult } from '../../src/core/types.ts';
 import { type CloneHarness, cloneRequest, startCloneHarness } from './clone-harness.ts';
 
 let h: CloneHarness;
-// Scale 20: a 3-minute clone in about 9 s. Every real millisecond of a busy machine is 20 simulated ones, so
-// the bounds below leave room for a few hundred real milliseconds of delay (2 cores, tests in parallel).
+// Stepped simulated time: it moves only while the engine and the simulator both wait on it, never during a
+// Proxmox call. On a scaled clock (20x) a loaded machine's slow answers counted 20x in the gaps measured below.
 beforeAll(async () => {
-  h = await startCloneHarness({ scale: 20 });
+  h = await startCloneHarness({ stepped: true });
 });
 afterAll(() => h.close());
 

@@ -8,6 +8,7 @@ import type { CloneRequest } from '../../src/core/types.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createProxmoxClient, type ProxmoxHttpClient } from '../../src/proxmox/index.ts';
 import { type ProxmoxSim, type ProxmoxSimOptions, startProxmoxSim } from '../../src/sim/proxmox/index.ts';
+import { steppedClock } from './stepped-clock.ts';
 
 /** A simulator, a real HTTPS Proxmox client and an engine on one scaled clock. */
 export interface CloneHarness {
@@ -24,6 +25,8 @@ export interface CloneHarness {
 
 export interface HarnessOptions {
   scale?: number;
+  /** Simulated time that moves only while no Proxmox call is in flight (steppedClock): `scale` is unused. */
+  stepped?: boolean;
   env?: Record<string, string>;
   sim?: ProxmoxSimOptions;
   auth?: 'token' | 'password';
@@ -37,7 +40,8 @@ export interface HarnessOptions {
 
 /** Starts the harness: time runs `scale` times faster for the simulator and the engine alike. */
 export async function startCloneHarness(options: HarnessOptions = {}): Promise<CloneHarness> {
-  const clock = options.sim?.clock ?? scaledClock(options.scale ?? 300);
+  const stepped = options.stepped ? steppedClock() : undefined;
+  const clock = options.sim?.clock ?? stepped ?? scaledClock(options.scale ?? 300);
   const sim = await startProxmoxSim({ ...options.sim, clock });
   const dir = await mkdtemp(join(tmpdir(), 'clonebot-test-'));
   const caFile = join(dir, 'ca.pem');
@@ -59,7 +63,7 @@ export async function startCloneHarness(options: HarnessOptions = {}): Promise<C
   const logger = createLogger(config.log.level);
   const client = createProxmoxClient(config.proxmox, { logger, clock });
   const engine = createCloneEngine({
-    proxmox: client,
+    proxmox: stepped ? stepped.hold(client) : client,
     clock,
     logger,
     config: config.clone,
@@ -75,6 +79,7 @@ export async function startCloneHarness(options: HarnessOptions = {}): Promise<C
     clonePosts: () => sim.requests.count('POST', /^\/nodes\/[^/]+\/qemu\/\d+\/clone$/),
     async close() {
       engine.close();
+      stepped?.stop();
       await client.close();
       await sim.close();
       await rm(dir, { recursive: true, force: true });
