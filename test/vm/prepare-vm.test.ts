@@ -71,7 +71,9 @@ const ownership = (vmid: number) => ({
 const deps = {
   proxmox: {} as ProxmoxHttpClient,
   clock,
-  timings: { agentWaitMs: 120_000, agentPollMs: 3000 },
+  // The start wait is made long: its default 120 s is 240 real ms on this clock, which loaded cores outlast
+  // (seen: `start: 'timeout'`); no test here is about that bound.
+  timings: { agentWaitMs: 120_000, agentPollMs: 3000, startTimeoutMs: 3_600_000 },
 };
 
 describe('prepareVm after a clone, against the simulator', () => {
@@ -181,18 +183,17 @@ describe('prepareVm after a clone, against the simulator', () => {
       node: 'pve1',
       config: { name: `off${vmid}`, agent, scsi0: `local-lvm:vm-${vmid}-disk-0,size=4G` },
     });
-    const started = clock.now();
     const r = await prepareVm(
       { ...deps, proxmox: client },
       { node: 'pve1', vmid, ownership: ownership(vmid), setup: { start: true } },
     );
     expect(r).toMatchObject({ start: 'started', agent: 'not-configured', agentOff: true });
     expect(r.agentWaitedMs).toBeUndefined();
+    // The agent wait polls that endpoint: no GET is no wait. (Elapsed time is not asserted: on loaded cores
+    // a 500x clock turns scheduling delays into simulated minutes.)
     expect(sim.requests.filter('GET', `/nodes/pve1/qemu/${vmid}/agent/network-get-interfaces`)).toHaveLength(
       0,
     );
-    // The start task only (a few simulated seconds), not the agent's 2-minute wait.
-    expect(clock.now() - started).toBeLessThan(60_000);
     expect(describeReadiness(vmid, r)[0]).toMatch(
       /guest agent option is off .*qm set <template> --agent enabled=1/,
     );
