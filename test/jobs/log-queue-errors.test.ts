@@ -45,9 +45,12 @@ describe('BullMQ errors', () => {
       await waitFor(() => errors >= 20, '20 failed reconnects', 10_000);
       expect(consoleError).not.toHaveBeenCalled();
       const warned = lines(log.text()).filter((l) => l.msg === 'clone queue error');
-      expect(warned.length).toBe(1);
-      expect(warned[0]?.level).toBe(40);
-      expect(warned[0]?.err).toMatch(/ECONNREFUSED 127\.0\.0\.1:\d+/);
+      // Each message once in the window: the refused reconnects are one line, and a kill that caught a read
+      // under way adds its own (ECONNRESET) on a loaded machine.
+      expect(warned.every((l) => l.level === 40)).toBe(true);
+      expect(new Set(warned.map((l) => l.err)).size).toBe(warned.length);
+      expect(warned.filter((l) => /ECONNREFUSED 127\.0\.0\.1:\d+/.test(l.err ?? ''))).toHaveLength(1);
+      expect(warned.length).toBeLessThanOrEqual(2);
     } finally {
       await queue.close().catch(() => undefined);
       connection.disconnect();
