@@ -36,8 +36,9 @@ describe('a cancelled clone reports what the stopped task left', () => {
   };
 
   it('a cleanup cut off by SIGKILL: a cancel with the lock: clone VM and its disks, and the Delete VM offer', async () => {
-    // Freeing a volume takes 4 s (a busy Ceph): the 1 s pause plus two frees outlast the 5 s a stop waits.
-    pve = await startSimEngines(h.clock, h.logger, { copyBytesPerSecond: 50 * MiB, volumeFreeMs: 4000 });
+    // Freeing a volume takes 20 s (a busy Ceph): the 1 s pause and the frees outlast by far the 5 s a stop
+    // waits. (At 4 s the cleanup's three sleeps against the stop's five, on a 100x clock, raced on loaded cores.)
+    pve = await startSimEngines(h.clock, h.logger, { copyBytesPerSecond: 50 * MiB, volumeFreeMs: 20_000 });
     const { r, result } = await cancelMidCopy();
     expect(result?.ok).toBe(false);
     if (result?.ok !== false) return;
