@@ -70,8 +70,11 @@ it('a clone job ends, and frees its node slot, while Slack still holds its final
   await until('its progress reply', async () => (await h.store.get(first))?.progressTs !== undefined);
   const second = await submit('second');
 
-  // Slack now holds the next post (the first clone's result) until the gate opens.
-  slack.injectFault('chat.postMessage', { type: 'latency', ms: 1 });
+  // Slack now holds the first clone's result, the next post in its thread, until the gate opens. Only that
+  // one: the second clone's progress reply is posted meanwhile too, and on a loaded machine it came first and
+  // took an unmatched hold, so the second clone waited on Slack and the result went out.
+  const firstThread = (await h.store.get(first))?.messageTs;
+  slack.injectFault('chat.postMessage', { type: 'latency', ms: 1 }, 1, (a) => a.thread_ts === firstThread);
   cluster.finish(cluster.running('pve1')[0]?.upid as string);
   await until('the first clone job to end', async () => (await h.queue.jobState(first)) === 'completed');
   await until('the result post to be held by Slack', () => slack.pendingFaults('chat.postMessage') === 0);

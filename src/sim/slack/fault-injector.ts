@@ -1,25 +1,31 @@
 import type { Clock } from '../../clock.ts';
-import type { SlackFault } from './types.ts';
+import type { Json, SlackFault } from './types.ts';
 
 const MINUTE_MS = 60_000;
 
 /** Queued faults per Web API method, and optional real per-minute rate limits (in Clock time). */
 export class FaultInjector {
-  private readonly queued = new Map<string, SlackFault[]>();
+  private readonly queued = new Map<string, { fault: SlackFault; match?: (args: Json) => boolean }[]>();
   private readonly limits = new Map<string, { perMinute: number; calls: number[] }>();
 
   constructor(private readonly clock: Clock) {}
 
-  /** The next `times` calls of `method` meet `fault`, after any faults queued before. */
-  inject(method: string, fault: SlackFault, times = 1): void {
+  /**
+   * The next `times` calls of `method` meet `fault`, after any faults queued before; with `match`, only calls
+   * whose arguments it accepts do (others pass it by), so a test can hold one call among concurrent ones.
+   */
+  inject(method: string, fault: SlackFault, times = 1, match?: (args: Json) => boolean): void {
     const list = this.queued.get(method) ?? [];
-    for (let i = 0; i < times; i += 1) list.push(fault);
+    for (let i = 0; i < times; i += 1) list.push(match ? { fault, match } : { fault });
     this.queued.set(method, list);
   }
 
-  /** Takes the fault for this call of `method`, if one is queued. */
-  take(method: string): SlackFault | undefined {
-    return this.queued.get(method)?.shift();
+  /** Takes the fault for this call of `method` with `args`, if one is queued for it. */
+  take(method: string, args: Json = {}): SlackFault | undefined {
+    const list = this.queued.get(method);
+    const i = list?.findIndex((q) => q.match === undefined || q.match(args)) ?? -1;
+    if (list === undefined || i < 0) return undefined;
+    return list.splice(i, 1)[0]?.fault;
   }
 
   /** Faults still waiting for calls. */

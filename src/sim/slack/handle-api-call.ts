@@ -87,7 +87,7 @@ export async function handleApiCall(
   }
 
   // One queued fault per call; a latency fault delays the call, which then proceeds normally.
-  const fault = faults.take(method);
+  const fault = faults.take(method, args);
   if (fault?.type === 'latency') {
     const delay = ctx.clock.sleep(fault.ms);
     log.changed(); // a test waiting for the delayed call to be in flight can now advance its clock

@@ -5,6 +5,7 @@ import type {
   ApiCall,
   AppResponse,
   AppTransport,
+  Json,
   ResponseUrlPost,
   SimChannel,
   SimEphemeral,
@@ -59,8 +60,8 @@ export interface SlackSim {
   /** Posts received at response_urls, oldest first. */
   responses(): ResponseUrlPost[];
 
-  /** The next `times` (1) calls of `method` meet `fault`. */
-  injectFault(method: string, fault: SlackFault, times?: number): void;
+  /** The next `times` (1) calls of `method` meet `fault`; with `match`, only calls whose arguments it accepts. */
+  injectFault(method: string, fault: SlackFault, times?: number, match?: (args: Json) => boolean): void;
   /** Faults queued for `method` not yet met by a call (0: a delayed call has arrived and is being held). */
   pendingFaults(method: string): number;
   /** Slack's real per-minute limit for `method` (Clock time), e.g. ('chat.update', 50); undefined turns it off. */

@@ -75,6 +75,15 @@ describe('slack sim fault injection', () => {
     expect(sim.messages('C0CLONES').map((m) => m.text)).toEqual(['slow']);
   });
 
+  it('a fault with a match meets only the calls it accepts; the others pass it by', async () => {
+    sim.injectFault('chat.postMessage', { type: 'error', error: 'is_archived' }, 1, (a) => a.text === 'b');
+    await expect(post('a')).resolves.toMatchObject({ ok: true });
+    expect(sim.pendingFaults('chat.postMessage')).toBe(1);
+    await expect(post('b')).rejects.toMatchObject({ data: { error: 'is_archived' } });
+    await expect(post('b')).resolves.toMatchObject({ ok: true });
+    expect(sim.messages('C0CLONES').map((m) => m.text)).toEqual(['a', 'b']);
+  });
+
   it('limits chat.update to N per minute of clock time when switched on', async () => {
     const posted = await post('progress');
     const update = () => client.chat.update({ channel: 'C0CLONES', ts: posted.ts as string, text: 'tick' });
