@@ -35,25 +35,47 @@ export interface RequestMoves {
   abandoned(id: string, reason: string): Promise<CloneRequestRecord | undefined>;
 }
 
-/** Creates the moves over `store`. */
+/**
+ * Creates the moves over `store`. A class, so its methods live once on the prototype: a clone worker makes
+ * moves per job over that job's fenced store, up to a thousand at once (issue 9).
+ */
 export function createRequestMoves(deps: { store: MovesStore; clock: Clock }): RequestMoves {
-  const { store, clock } = deps;
-  const move: RequestMoves['move'] = (id, event, patch = {}, actor = undefined) =>
-    store.transition(id, statusesAllowing(event), targetOf(event), patch, actor);
-  return {
-    move,
-    cancel: (id, by) => store.cancel(id, by),
-    expireDue: () => store.expirePending(),
-    start: (id) => move(id, 'start', { startedAt: clock.now() }, 'worker'),
-    progress: (id, progress) => store.update(id, { lastProgress: progress }),
-    async finish(id, result) {
-      const saved = await move(id, resultEvent(result), { result }, 'worker');
-      if (saved.ok) return saved.record;
-      return store.update(id, { result });
-    },
-    giveUp: (id, result) => move(id, 'give-up', { result }, 'worker'),
-    delivered: (id, at) =>
-      store.update(id, { resultDelivered: true, ...(at !== undefined ? { resultTs: at } : {}) }),
-    abandoned: (id, reason) => store.update(id, { deliveryAbandoned: { at: clock.now(), reason } }),
-  };
+  return new StoreMoves(deps.store, deps.clock);
+}
+
+class StoreMoves implements RequestMoves {
+  constructor(
+    private readonly store: MovesStore,
+    private readonly clock: Clock,
+  ) {}
+
+  move(id: string, event: RequestEvent, patch: RecordPatch = {}, actor?: string): Promise<TransitionResult> {
+    return this.store.transition(id, statusesAllowing(event), targetOf(event), patch, actor);
+  }
+  cancel(id: string, by: string) {
+    return this.store.cancel(id, by);
+  }
+  expireDue() {
+    return this.store.expirePending();
+  }
+  start(id: string) {
+    return this.move(id, 'start', { startedAt: this.clock.now() }, 'worker');
+  }
+  progress(id: string, progress: CloneProgress) {
+    return this.store.update(id, { lastProgress: progress });
+  }
+  async finish(id: string, result: CloneResult) {
+    const saved = await this.move(id, resultEvent(result), { result }, 'worker');
+    if (saved.ok) return saved.record;
+    return this.store.update(id, { result });
+  }
+  giveUp(id: string, result: CloneResult) {
+    return this.move(id, 'give-up', { result }, 'worker');
+  }
+  delivered(id: string, at?: { channel: string; ts: string }) {
+    return this.store.update(id, { resultDelivered: true, ...(at !== undefined ? { resultTs: at } : {}) });
+  }
+  abandoned(id: string, reason: string) {
+    return this.store.update(id, { deliveryAbandoned: { at: this.clock.now(), reason } });
+  }
 }

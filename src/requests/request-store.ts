@@ -9,6 +9,8 @@ import { casRecord, claimUndelivered, createRecord, holdsFence } from './request
 import {
   type CloneRequestRecord,
   type FencedStore,
+  type NewRequestInput,
+  type RecordPatch,
   type RequestStatus,
   type RequestStore,
   TERMINAL_STATUSES,
@@ -43,10 +45,15 @@ const DAY_MS = 86_400_000;
  * conflict, so two approvers clicking at once yield exactly one transition.
  */
 export function createRequestStore(redis: Redis, options: RequestStoreOptions): RequestStore {
-  return storeWith(redis, options, undefined);
+  return storeCore(redis, options).store;
 }
 
-function storeWith(redis: Redis, options: RequestStoreOptions, fence: WriteFence | undefined): FencedStore {
+/**
+ * Everything of a store that does not depend on a fence, built once per store. A clone worker fences a view
+ * per job (up to WORKER_CONCURRENCY at once, each held for the whole clone), so a fenced view costs only the
+ * few closures that carry its fence; the rest is shared (issue 9: 1,000 clones followed per process).
+ */
+function storeCore(redis: Redis, options: RequestStoreOptions) {
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   const keys = requestKeys(prefix);
   const { clock, logger } = options;
@@ -64,14 +71,19 @@ function storeWith(redis: Redis, options: RequestStoreOptions, fence: WriteFence
     return raw === null ? undefined : { raw, record: JSON.parse(raw) as CloneRequestRecord };
   };
 
-  const refuse = (id: string): never => {
+  const refuse = (fence: WriteFence | undefined, id: string): never => {
     const error = new FencedOutError(id, fence?.key ?? '');
     fence?.onRefused?.(error);
     throw error;
   };
 
   /** Writes `next` if the record is still `raw`; false on a concurrent change; throws when fenced out. */
-  const write = async (raw: string, before: CloneRequestRecord, next: CloneRequestRecord) => {
+  const write = async (
+    fence: WriteFence | undefined,
+    raw: string,
+    before: CloneRequestRecord,
+    next: CloneRequestRecord,
+  ) => {
     const outcome = await casRecord(redis, {
       recordKey: keys.record(next.id),
       oldStatusKey: keys.byStatus(before.status),
@@ -93,7 +105,7 @@ function storeWith(redis: Redis, options: RequestStoreOptions, fence: WriteFence
       openKey: keys.openByUser(next.requester.userId),
       open: !isTerminal(next.status),
     });
-    if (outcome === 'fenced') refuse(next.id);
+    if (outcome === 'fenced') refuse(fence, next.id);
     return outcome === 'written';
   };
 
@@ -112,7 +124,10 @@ function storeWith(redis: Redis, options: RequestStoreOptions, fence: WriteFence
       `request ${record.id}: ${from} -> ${record.status}`,
     );
 
-  const transition: RequestStore['transition'] = async (id, from, to, patch = {}, actor = undefined) => {
+  const transition = async (
+    fence: WriteFence | undefined,
+    ...[id, from, to, patch = {}, actor = undefined]: Parameters<RequestStore['transition']>
+  ): Promise<TransitionResult> => {
     for (;;) {
       const current = await read(id);
       if (!current) return { ok: false, reason: 'not-found' };
@@ -121,16 +136,43 @@ function storeWith(redis: Redis, options: RequestStoreOptions, fence: WriteFence
       if (record.status === 'pending' && now >= record.expiresAt && to !== 'expired') {
         // A decision after the deadline changes nothing but the (lazily applied) expiry itself.
         const expired: CloneRequestRecord = { ...record, status: 'expired' };
-        if (!(await write(raw, record, expired))) continue;
+        if (!(await write(fence, raw, record, expired))) continue;
         audit(expired, 'pending', 'expiry');
         return { ok: false, record: expired, reason: 'expired' };
       }
       if (!from.includes(record.status)) return { ok: false, record, reason: 'wrong-status' };
       const next: CloneRequestRecord = { ...record, ...patch, status: to };
-      if (!(await write(raw, record, next))) continue;
+      if (!(await write(fence, raw, record, next))) continue;
       audit(next, record.status, actor ?? patch.decidedBy ?? patch.cancelledBy);
       return { ok: true, record: next, previous: record.status };
     }
+  };
+
+  const update = async (
+    fence: WriteFence | undefined,
+    id: string,
+    patch: RecordPatch,
+  ): Promise<CloneRequestRecord | undefined> => {
+    for (;;) {
+      const current = await read(id);
+      if (!current) return undefined;
+      // The status is never part of a patch, so a late checkpoint cannot resurrect a finished request.
+      const next: CloneRequestRecord = { ...current.record, ...patch, status: current.record.status };
+      if (await write(fence, current.raw, current.record, next)) return next;
+    }
+  };
+
+  const cancel = async (fence: WriteFence | undefined, id: string, by: string) => {
+    const result = await transition(
+      fence,
+      id,
+      statusesAllowing('cancel'),
+      targetOf('cancel'),
+      { cancelledBy: by },
+      by,
+    );
+    if (result.ok) await redis.publish(keys.cancelChannel, id);
+    return result;
   };
 
   const list = async (setKey: string, ids: string[]): Promise<CloneRequestRecord[]> => {
@@ -142,12 +184,29 @@ function storeWith(redis: Redis, options: RequestStoreOptions, fence: WriteFence
     return raws.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as CloneRequestRecord);
   };
 
-  return {
-    fenced: (f) => storeWith(redis, options, f),
-    async confirm(id) {
-      if (fence !== undefined && !(await holdsFence(redis, fence))) refuse(id);
-    },
-    async create(input) {
+  const expirePending = async (fence: WriteFence | undefined) => {
+    const pending = await list(
+      keys.byStatus('pending'),
+      await redis.zrange(keys.byStatus('pending'), 0, '-1'),
+    );
+    const expired: CloneRequestRecord[] = [];
+    for (const r of pending.filter((p) => clock.now() >= p.expiresAt)) {
+      const t: TransitionResult = await transition(
+        fence,
+        r.id,
+        statusesAllowing('expire'),
+        targetOf('expire'),
+        {},
+        'expiry',
+      );
+      if (t.ok) expired.push(t.record);
+    }
+    return expired;
+  };
+
+  /** The methods no fence changes: every view of this store shares these very functions. */
+  const unfenced = {
+    async create(input: NewRequestInput) {
       const { approvalTtlMs: ttl, ...fields } = input;
       const now = clock.now();
       for (;;) {
@@ -176,71 +235,47 @@ function storeWith(redis: Redis, options: RequestStoreOptions, fence: WriteFence
         return record;
       }
     },
-    async get(id) {
+    async get(id: string) {
       return (await read(id))?.record;
     },
-    transition,
-    async update(id, patch) {
-      for (;;) {
-        const current = await read(id);
-        if (!current) return undefined;
-        // The status is never part of a patch, so a late checkpoint cannot resurrect a finished request.
-        const next: CloneRequestRecord = { ...current.record, ...patch, status: current.record.status };
-        if (await write(current.raw, current.record, next)) return next;
-      }
-    },
-    async cancel(id, by) {
-      const result = await transition(
-        id,
-        statusesAllowing('cancel'),
-        targetOf('cancel'),
-        { cancelledBy: by },
-        by,
-      );
-      if (result.ok) await redis.publish(keys.cancelChannel, id);
-      return result;
-    },
-    async expirePending() {
-      const pending = await list(
-        keys.byStatus('pending'),
-        await redis.zrange(keys.byStatus('pending'), 0, '-1'),
-      );
-      const expired: CloneRequestRecord[] = [];
-      for (const r of pending.filter((p) => clock.now() >= p.expiresAt)) {
-        const t: TransitionResult = await transition(
-          r.id,
-          statusesAllowing('expire'),
-          targetOf('expire'),
-          {},
-          'expiry',
-        );
-        if (t.ok) expired.push(t.record);
-      }
-      return expired;
-    },
-    async listRecent(limit) {
+    async listRecent(limit: number) {
       return list(keys.recent, await redis.zrevrange(keys.recent, 0, limit - 1));
     },
-    async listByStatus(status) {
+    async listByStatus(status: RequestStatus) {
       return list(keys.byStatus(status), await redis.zrange(keys.byStatus(status), 0, '-1'));
     },
-    async listByUser(userId, limit) {
+    async listByUser(userId: string, limit: number) {
       return list(keys.byUser(userId), await redis.zrevrange(keys.byUser(userId), 0, limit - 1));
     },
-    async listOpenByUser(userId) {
+    async listOpenByUser(userId: string) {
       const key = keys.openByUser(userId);
       const open = await list(key, await redis.zrange(key, 0, '-1'));
       return open.filter((r) => !isTerminal(r.status));
     },
-    async listUndelivered(before, limit = 100, offset = 0) {
+    async listUndelivered(before: number, limit = 100, offset = 0) {
       const ids = await redis.zrangebyscore(keys.undelivered, '-inf', before, 'LIMIT', offset, limit);
       const records = await list(keys.undelivered, ids);
       return records.filter(
         (r) => r.result !== undefined && r.resultDelivered !== true && r.deliveryAbandoned === undefined,
       );
     },
-    async claimDelivery(id, before) {
+    async claimDelivery(id: string, before: number) {
       return claimUndelivered(redis, keys.undelivered, id, before, clock.now());
     },
-  };
+  } satisfies Partial<RequestStore>;
+
+  const fenced = (f: WriteFence): FencedStore => view(f);
+  /** The store as seen through `fence` (none: the plain store); only these closures are per view. */
+  const view = (fence: WriteFence | undefined): FencedStore => ({
+    ...unfenced,
+    fenced,
+    async confirm(id) {
+      if (fence !== undefined && !(await holdsFence(redis, fence))) refuse(fence, id);
+    },
+    transition: (id, from, to, patch, actor) => transition(fence, id, from, to, patch, actor),
+    update: (id, patch) => update(fence, id, patch),
+    cancel: (id, by) => cancel(fence, id, by),
+    expirePending: () => expirePending(fence),
+  });
+  return { store: view(undefined) };
 }
