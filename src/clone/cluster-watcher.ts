@@ -17,9 +17,16 @@ export interface PollWish {
 export interface ClusterWatcher {
   /**
    * Resolves with the clone's state from the next poll that starts after this call: at `wish.dueAt` at the
-   * latest, earlier when another clone's poll comes first (the shared read costs nothing more); rejects on abort.
+   * latest, earlier when another clone's poll comes first (the shared read costs nothing more); rejects with the
+   * reason of the first of `signals` to abort. Several signals are listened to as they are, not combined with
+   * AbortSignal.any: a combined signal per clone followed is a signal more, kept alive by its sources (issue 9).
    */
-  next(upid: string, vmid: number, signal?: AbortSignal, wish?: PollWish): Promise<CloneSnapshot>;
+  next(
+    upid: string,
+    vmid: number,
+    signals?: AbortSignal | readonly AbortSignal[],
+    wish?: PollWish,
+  ): Promise<CloneSnapshot>;
   /** Polls, Proxmox calls, /cluster/resources reads and snapshots handed out (more than polls = shared). */
   stats(): { polls: number; calls: number; vmReads: number; snapshots: number };
   /** Stops polling; pending `next` calls reject. */
@@ -117,13 +124,20 @@ export function createClusterWatcher(deps: {
   }
 
   return {
-    next(upid, vmid, signal, wish = {}) {
+    next(upid, vmid, signals, wish = {}) {
       if (closed) return Promise.reject(new Error('cluster watcher is closed'));
-      if (signal?.aborted) return Promise.reject(signal.reason);
+      const list: readonly AbortSignal[] =
+        signals === undefined ? [] : 'aborted' in signals ? [signals] : signals;
+      const aborted = list.find((s) => s.aborted);
+      if (aborted) return Promise.reject(aborted.reason);
       return new Promise<CloneSnapshot>((resolve, reject) => {
-        const onAbort = () => {
+        const stopListening = () => {
+          for (const s of list) s.removeEventListener('abort', onAbort);
+        };
+        const onAbort = (event: Event) => {
+          stopListening();
           waiters = waiters.filter((w) => w !== waiter);
-          reject(signal?.reason);
+          reject((event.target as AbortSignal).reason);
         };
         const waiter: Waiter = {
           upid,
@@ -131,15 +145,15 @@ export function createClusterWatcher(deps: {
           dueAt: wish.dueAt ?? lastPollAt + intervalMs,
           needVm: wish.needVm ?? true,
           resolve: (s) => {
-            signal?.removeEventListener('abort', onAbort);
+            stopListening();
             resolve(s);
           },
           reject: (e) => {
-            signal?.removeEventListener('abort', onAbort);
+            stopListening();
             reject(e);
           },
         };
-        signal?.addEventListener('abort', onAbort, { once: true });
+        for (const s of list) s.addEventListener('abort', onAbort, { once: true });
         waiters.push(waiter);
         if (!running) void loop();
         else if (waiter.dueAt < plannedAt) replan?.abort();

@@ -98,8 +98,9 @@ export async function waitForCloneCompletion(
   };
 
   const lost = input.lost;
-  // Combined once, not per poll: each AbortSignal.any keeps a listener on its sources.
-  const cancelOrLost = input.signal && lost ? AbortSignal.any([input.signal, lost]) : (input.signal ?? lost);
+  // Both signals are handed to the watcher as they are (no AbortSignal.any: a signal more per clone followed).
+  const cancelOrLost = [input.signal, lost].filter((s) => s !== undefined);
+  const lostOnly = lost === undefined ? [] : [lost];
   for (;;) {
     if (lost?.aborted) throw lost.reason;
     const now = ctx.clock.now();
@@ -123,7 +124,7 @@ export async function waitForCloneCompletion(
       snap = await ctx.watcher.next(
         input.upid,
         input.newVmid,
-        cancelAt === undefined ? cancelOrLost : lost,
+        cancelAt === undefined ? cancelOrLost : lostOnly,
         plan(),
       );
     } catch (error) {
