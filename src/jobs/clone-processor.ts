@@ -10,13 +10,12 @@ import {
 } from '../core/lock-retry.ts';
 import type { CloneCheckpoint, CloneProgress, CloneRequest, CloneResult } from '../core/types.ts';
 import type { Logger } from '../logger.ts';
-import { FencedOutError } from '../requests/fenced-out-error.ts';
 import { createRequestMoves, type RequestMoves } from '../requests/request-moves.ts';
 import type { CloneRequestRecord, FencedStore, RequestStore } from '../requests/types.ts';
 import { cloneTimeDescription, type VmPreparer, type VmRequestFacts } from '../vm/create-vm-preparer.ts';
 import { announceStart } from './announce-start.ts';
 import type { CloneJobData } from './clone-queue.ts';
-import { holdLease } from './hold-lease.ts';
+import { createLeaseKeeper } from './lease-keeper.ts';
 import type { NodeSlots } from './node-slots.ts';
 import type { CloneNotifier } from './types.ts';
 
@@ -37,6 +36,12 @@ export interface CloneProcessorDeps {
   slotRetryMs: number;
   /** Abort controllers of the clones running in this process, by request id (cancellation). */
   running: Map<string, AbortController>;
+  /**
+   * The `lost` controllers of the attempts running in this process, by job id: the worker aborts one when it
+   * could not renew that job's lock (the job may be another worker's already). Our own map, not BullMQ's
+   * per-job abort signal: that would be one more AbortSignal per clone followed (issue 9).
+   */
+  attempts: Map<string, AbortController>;
   /** Storage lock timeouts: how often the job clones again, after how long (real ms, doubling). */
   lockRetry: LockRetryPolicy;
   /** After a successful clone: owner record, cloud-init, start and addresses (issue 10). Absent: clone only. */
@@ -86,6 +91,8 @@ export type CloneJobOutcome = 'done' | 'failed' | 'cancelled' | 'skipped' | 'del
  */
 export function createCloneProcessor(deps: CloneProcessorDeps) {
   const { notifier, logger } = deps;
+  // One renewal loop for the slot leases of every job this processor runs.
+  const leases = createLeaseKeeper(deps.slots, deps.leaseClock, logger);
 
   /**
    * One attempt of one job, and what it may write with: every write is fenced to the job's BullMQ lock, so a
@@ -103,13 +110,9 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
     confirm(): Promise<void>;
   }
 
-  const attempt = (job: Job<CloneJobData>, token: string | undefined, signal?: AbortSignal): Attempt => {
+  const attempt = (job: Job<CloneJobData>, token: string | undefined): Attempt => {
     const lost = new AbortController();
     const id = job.data.requestId;
-    // BullMQ aborts the signal when this worker's lock renewal failed (see clone-worker.ts).
-    signal?.addEventListener('abort', () => lost.abort(new FencedOutError(id, 'the job lock')), {
-      once: true,
-    });
     let store: FencedStore | RequestStore = deps.store;
     let confirm = async () => {};
     if (token !== undefined) {
@@ -312,10 +315,12 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
     }
   };
 
-  // Three parameters: BullMQ then hands the processor an abort signal (it checks the function's length).
-  return async (job: Job<CloneJobData>, token?: string, signal?: AbortSignal): Promise<CloneJobOutcome> => {
+  // Two parameters: BullMQ then makes no abort signal per job (it checks the function's length); the worker
+  // aborts `lost` through deps.attempts when the job's lock renewal failed (see clone-worker.ts). Outside the
+  // run nothing waits to be stopped: the delivery confirms the lock itself, and every write is fenced.
+  return async (job: Job<CloneJobData>, token?: string): Promise<CloneJobOutcome> => {
     const id = job.data.requestId;
-    const a = attempt(job, token, signal);
+    const a = attempt(job, token);
     const { store } = a;
     const record = await store.get(id);
     if (!record) throw new UnrecoverableError(`request ${id} not found (expired or never created)`);
@@ -360,7 +365,9 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
     const controller = new AbortController();
     // Registered before the status change, so a cancel published right after it finds this run.
     deps.running.set(id, controller);
-    const stopLeases = held.map((key) => holdLease(deps.slots, key, id, deps.leaseClock, logger));
+    const jobId = job.id ?? id;
+    deps.attempts.set(jobId, a.lost);
+    const stopLeases = held.map((key) => leases.hold(key, id));
     let final: Awaited<ReturnType<typeof run>>;
     try {
       final = await run(a, record, controller);
@@ -368,6 +375,7 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
       for (const stop of stopLeases) stop();
       deps.running.delete(id);
       await releaseAll();
+      if (deps.attempts.get(jobId) === a.lost) deps.attempts.delete(jobId);
     }
     if (typeof final === 'string') return final;
     if ('retryInMs' in final) {

@@ -4,6 +4,7 @@ import { type Clock, systemClock } from '../clock.ts';
 import type { CloneEngine } from '../clone/types.ts';
 import { DEFAULT_LOCK_RETRY, type LockRetryPolicy } from '../core/lock-retry.ts';
 import type { Logger } from '../logger.ts';
+import { FencedOutError } from '../requests/fenced-out-error.ts';
 import { DEFAULT_PREFIX, requestKeys } from '../requests/request-keys.ts';
 import type { RequestStore } from '../requests/types.ts';
 import type { VmPreparer } from '../vm/create-vm-preparer.ts';
@@ -72,6 +73,7 @@ export async function createCloneWorker(deps: CloneWorkerDeps): Promise<CloneWor
   const prefix = deps.prefix ?? DEFAULT_PREFIX;
   const logger = deps.logger.child({ component: 'clone-worker' });
   const running = new Map<string, AbortController>();
+  const attempts = new Map<string, AbortController>();
   const leaseClock = deps.leaseClock ?? systemClock;
   const slots = createNodeSlots(deps.connection, {
     prefix,
@@ -91,6 +93,7 @@ export async function createCloneWorker(deps: CloneWorkerDeps): Promise<CloneWor
     ...(deps.sharedStorages ? { sharedStorages: deps.sharedStorages } : {}),
     slotRetryMs: deps.slotRetryMs ?? 5000,
     running,
+    attempts,
     ...(deps.prepareVm ? { prepareVm: deps.prepareVm } : {}),
     ...(deps.replicate ? { replicate: deps.replicate } : {}),
     lockRetry: deps.lockRetry ?? DEFAULT_LOCK_RETRY,
@@ -145,7 +148,7 @@ export async function createCloneWorker(deps: CloneWorkerDeps): Promise<CloneWor
   worker.on('lockRenewalFailed', (jobIds) => {
     for (const jobId of jobIds) {
       logger.warn({ requestId: jobId }, 'could not renew the job lock: stopping this run of the clone');
-      worker.cancelJob(jobId, 'job lock lost');
+      attempts.get(jobId)?.abort(new FencedOutError(jobId, 'the job lock'));
     }
   });
   worker.on('stalled', (jobId) => logger.warn({ requestId: jobId }, 'clone job stalled: it will be resumed'));

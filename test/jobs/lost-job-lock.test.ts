@@ -152,3 +152,39 @@ describe('a worker paused past its job lock', () => {
     },
   );
 });
+
+// BullMQ could not renew the job lock (the process was paused, Redis was out): the job may be another
+// worker's already. The run stops at once, before its next fenced write would tell it.
+describe('a worker whose job lock renewal failed', () => {
+  let h: Harness;
+  let pve: SimEngines;
+
+  beforeEach(async () => {
+    // Real time: progress is saved every 10 s, so between two saves only the failed renewal can stop the run.
+    h = await workerHarness({ clock: scaledClock(1) });
+    // A copy that outlasts the test (32 GiB at 1 MiB/s).
+    pve = await startSimEngines(h.clock, h.logger, { copyBytesPerSecond: 1024 ** 2 });
+  });
+
+  afterEach(async () => {
+    await h.cleanup();
+    await pve.close();
+  });
+
+  it('stops following at once, leaving the Proxmox task running and saying nothing', async () => {
+    const run = watched(pve.engine());
+    // Renewed every half second: the first renewal after the lock is gone fails within a second.
+    await h.startWorker(run.engine, { lockDurationMs: 1000 });
+    const r = await h.submit();
+    // Right after a progress save: the next one is 10 s away.
+    await until('the copy', async () => (await h.store.get(r.id))?.lastProgress?.phase === 'cloning');
+    const upid = (await h.store.get(r.id))?.checkpoint?.upid as string;
+    await h.expireLock(r.id);
+    await until('the run to end', () => run.ends.length === 1, 5000);
+    expect(run.ends[0]?.error?.name).toBe('FencedOutError');
+    expect(run.ends[0]?.error?.message).toMatch(/the job lock/);
+    expect(pve.sim.task(upid)?.status).toBe('running');
+    expect(pve.clonePosts()).toBe(1);
+    expect(h.recorder.finishedCalls).toHaveLength(0);
+  });
+});

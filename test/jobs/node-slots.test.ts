@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { holdLease } from '../../src/jobs/hold-lease.ts';
+import { createLeaseKeeper } from '../../src/jobs/lease-keeper.ts';
 import { createNodeSlots } from '../../src/jobs/node-slots.ts';
 import { createLogger } from '../../src/logger.ts';
 import {
@@ -106,5 +107,44 @@ describe('node slots (per-node semaphore across processes)', () => {
     } finally {
       stop();
     }
+  });
+
+  it('one lease keeper renews every lease a process holds, puts a lost one back, and never a released one', async () => {
+    const logger = createLogger('silent');
+    const slots = createNodeSlots(a, { prefix, clock, leaseMs: 900 });
+    const keeper = createLeaseKeeper(slots, clock, logger);
+    for (const id of ['one', 'two', 'three']) expect(await slots.acquire('pve1', id, 3)).toBe(true);
+    const stops = ['one', 'two', 'three'].map((id) => keeper.hold('pve1', id));
+    try {
+      // Two lease lifetimes in renewal steps: all three stay held.
+      for (let i = 0; i < 6; i++) {
+        clock.advance(300);
+        await expect.poll(async () => (await slots.holders('pve1')).length).toBe(3);
+      }
+      // 'two' lost (renewals failed for a whole lease) and its slot given away: put back over the limit.
+      await a.zrem(`${prefix}slots:pve1`, 'two');
+      expect(await slots.acquire('pve1', 'newcomer', 3)).toBe(true);
+      stops.push(keeper.hold('pve1', 'newcomer'));
+      clock.advance(300);
+      await expect
+        .poll(() => slots.holders('pve1').then((h) => h.sort()))
+        .toEqual(['newcomer', 'one', 'three', 'two']);
+      // 'one' released: no renewal brings it back.
+      stops[0]?.();
+      await slots.release('pve1', 'one');
+      expect(keeper.size).toBe(3);
+      clock.advance(300);
+      await expect
+        .poll(() => slots.holders('pve1').then((h) => h.sort()))
+        .toEqual(['newcomer', 'three', 'two']);
+      clock.advance(300);
+      expect((await slots.holders('pve1')).sort()).toEqual(['newcomer', 'three', 'two']);
+    } finally {
+      for (const stop of stops) stop();
+    }
+    expect(keeper.size).toBe(0);
+    // No lease held: no renewal keeps any alive past its lifetime.
+    clock.advance(900);
+    expect(await slots.holders('pve1')).toEqual([]);
   });
 });
