@@ -13,7 +13,7 @@ import { followClone, type StartedCloneState } from './follow-clone.ts';
 import { runPreflight } from './preflight.ts';
 import { ProgressReporter } from './progress-reporter.ts';
 import { apiErrorFacts, errorMessage, readFailureReason } from './proxmox-error-facts.ts';
-import type { CloneRunOptions } from './types.ts';
+import type { CloneRunOptions, ResolvedTemplate } from './types.ts';
 
 /**
  * Verify → allocate a VMID → start the clone ONCE → follow its task to the real end → verify the new VM.
@@ -145,29 +145,19 @@ export async function cloneVmFromTemplate(
   // A place among the clones checking and starting, held until the clone POST answers or the run ends (every
   // exit below releases it): see start-gate.ts.
   const starting = await ctx.startGate.enter();
-  let pre: Awaited<ReturnType<typeof runPreflight>>;
+  let verified: Awaited<ReturnType<typeof verify>>;
   try {
-    pre = await runPreflight(ctx, request, { templateCopy: options.templateCopy === true });
-    if (pre.ok) {
-      reporter.templateVmid = pre.facts.template.vmid;
-      const t = pre.facts.template;
-      // The reused VMID stays in the checkpoint: a run resumed from here looks for its clone before any other.
-      await checkpoint(
-        { step: 'verified', templateVmid: t.vmid, templateNode: t.node, ...(reuse ?? {}) },
-        true,
-      );
-    }
+    verified = await verify();
   } catch (error) {
     starting.release();
     throw error;
   }
-  if (!pre.ok) {
+  if ('ok' in verified) {
     starting.release();
-    return { ok: false, diagnosis: pre.diagnosis, durationMs: ctx.clock.now() - runStartedAt };
+    return verified;
   }
-  const { template, templateConfig } = pre.facts;
+  const { template, diskCount } = verified;
   const ids = { templateVmid: template.vmid, templateNode: template.node };
-  const diskCount = clonedDriveKeys(templateConfig).length;
   let held: number | undefined;
 
   // The VMID stays reserved in this process until the run ends: the new VM's stub config appears a moment
@@ -177,6 +167,24 @@ export async function cloneVmFromTemplate(
   } finally {
     if (held !== undefined) ctx.pendingVmids.delete(held);
     starting.release();
+  }
+
+  /**
+   * The pre-clone check, checkpointed: the template and its disk count, or the failure. Only these outlive it:
+   * the template's config and the storages it read would otherwise stay in this run's frame for the whole
+   * clone (a worker follows up to a thousand: issue 9).
+   */
+  async function verify(): Promise<{ template: ResolvedTemplate; diskCount: number } | CloneResult> {
+    const pre = await runPreflight(ctx, request, { templateCopy: options.templateCopy === true });
+    if (!pre.ok) return { ok: false, diagnosis: pre.diagnosis, durationMs: ctx.clock.now() - runStartedAt };
+    const t = pre.facts.template;
+    reporter.templateVmid = t.vmid;
+    // The reused VMID stays in the checkpoint: a run resumed from here looks for its clone before any other.
+    await checkpoint(
+      { step: 'verified', templateVmid: t.vmid, templateNode: t.node, ...(reuse ?? {}) },
+      true,
+    );
+    return { template: t, diskCount: clonedDriveKeys(pre.facts.templateConfig).length };
   }
 
   async function attemptClones(): Promise<CloneResult> {

@@ -70,7 +70,13 @@ export function createClusterWatcher(deps: {
   const counts = { polls: 0, calls: 0, vmReads: 0, snapshots: 0 };
   const stopper = new AbortController();
 
-  async function pollOnce(batch: Waiter[], startedAt: number): Promise<void> {
+  /**
+   * Polls for every clone waiting now. The batch is taken here, not in loop(): a suspended loop would keep the
+   * last batch (every clone's waiter, its closures and its settled promise) alive until the next poll.
+   */
+  async function pollOnce(startedAt: number): Promise<void> {
+    const batch = waiters;
+    waiters = [];
     counts.polls++;
     // Clones due within the minimum spacing would otherwise force another poll right after this one.
     const readVms = batch.some((w) => w.needVm && w.dueAt < startedAt + minIntervalMs);
@@ -109,10 +115,8 @@ export function createClusterWatcher(deps: {
         if (wait > 0 && !(await sleepUntilPlanned(wait))) continue;
         plannedAt = Number.POSITIVE_INFINITY;
         if (closed) break;
-        const batch = waiters;
-        waiters = [];
         lastPollAt = deps.clock.now();
-        await pollOnce(batch, lastPollAt);
+        await pollOnce(lastPollAt);
       }
     } catch (e) {
       if (!closed) deps.logger.error({ err: message(e) }, 'cluster watcher stopped unexpectedly');
