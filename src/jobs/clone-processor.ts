@@ -157,17 +157,16 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
   /** Runs or resumes the clone and saves its result; returns the saved record, or why nothing ran. */
   const run = async (
     a: Attempt,
-    record: CloneRequestRecord,
+    // The record as it changes, in this one variable (the parameter itself): a suspended frame keeps every
+    // variable it has, so a superseded copy still named would stay alive for the whole clone (issue 9).
+    current: CloneRequestRecord | CloneJobOutcome,
     controller: AbortController,
   ): Promise<CloneRequestRecord | CloneJobOutcome | { retryInMs: number }> => {
+    if (typeof current === 'string') return current;
     const { job, store, moves, lost } = a;
-    const id = record.id;
-    let current = record;
-    if (current.status === 'approved') {
-      const t = await moves.start(id);
-      if (!t.ok) return t.record?.status === 'cancelled' ? 'cancelled' : 'skipped';
-      current = t.record;
-    }
+    const id = current.id;
+    if (current.status === 'approved') current = await startRun(moves, id);
+    if (typeof current === 'string') return current;
     if (current.status === 'cancelled') controller.abort(new Error('cancelled'));
     current = await announceStart(store, notifier, current, logger);
     const notified = current;
@@ -234,6 +233,13 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
     const final = await moves.finish(id, done);
     if (!final) throw new UnrecoverableError(`request ${id} vanished while cloning`);
     return final;
+  };
+
+  /** `start`: the record moved to cloning, or why this job does not run it. */
+  const startRun = async (moves: RequestMoves, id: string): Promise<CloneRequestRecord | CloneJobOutcome> => {
+    const t = await moves.start(id);
+    if (!t.ok) return t.record?.status === 'cancelled' ? 'cancelled' : 'skipped';
+    return t.record;
   };
 
   /**
@@ -322,7 +328,7 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
     const id = job.data.requestId;
     const a = attempt(job, token);
     const { store } = a;
-    const record = await store.get(id);
+    let record = await store.get(id);
     if (!record) throw new UnrecoverableError(`request ${id} not found (expired or never created)`);
     if (record.status === 'pending') throw new UnrecoverableError(`request ${id} is not approved`);
     if (record.resultDelivered) return 'skipped';
@@ -370,7 +376,10 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
     const stopLeases = held.map((key) => leases.hold(key, id));
     let final: Awaited<ReturnType<typeof run>>;
     try {
-      final = await run(a, record, controller);
+      const running = run(a, record, controller);
+      // The run keeps the record up to date from here; this frame must not keep the first one for the whole clone.
+      record = undefined;
+      final = await running;
     } finally {
       for (const stop of stopLeases) stop();
       deps.running.delete(id);
