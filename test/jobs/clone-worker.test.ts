@@ -73,6 +73,9 @@ describe('clone worker (fake cluster)', () => {
     const r = await h.submit();
     await until('the clone task', () => cluster.running().length === 1);
     await until('the checkpoint', async () => (await h.store.get(r.id))?.checkpoint?.step === 'started');
+    // The dying run's tick comes after the checkpoint is saved: killed before it, it never comes (frozen), and
+    // the resumed run's tick alone made one, not two. Wait for it, so the second one is the resumed run's.
+    await until("the dying run's progress", () => h.recorder.progressCalls.length === 1);
     await dying.kill(() => dyingEngine.freeze());
     await h.expireLock(r.id);
     await h.startWorker(cluster.engine(), { stalledIntervalMs: 200 });
