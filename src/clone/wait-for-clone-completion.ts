@@ -116,7 +116,9 @@ export async function waitForCloneCompletion(
     if (cancelAt !== undefined && now - cancelAt >= ctx.cancelGraceMs) {
       return lastVm ? { kind: 'cancel-unconfirmed', lastVm } : { kind: 'cancel-unconfirmed' };
     }
-    if (cancelAt === undefined && now - input.startedAt >= ctx.config.timeoutMs) {
+    // Never a timeout before one look: a clone resumed after its deadline went by (its worker died and the
+    // next came late) may have ended fine meanwhile, and would be reported as timed out with its VM made.
+    if (cancelAt === undefined && lastPollAt !== undefined && now - input.startedAt >= ctx.config.timeoutMs) {
       return { kind: 'timeout', taskState, errors: lastErrors, ...(lastVm ? { lastVm } : {}) };
     }
     let snap: CloneSnapshot;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CloneCheckpoint, CloneProgress, CloneResult } from '../../src/core/types.ts';
+import { until } from '../jobs/worker-harness.ts';
 import { type CloneHarness, cloneRequest, startCloneHarness } from './clone-harness.ts';
 
 let h: CloneHarness;
@@ -200,6 +201,18 @@ describe('resume from a checkpoint never clones twice', () => {
     expect(r.upid).toBe(cp.upid);
     expect(r.vmid).toBe(cp.newVmid);
     expect(postsFor(9105) - before).toBe(1);
+  });
+
+  it('resumed after its timeout went by (the death outlasted it): the task is looked at before giving up', async () => {
+    const saved = await killedAt('started', 'resumed-late');
+    const cp = saved.at(-1) as CloneCheckpoint;
+    await until('the task to end', () => h.sim.task(cp.upid as string)?.status === 'stopped');
+    // An hour since the start, CLONE_TIMEOUT_SECONDS 900: the task ended fine meanwhile.
+    const late = { ...cp, startedAt: h.clock.now() - 3_600_000 };
+    const r = ok(
+      await h.engine.cloneVmFromTemplate(cloneRequest(9105, 'resumed-late', 'pve1'), { resume: late }),
+    );
+    expect(r.upid).toBe(cp.upid);
   });
 
   it('allocated but UPID unsaved: finds the running task instead of POSTing again', async () => {
