@@ -54,7 +54,9 @@ export function trackSocketState(receiver: SocketModeReceiver, logger: Logger): 
     try {
       return await start();
     } catch (err) {
-      const code = (err as { data?: { error?: unknown } }).data?.error;
+      // disconnect() (the bot stopping) ends a reconnect under way by rejecting it with nothing: no refusal.
+      if (stopping) return undefined as unknown as Awaited<ReturnType<typeof start>>;
+      const code = (err as { data?: { error?: unknown } } | undefined)?.data?.error;
       refusal = typeof code === 'string' ? code : 'no answer';
       status = 'refused';
       logger.error(
