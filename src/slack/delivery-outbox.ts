@@ -59,6 +59,11 @@ export interface DeliveryOutboxDeps {
   minRetryAfterMs?: number;
   /** Retry-After waits of one delivery before it counts as an attempt. Default 200. */
   maxRateLimitWaits?: number;
+  /**
+   * How long a clone's start waits for Slack to answer its progress reply's post. Default 10 s. Past it the clone
+   * goes on without the reply, and adopts it if Slack answers later.
+   */
+  progressReplyTimeoutMs?: number;
   /** Called for each delivery's end (metrics). */
   onDelivery?: (kind: DeliveryKind, outcome: DeliveryOutcome) => void;
 }
@@ -107,6 +112,7 @@ export function createDeliveryOutbox(deps: DeliveryOutboxDeps): DeliveryOutbox {
   const maxBackoffMs = deps.maxBackoffMs ?? 300_000;
   const minRetryAfterMs = deps.minRetryAfterMs ?? 1000;
   const maxRateLimitWaits = deps.maxRateLimitWaits ?? 200;
+  const progressReplyTimeoutMs = deps.progressReplyTimeoutMs ?? 10_000;
   const report = (kind: DeliveryKind, outcome: DeliveryOutcome) => deps.onDelivery?.(kind, outcome);
   const queue = new Queue<DeliveryJobData>(DELIVERY_QUEUE_NAME, { connection: deps.connection, prefix });
   logQueueErrors(queue, logger, 'delivery queue');
@@ -372,15 +378,51 @@ export function createDeliveryOutbox(deps: DeliveryOutboxDeps): DeliveryOutbox {
   });
   logQueueErrors(worker, logger, 'delivery worker');
 
+  /** A progress reply Slack posted after the clone stopped waiting for it: its edits and the final one use it. */
+  const adoptLateReply = async (id: string, ts: string) => {
+    const record = await store.get(id);
+    if (record === undefined || record.progressTs !== undefined) return;
+    await store.update(id, { progressTs: ts });
+    logger.info({ requestId: id }, 'the progress reply Slack answered late is used after all');
+  };
+
+  /**
+   * The progress reply's post, bounded: the clone's start waits for it (its ts is saved before the copy), and
+   * a Slack that takes a call and never answers (the WebClient has no timeout) would hold the clone forever.
+   */
+  const postWithin = async (record: CloneRequestRecord): Promise<{ ts?: string }> => {
+    const post = client.chat.postMessage({
+      channel: record.channelId,
+      ...(record.messageTs !== undefined ? { thread_ts: record.messageTs } : {}),
+      ...renderProgressMessage(record, record.lastProgress),
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), progressReplyTimeoutMs);
+    });
+    try {
+      const res = await Promise.race([post, late]);
+      if (res !== 'late') return res;
+    } finally {
+      clearTimeout(timer);
+    }
+    logger.warn(
+      { requestId: record.id, waitedMs: progressReplyTimeoutMs },
+      'Slack has not answered the progress reply post: the clone goes on without it',
+    );
+    post
+      .then((res) => (res.ts !== undefined ? adoptLateReply(record.id, res.ts) : undefined))
+      .catch((err: unknown) =>
+        logger.debug({ requestId: record.id, err: String(err) }, 'the late progress reply was not posted'),
+      );
+    return {};
+  };
+
   /** Posts the progress reply: one try, a second after a short Retry-After; never a long wait for a clone. */
   const postProgressReply = async (record: CloneRequestRecord): Promise<{ progressTs?: string }> => {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        const res = await client.chat.postMessage({
-          channel: record.channelId,
-          ...(record.messageTs !== undefined ? { thread_ts: record.messageTs } : {}),
-          ...renderProgressMessage(record, record.lastProgress),
-        });
+        const res = await postWithin(record);
         return res.ts !== undefined ? { progressTs: res.ts } : {};
       } catch (err) {
         const f = classifySlackError(err);

@@ -90,3 +90,62 @@ it('a clone job ends, and frees its node slot, while Slack still holds its final
   const replies = slack.thread(CH, parentTs);
   expect(replies).toHaveLength(2); // the progress reply, then the result
 });
+
+// A Slack that takes the progress reply's post and never answers: the clone's start waited for it forever.
+it('a progress reply Slack never answers holds the clone back only for its timeout, and is adopted when it lands', async () => {
+  const slackClock = gatedClock();
+  const slack: SlackSim = await startSlackSim({ clock: slackClock });
+  closers.push(() => slack.close());
+  const h = await workerHarness();
+  closers.push(() => h.cleanup());
+  const connection = connect();
+  closers.push(async () => connection.disconnect());
+  const outbox: DeliveryOutbox = createDeliveryOutbox({
+    connection,
+    store: h.store,
+    client: new WebClient(slack.botToken, {
+      slackApiUrl: slack.apiUrl,
+      rejectRateLimitedCalls: true,
+      retryConfig: { retries: 0 },
+    }),
+    budget: createTokenBucket({ capacity: 10, perMinute: 40, clock: h.clock }),
+    clock: h.clock,
+    logger: h.logger,
+    proxmoxUiUrl: 'https://pve1.example.com:8006',
+    prefix: h.prefix,
+    progressReplyTimeoutMs: 200,
+  });
+  closers.push(() => outbox.close());
+  const cluster = new FakeCluster();
+  await h.startWorker(cluster.engine(), { notifier: outbox.notifier });
+
+  const web = new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl });
+  const parent = await web.chat.postMessage({ channel: CH, text: 'request held' });
+  const parentTs = parent.ts as string;
+  // The first post in the request's thread is the progress reply: Slack holds it until the gate opens.
+  slack.injectFault('chat.postMessage', { type: 'latency', ms: 1 }, 1, (a) => a.thread_ts === parentTs);
+  const r = await h.store.create({
+    request: { template: { kind: 'vmid', vmid: 112 }, name: 'held', node: 'pve1', mode: 'full' },
+    text: 'held',
+    requester: { userId: 'U0REQUESTER' },
+    channelId: CH,
+    messageTs: parentTs,
+    status: 'approved',
+  });
+  await h.queue.enqueue(r.id);
+  await until(
+    'the clone to run while Slack holds its progress reply',
+    () => cluster.running('pve1').length === 1,
+  );
+  expect(slack.pendingFaults('chat.postMessage')).toBe(0);
+  expect((await h.store.get(r.id))?.progressTs).toBeUndefined();
+
+  slackClock.open();
+  await until('the late reply adopted', async () => (await h.store.get(r.id))?.progressTs !== undefined);
+  cluster.finish(cluster.running('pve1')[0]?.upid as string);
+  await until('the result', async () => (await h.store.get(r.id))?.resultDelivered === true);
+  const replies = slack.thread(CH, parentTs);
+  expect(replies).toHaveLength(2); // the progress reply (posted once), then the result
+  // The adopted reply was finalised like any other: it no longer says the clone is running.
+  expect(replies[0]?.text).toBe('Clone of held: finished');
+});
