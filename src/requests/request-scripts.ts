@@ -5,10 +5,14 @@ import type { Redis } from 'ioredis';
 // KEYS[5], when given, fences the write: it is refused (-2) unless that key holds ARGV[9] (a BullMQ job's
 // lock and this worker's token), so a worker that lost its job can never overwrite its successor's progress.
 // KEYS[6], the requester's open index, holds the request while ARGV[10] is '1' (its status has not ended).
+// A record that already is the new JSON is this very write, sent again: a Redis that died after running it
+// and before answering, and ioredis resending it on its next connection. It is answered as written (its
+// index changes were made with it), not as a conflict that would make the caller think it lost a race.
 const CAS = `
 if KEYS[5] ~= '' and redis.call('GET', KEYS[5]) ~= ARGV[9] then return -2 end
 local cur = redis.call('GET', KEYS[1])
 if not cur then return -1 end
+if cur == ARGV[2] and cur ~= ARGV[1] then return 1 end
 if cur ~= ARGV[1] then return 0 end
 if tonumber(ARGV[5]) > 0 then
   redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[5])
@@ -42,8 +46,15 @@ redis.call('ZADD', KEYS[1], 'XX', ARGV[3], ARGV[1])
 return 1
 `;
 
+// A record already there with this very JSON is this create, sent again after a lost reply (see CAS): the
+// same id, request and times. Answered as created, or the caller would draw a new id and store it twice.
 const CREATE = `
-if redis.call('SET', KEYS[1], ARGV[1], 'NX') == false then return 0 end
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  if cur == ARGV[1] then return 1 end
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
 redis.call('ZADD', KEYS[4], ARGV[3], ARGV[2])
