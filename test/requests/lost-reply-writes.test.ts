@@ -48,7 +48,7 @@ it('a request whose create reply was lost is one request, not two (the resent cr
   const r = await store.create(input);
   expect(proxy.swallowed()).toHaveLength(1);
   expect(await direct.keys(`${prefix}req:cr-*`)).toEqual([`${prefix}req:${r.id}`]);
-  expect(await direct.zrange(`${prefix}req:open:U111`, 0, -1)).toEqual([r.id]);
+  expect(await direct.zrange(`${prefix}req:open:U111`, 0, '-1')).toEqual([r.id]);
 });
 
 it('an approval whose reply was lost is the approval, not a conflict with itself', async () => {
