@@ -201,8 +201,14 @@ describe("docker-compose.yml's Redis, run", () => {
     writeFileSync(join(dir, 'redis-cli'), `#!/bin/sh\nexec ${realCli} -p ${port} "$@"\n`);
     chmodSync(join(dir, 'redis-cli'), 0o755);
   });
-  afterAll(() => {
-    server?.kill('SIGTERM');
+  afterAll(async () => {
+    // redis-server writes its shutdown AOF/RDB files into dir after SIGTERM: removing dir before it exits
+    // races those writes (ENOTEMPTY from rmdir).
+    if (server !== undefined && server.exitCode === null && server.signalCode === null) {
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      server.kill('SIGTERM');
+      await exited;
+    }
     rmSync(dir, { recursive: true, force: true });
   });
 
