@@ -24,8 +24,11 @@ function gatedClock(): Clock & { open(): void } {
   return { now: () => Date.now(), sleep: () => gate, open: () => open() };
 }
 
-// Issue 9: a final reply stuck in Slack held the clone's worker slot and node slot, so the next clones waited.
-it('a clone job ends, and frees its node slot, while Slack still holds its final reply', async () => {
+/** A Slack sim on a gated clock, a worker on a fake cluster, and the delivery outbox between them. */
+async function startWorld(
+  outboxOptions: Partial<Parameters<typeof createDeliveryOutbox>[0]>,
+  workerOptions: { concurrencyPerNode?: number } = {},
+) {
   const slackClock = gatedClock();
   const slack: SlackSim = await startSlackSim({ clock: slackClock });
   closers.push(() => slack.close());
@@ -46,10 +49,17 @@ it('a clone job ends, and frees its node slot, while Slack still holds its final
     logger: h.logger,
     proxmoxUiUrl: 'https://pve1.example.com:8006',
     prefix: h.prefix,
+    ...outboxOptions,
   });
   closers.push(() => outbox.close());
   const cluster = new FakeCluster();
-  await h.startWorker(cluster.engine(), { notifier: outbox.notifier, concurrencyPerNode: 1 });
+  await h.startWorker(cluster.engine(), { notifier: outbox.notifier, ...workerOptions });
+  return { slack, slackClock, h, cluster };
+}
+
+// Issue 9: a final reply stuck in Slack held the clone's worker slot and node slot, so the next clones waited.
+it('a clone job ends, and frees its node slot, while Slack still holds its final reply', async () => {
+  const { slack, slackClock, h, cluster } = await startWorld({}, { concurrencyPerNode: 1 });
 
   const web = new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl });
   const submit = async (name: string) => {
@@ -93,31 +103,7 @@ it('a clone job ends, and frees its node slot, while Slack still holds its final
 
 // A Slack that takes the progress reply's post and never answers: the clone's start waited for it forever.
 it('a progress reply Slack never answers holds the clone back only for its timeout, and is adopted when it lands', async () => {
-  const slackClock = gatedClock();
-  const slack: SlackSim = await startSlackSim({ clock: slackClock });
-  closers.push(() => slack.close());
-  const h = await workerHarness();
-  closers.push(() => h.cleanup());
-  const connection = connect();
-  closers.push(async () => connection.disconnect());
-  const outbox: DeliveryOutbox = createDeliveryOutbox({
-    connection,
-    store: h.store,
-    client: new WebClient(slack.botToken, {
-      slackApiUrl: slack.apiUrl,
-      rejectRateLimitedCalls: true,
-      retryConfig: { retries: 0 },
-    }),
-    budget: createTokenBucket({ capacity: 10, perMinute: 40, clock: h.clock }),
-    clock: h.clock,
-    logger: h.logger,
-    proxmoxUiUrl: 'https://pve1.example.com:8006',
-    prefix: h.prefix,
-    progressReplyTimeoutMs: 200,
-  });
-  closers.push(() => outbox.close());
-  const cluster = new FakeCluster();
-  await h.startWorker(cluster.engine(), { notifier: outbox.notifier });
+  const { slack, slackClock, h, cluster } = await startWorld({ progressReplyTimeoutMs: 200 });
 
   const web = new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl });
   const parent = await web.chat.postMessage({ channel: CH, text: 'request held' });
