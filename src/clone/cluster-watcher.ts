@@ -21,12 +21,7 @@ export interface ClusterWatcher {
    * reason of the first of `signals` to abort. Several signals are listened to as they are, not combined with
    * AbortSignal.any: a combined signal per clone followed is a signal more, kept alive by its sources (issue 9).
    */
-  next(
-    upid: string,
-    vmid: number,
-    signals?: AbortSignal | readonly AbortSignal[],
-    wish?: PollWish,
-  ): Promise<CloneSnapshot>;
+  next(upid: string, vmid: number, signals?: readonly AbortSignal[], wish?: PollWish): Promise<CloneSnapshot>;
   /** Polls, Proxmox calls, /cluster/resources reads and snapshots handed out (more than polls = shared). */
   stats(): { polls: number; calls: number; vmReads: number; snapshots: number };
   /** Stops polling; pending `next` calls reject. */
@@ -128,10 +123,8 @@ export function createClusterWatcher(deps: {
   }
 
   return {
-    next(upid, vmid, signals, wish = {}) {
+    next(upid, vmid, list = [], wish = {}) {
       if (closed) return Promise.reject(new Error('cluster watcher is closed'));
-      const list: readonly AbortSignal[] =
-        signals === undefined ? [] : 'aborted' in signals ? [signals] : signals;
       const aborted = list.find((s) => s.aborted);
       if (aborted) return Promise.reject(aborted.reason);
       return new Promise<CloneSnapshot>((resolve, reject) => {
