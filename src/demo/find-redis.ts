@@ -16,7 +16,8 @@ export class NoRedisError extends Error {
         '  - REDIS_URL is not set,',
         '  - nothing answers on redis://127.0.0.1:6379,',
         '  - and redis-server is not on PATH.',
-        'Get one with `apt install redis-server`, `brew install redis`, or `docker compose up -d redis`,',
+        'Get one with `apt install redis-server`, `brew install redis`, or',
+        '`docker run -d -p 127.0.0.1:6379:6379 redis:7-bookworm` (the Compose Redis publishes no port),',
         'or point REDIS_URL at one, then run `npm run demo` again.',
       ].join('\n'),
     );

@@ -32,7 +32,7 @@ describe('the demo finds a Redis', () => {
     const search = findRedis({ localUrl: NOBODY, command: 'redis-server-that-does-not-exist' });
     await expect(search).rejects.toBeInstanceOf(NoRedisError);
     await expect(search).rejects.toThrow(
-      /apt install redis-server.*brew install redis.*docker compose up -d redis/s,
+      /apt install redis-server.*brew install redis.*docker run -d -p 127\.0\.0\.1:6379:6379 redis:7-bookworm/s,
     );
   });
 });

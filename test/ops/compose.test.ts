@@ -128,6 +128,17 @@ describe('docker-compose.yml', () => {
     );
   });
 
+  it('no doc offers its Redis to a process on the host (the demo, `npm start`): its port is not published', () => {
+    // `docker compose up -d redis` starts a Redis nothing outside the Compose network can reach.
+    const offering = [
+      'README.md',
+      'docs/operations.md',
+      'docker-compose.yml',
+      'src/demo/find-redis.ts',
+    ].filter((file) => /compose up (?:-d )?redis/.test(read(file)));
+    expect(offering).toEqual([]);
+  });
+
   it('the privacy check can fail: a published port, no password, or a URL without it is refused', () => {
     const published = structuredClone(compose);
     (published.services.redis as Service).ports = ['6379:6379'];
