@@ -91,7 +91,8 @@ export async function probeSentinels(config: RedisConfig, timeoutMs = 3000): Pro
   }
   if (masterAddr === undefined) {
     const all = failures.join('; ');
-    if (failures.every((f) => f.includes('monitors no master'))) {
+    // A sentinel that answered without the name is the one that decides: the others may just be down.
+    if (failures.some((f) => f.includes('monitors no master'))) {
       throw new RedisStartError(
         `REDIS_SENTINEL_NAME: no sentinel knows a master named '${sentinel.name}' (${all}); use the name of their \`sentinel monitor <name> ...\` line`,
       );

@@ -37,6 +37,22 @@ describe('the Sentinel start probe', () => {
     );
   });
 
+  it('a wrong master name with one sentinel of the list down still names REDIS_SENTINEL_NAME', async () => {
+    // The usual state of a three-sentinel set when one is being restarted: the ones that answer decide.
+    const dead = await freePort();
+    const error = await probeSentinels(
+      configOf({
+        REDIS_SENTINELS: `127.0.0.1:${dead},127.0.0.1:${sentinels[0]?.port}`,
+        REDIS_SENTINEL_NAME: 'nope',
+      }),
+      1000,
+    ).catch((e) => e);
+    expect(String(error)).toMatch(
+      /^RedisStartError: REDIS_SENTINEL_NAME: no sentinel knows a master named 'nope'/,
+    );
+    expect(String(error)).toContain(`127.0.0.1:${dead}: `);
+  });
+
   it('no reachable sentinel names REDIS_SENTINELS, within the timeout', async () => {
     const dead = await freePort();
     const started = Date.now();
