@@ -147,6 +147,37 @@ describe('CLI: clone … start for 2h, list, delete, leases sweep', () => {
     expect((await cli(['delete', 'cli-pol'])).code).toBe(0);
   });
 
+  it("CLONE_POLICY_FILE: a template's maximum past the 14-day default is the bound (for and until); others keep 14d", async () => {
+    const policy = join(dir, 'long-policy.yaml');
+    await writeFile(policy, 'templates:\n  "112":\n    lease: { max: 30d }\n');
+    const clone = (template: string, name: string, ...more: string[]) =>
+      cli(['clone', template, 'as', name, 'on', 'pve1', 'linked', ...more], { CLONE_POLICY_FILE: policy });
+    const long = await clone('112', 'cli-long', 'for', '3w', '--json');
+    expect(long.code, long.err).toBe(0);
+    const days = (Date.parse(JSON.parse(long.out).vm.expiresAt) - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(20.9);
+    expect(days).toBeLessThanOrEqual(21);
+    const until = new Date(Date.now() + 25 * 86_400_000).toISOString().slice(0, 10);
+    const dated = await clone('112', 'cli-long2', 'until', until);
+    expect(dated.code, dated.err).toBe(0);
+    const tooLong = await clone('112', 'cli-long3', 'for', '5w');
+    expect([tooLong.code, tooLong.err]).toEqual([
+      2,
+      "A lease of 35d is longer than the maximum of 30d: ask for at most 'for 30d' (an approver can extend it later) (this template's maximum lease is 30d)",
+    ]);
+    // 9100 has no entry: the default maximum still holds, and the past is still the past.
+    const other = await clone('9100', 'cli-long4', 'for', '3w');
+    expect([other.code, other.err]).toEqual([
+      2,
+      "A lease of 21d is longer than the maximum of 14d: ask for at most 'for 14d' (an approver can extend it later) (this template's maximum lease is 14d)",
+    ]);
+    expect((await clone('112', 'cli-long5', 'for', '-1d')).err).toBe(
+      'A lease must be a positive duration (got -1d): e.g. for 3d',
+    );
+    expect(sim.vms().filter((vm) => /^cli-long[345]$/.test(String(vm.config.name)))).toEqual([]);
+    for (const name of ['cli-long', 'cli-long2']) expect((await cli(['delete', name])).code).toBe(0);
+  });
+
   it("delete DMs a Slack owner as Slack's Delete does, says when nobody was told, and calls a VM already gone gone", async () => {
     const add = (vmid: number) => {
       const o = { requestId: `cr-cli${vmid}`, ownerId: 'U0REQUESTER', ownerName: 'riley', template: '112' };

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimView } from '../../src/sim/slack/index.ts';
 import { TRANSPORTS } from './e2e-harness.ts';
@@ -145,6 +148,33 @@ describe('the /clone form: the VM options (issue 10)', () => {
       lease: { kind: 'for', ms: 3 * 86_400_000 },
     });
     expect(record.text).toBe('112 as web-6 on pve1 full start user alice ip 10.0.0.5/24 gw 10.0.0.1 for 3d');
+  });
+
+  it("with CLONE_POLICY_FILE the lease is bound by the template's maximum, not the 14-day default", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'policy-'));
+    const policy = join(dir, 'policy.yaml');
+    await writeFile(policy, 'templates:\n  "112":\n    lease: { max: 30d }\n');
+    try {
+      h = await startSlackAppHarness({ env: { CLONE_POLICY_FILE: policy } });
+      const view = await openForm(h);
+      // The past is still refused in the form itself.
+      const past = await h.sim.submitView({
+        userId: U,
+        viewId: view.id,
+        values: form('112', 'web-7', { lease: { value: '2020-01-01' } }),
+      });
+      expect(past.errors?.lease).toContain('is in the past');
+      const ok = await h.sim.submitView({
+        userId: U,
+        viewId: view.id,
+        values: form('112', 'web-7', { lease: { value: '3w' } }),
+      });
+      expect(ok.errors).toBeUndefined();
+      const record = await waitFor(async () => (await h?.store.listRecent(1))?.[0], 'the record');
+      expect(record.request.setup?.lease).toEqual({ kind: 'for', ms: 21 * 86_400_000 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

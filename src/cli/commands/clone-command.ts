@@ -9,9 +9,12 @@ export const cloneCommand: CliCommand = {
   summary: 'clone a VM from a template, print progress and the result (exit 0 ok, 1 failed, 2 bad input)',
   async run(args, io) {
     const json = args.includes('--json');
+    // With a policy file each template has its own maximum lease, checked once the template is known
+    // (executeClone's applyClonePolicy), as /clone does: here only the past and negative durations.
     const parsed = parseCloneCommand(args.filter((a) => a !== '--json').join(' '), {
       command: 'pve-clonebot clone',
       now: Date.now(),
+      ...(io.env.CLONE_POLICY_FILE?.trim() ? { maxLeaseMs: Number.MAX_SAFE_INTEGER } : {}),
     });
     if (!parsed.ok) {
       io.err(parsed.error);

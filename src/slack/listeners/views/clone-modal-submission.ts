@@ -56,7 +56,12 @@ export function cloneModalSubmission(s: SlackServices) {
     const userId = body.user.id;
     // Built from the fields themselves, each checked on its own: never joined into text and parsed again,
     // where a field holding "lab vmid 4242" would add an option. The node must also be one the form offered.
-    const built = cloneRequestFromFields({ ...input, now: s.clock.now() });
+    // With a policy file each template has its own maximum lease, checked by submitRequest (as /clone does).
+    const built = cloneRequestFromFields({
+      ...input,
+      now: s.clock.now(),
+      ...(s.cloneConfig.policy !== undefined ? { maxLeaseMs: Number.MAX_SAFE_INTEGER } : {}),
+    });
     const errors: Record<string, string> = {};
     if (!built.ok) {
       for (const [field, error] of Object.entries(built.errors)) errors[blockOf(field)] = error.slice(0, 300);
