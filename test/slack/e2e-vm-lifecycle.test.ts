@@ -5,6 +5,7 @@ import { Queue } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseVmDescription } from '../../src/core/vm-record.ts';
 import { bullPrefix, CLONE_QUEUE_NAME } from '../../src/jobs/clone-queue.ts';
+import { SLACK_IDS } from '../../src/slack/slack-ids.ts';
 import { ed25519PublicKey } from '../vm/ssh-key-fixture.ts';
 import { APPROVER, CH, type E2E, REQUESTER, startE2E, textOf } from './e2e-harness.ts';
 
@@ -91,6 +92,56 @@ describe('e2e: a VM people can use, own and give back', () => {
     const dms = w.slack.messages(`D${REQUESTER.slice(1)}`).map((m) => m.text);
     expect(dms.some((t) => t.includes('lease extended'))).toBe(true);
     expect(dms.some((t) => t.includes('stopped and deleted'))).toBe(true);
+  });
+
+  it('App Home shows my VMs with Extend and Delete now, and both work from the tab', async () => {
+    w = await startE2E();
+    const e2e = w;
+    const { parent, id } = await w.request('112 as e2e-home on pve1 linked for 2d');
+    await w.approve(parent);
+    await w.thread(parent, (r) => r.some((m) => textOf(m).includes('is ready')), 30_000);
+    const record = await w.services.store.get(id);
+    const vmid = record?.result?.ok ? record.result.vmid : 0;
+    const home = (probe: (text: string) => boolean) =>
+      e2e.slack.waitUntil(() => {
+        const view = e2e.slack.views(REQUESTER).find((v) => v.type === 'home');
+        return view && probe(JSON.stringify(view.view)) ? view : undefined;
+      }, 10_000);
+
+    await w.slack.openAppHome(REQUESTER);
+    const tab = await home((t) => t.includes('Your VMs* (1)'));
+    const text = JSON.stringify(tab.view);
+    expect(text).toContain(`VM ${vmid}`);
+    expect(text).toContain('e2e-home');
+    expect(text).toContain(`home-lease-${vmid}`);
+    expect(text).toContain('Extend 1d');
+    expect(text).toContain('Delete now');
+    // Another user's tab shows none of it.
+    await w.slack.openAppHome('U0STRANGER');
+    const theirs = await e2e.slack.waitUntil(
+      () => e2e.slack.views('U0STRANGER').find((v) => v.type === 'home'),
+      10_000,
+    );
+    expect(JSON.stringify(theirs.view)).toContain('Your VMs* (0)');
+
+    const before = parseVmDescription(w.pve.vm(vmid)?.config.description)?.expiresAt ?? 0;
+    await w.slack.clickButton({
+      userId: REQUESTER,
+      viewId: tab.id,
+      actionId: SLACK_IDS.leaseExtend,
+      blockId: `home-lease-${vmid}`,
+    });
+    const extended = await home((t) => t.includes('lease extended to'));
+    expect(parseVmDescription(w.pve.vm(vmid)?.config.description)?.expiresAt).toBe(before + 86_400_000);
+
+    await w.slack.clickButton({
+      userId: REQUESTER,
+      viewId: extended.id,
+      actionId: SLACK_IDS.leaseDelete,
+      blockId: `home-lease-${vmid}`,
+    });
+    await home((t) => t.includes('was stopped and deleted') && t.includes('Your VMs* (0)'));
+    expect(w.pve.vm(vmid)).toBeUndefined();
   });
 
   it('a template policy: no approval, its default lease, and the quota refuses the next clone with the use shown', async () => {
