@@ -178,6 +178,33 @@ describe('CLI: clone … start for 2h, list, delete, leases sweep', () => {
     for (const name of ['cli-long', 'cli-long2']) expect((await cli(['delete', name])).code).toBe(0);
   });
 
+  it('a clone whose asked-for start fails exits 1 (the VM is made, owned and said not started); one that starts exits 0', async () => {
+    sim.faults.flap({ method: 'POST', path: /\/status\/start$/, count: 1, status: 500 });
+    const run = await cli([
+      'clone',
+      '112',
+      'as',
+      'cli-nostart',
+      'on',
+      'pve1',
+      'linked',
+      'start',
+      'for',
+      '2h',
+    ]);
+    expect(run.code, run.out).toBe(1);
+    expect(run.out).toContain('Not started: Proxmox said');
+    const json = await cli(['clone', '112', 'as', 'cli-nostart2', 'on', 'pve1', 'linked', 'start', '--json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.out).vm.start).toBe('started');
+    const list = JSON.parse((await cli(['list', '--json'])).out);
+    expect(list.vms.find((v: { name: string }) => v.name === 'cli-nostart')).toMatchObject({
+      status: 'stopped',
+      owner: 'cli:ops',
+    });
+    for (const name of ['cli-nostart', 'cli-nostart2']) expect((await cli(['delete', name])).code).toBe(0);
+  });
+
   it("delete DMs a Slack owner as Slack's Delete does, says when nobody was told, and calls a VM already gone gone", async () => {
     const add = (vmid: number) => {
       const o = { requestId: `cr-cli${vmid}`, ownerId: 'U0REQUESTER', ownerName: 'riley', template: '112' };
