@@ -218,6 +218,10 @@ describe('loadConfig', () => {
     expect(problemsOf(() => loadConfig({ REDIS_SENTINEL_NAME: 'm' }, ['redis']))[0]).toMatch(
       /REDIS_SENTINELS is not/,
     );
+    // A sentinels' password without the sentinels would be ignored: the bot then talks to REDIS_URL alone.
+    const password = problemsOf(() => loadConfig({ REDIS_SENTINEL_PASSWORD: 's3cr3t-pw' }, ['redis']));
+    expect(password[0]).toMatch(/^REDIS_SENTINEL_PASSWORD is set but REDIS_SENTINELS is not/);
+    expect(password.join(' ')).not.toContain('s3cr3t-pw');
     for (const bad of ['s1:99999', 's1:', 'redis://s1:26379', 'user:s3cr3t-pw@s1:26379']) {
       const problem = problemsOf(() =>
         loadConfig({ REDIS_SENTINELS: `s0:26379,${bad}`, REDIS_SENTINEL_NAME: 'm' }, ['redis']),

@@ -86,4 +86,12 @@ export const redisSection = z
         message: 'REDIS_SENTINEL_NAME is set but REDIS_SENTINELS is not: list the sentinels as host:port,...',
       });
     }
+    if (v.REDIS_SENTINELS === undefined && v.REDIS_SENTINEL_PASSWORD !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REDIS_SENTINELS'],
+        message:
+          "REDIS_SENTINEL_PASSWORD is set but REDIS_SENTINELS is not: list the sentinels as host:port,... (a single Redis's password goes in REDIS_URL)",
+      });
+    }
   });
