@@ -139,6 +139,26 @@ describe('docker-compose.yml', () => {
     expect(offering).toEqual([]);
   });
 
+  it("operations.md's external Redis (or Sentinel) recipe leaves a file that names no missing service", () => {
+    const ops = read('docs/operations.md');
+    const recipe = ops.slice(ops.indexOf('An external Redis works too')).slice(0, 700);
+    const dangling = (file: ComposeFile) =>
+      Object.entries(file.services)
+        .filter(([, s]) => Object.keys(s.depends_on ?? {}).some((d) => !(d in file.services)))
+        .map(([name]) => name);
+    const external = structuredClone(compose);
+    delete external.services.redis;
+    delete external.volumes;
+    for (const s of Object.values(external.services)) delete s.environment?.REDIS_URL;
+    // Compose refuses a `depends_on` on a service that is gone, so the recipe must drop it too.
+    expect(dangling(external)).toEqual(['bot', 'worker']);
+    expect(recipe).toContain('`depends_on`');
+    for (const s of Object.values(external.services)) delete s.depends_on;
+    expect(dangling(external)).toEqual([]);
+    expect(validate(external)).toBe(true);
+    expect(recipe).toContain('REDIS_SENTINELS');
+  });
+
   it('the privacy check can fail: a published port, no password, or a URL without it is refused', () => {
     const published = structuredClone(compose);
     (published.services.redis as Service).ports = ['6379:6379'];
