@@ -78,10 +78,13 @@ export function createVmPreparer(deps: {
           owner: facts.ownerId,
           expiresAt:
             ownership.expiresAt === undefined ? undefined : new Date(ownership.expiresAt).toISOString(),
+          owned: readiness.owned,
           start: readiness.start,
           agent: readiness.agent,
         },
-        `VM ${success.vmid}: owner record written${readiness.start === 'started' ? ', started' : ''}`,
+        // A VM without its record has no owner and no lease: the audit log must not claim one.
+        `VM ${success.vmid}: owner record ${readiness.owned ? 'written' : `not written: ${readiness.ownError ?? 'unknown error'}`}${readiness.start === 'started' ? ', started' : ''}`,
+        readiness.owned ? 'info' : 'warn',
       );
       return readiness;
     } catch (err) {

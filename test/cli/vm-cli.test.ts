@@ -205,6 +205,22 @@ describe('CLI: clone … start for 2h, list, delete, leases sweep', () => {
     for (const name of ['cli-nostart', 'cli-nostart2']) expect((await cli(['delete', name])).code).toBe(0);
   });
 
+  it('an owner record Proxmox refuses: exit 1, the VM said to have no lease, and the audit line says not written', async () => {
+    sim.faults.flap({ method: 'PUT', path: /\/qemu\/\d+\/config$/, count: 1, status: 500 });
+    const run = await runCliProcess(
+      ['clone', '112', 'as', 'cli-noowner', 'on', 'pve1', 'linked', 'for', '2h'],
+      withoutLogLevel(),
+    );
+    expect(run.code, run.stdout).toBe(1);
+    expect(run.stdout).toContain('The owner tags could not be written');
+    const audit = logLines(run.stderr).find((l) => l.audit === true);
+    expect(audit).toMatchObject({ level: 40, owned: false });
+    expect(audit?.msg).toMatch(/^VM \d+: owner record not written: /);
+    const vm = sim.vms().find((v) => v.config.name === 'cli-noowner');
+    expect(vm?.config.tags).toBeUndefined();
+    if (vm !== undefined) sim.faults.removeVm(vm.vmid);
+  });
+
   it("delete DMs a Slack owner as Slack's Delete does, says when nobody was told, and calls a VM already gone gone", async () => {
     const add = (vmid: number) => {
       const o = { requestId: `cr-cli${vmid}`, ownerId: 'U0REQUESTER', ownerName: 'riley', template: '112' };
