@@ -334,6 +334,36 @@ describe('CLI: clone … start for 2h, list, delete, leases sweep', () => {
     expect(noKey.err).toContain('cannot read');
   });
 
+  it('leases sweep with SLACK_BOT_TOKEN and no REDIS_URL warns that the next run DMs the same owners again', async () => {
+    const o = {
+      requestId: 'cr-cli930',
+      ownerId: 'U0REQUESTER',
+      template: '112',
+      expiresAt: Date.now() + 2 * 3_600_000,
+    };
+    sim.addVm({
+      vmid: 930,
+      node: 'pve1',
+      config: { name: 'soon930', tags: vmTags(o), description: vmDescription(o) },
+    });
+    const withSlack = { ...withoutLogLevel(), SLACK_BOT_TOKEN: slack.botToken, SLACK_API_URL: slack.apiUrl };
+    const warnings = (stderr: string) => logLines(stderr).filter((l) => l.level === 40);
+    for (let run = 0; run < 2; run++) {
+      const sweep = await runCliProcess(['leases', 'sweep'], withSlack);
+      expect(sweep.code, sweep.stderr).toBe(0);
+      expect(warnings(sweep.stderr).map((l) => l.msg)).toEqual([
+        "leases sweep: REDIS_URL is not set, so no run remembers the DMs sent: the next one DMs these owners again (set REDIS_URL to the bot's Redis to DM each once)",
+      ]);
+    }
+    const client = new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl });
+    const im = await client.conversations.open({ users: 'U0REQUESTER' });
+    const soon = slack.messages(im.channel?.id as string).filter((m) => m.text.includes('soon930'));
+    expect(soon).toHaveLength(2);
+    // Without the token nobody is DMed, and nothing is said.
+    expect(warnings((await runCliProcess(['leases', 'sweep'], withoutLogLevel())).stderr)).toEqual([]);
+    sim.faults.removeVm(930);
+  });
+
   it('protection is reported, not stopped; a sweep whose deletion fails exits 1', async () => {
     const o = (vmid: number) => ({
       requestId: `cr-cli${vmid}`,

@@ -155,7 +155,8 @@ export async function runLeases(args: string[], io: CliIo): Promise<number> {
     return EXIT.usage;
   }
   return withProxmox(io, async ({ client, logger, policy }) => {
-    const notifier = cliLeaseNotifier(io.env, logger) ?? silentLeaseNotifier;
+    const slack = cliLeaseNotifier(io.env, logger);
+    const notifier = slack ?? silentLeaseNotifier;
     const redis = redisConfigured(io.env)
       ? createRedis(loadConfig(io.env, ['redis']).redis, 'cli', {
           lazyConnect: true,
@@ -171,6 +172,15 @@ export async function runLeases(args: string[], io: CliIo): Promise<number> {
         ledger: redis ? redisLedger(redis) : memoryLedger(),
         ...(policy !== undefined ? { policy } : {}),
       });
+      // The ledger then lives only as long as this run: from cron, every run DMs the same warnings again.
+      if (
+        slack !== undefined &&
+        redis === undefined &&
+        report.warned.length + report.refused.length + report.failed.length > 0
+      )
+        logger.warn(
+          "leases sweep: REDIS_URL is not set, so no run remembers the DMs sent: the next one DMs these owners again (set REDIS_URL to the bot's Redis to DM each once)",
+        );
       if (json) io.out(JSON.stringify(report, null, 2));
       else {
         io.out(
