@@ -364,6 +364,42 @@ describe('CLI: clone … start for 2h, list, delete, leases sweep', () => {
     sim.faults.removeVm(930);
   });
 
+  it('leases sweep with a REDIS_URL it cannot reach sweeps anyway (the VMs are the record) and names Redis, not Proxmox', async () => {
+    const o = (vmid: number, expiresAt: number) => ({
+      requestId: `cr-cli${vmid}`,
+      ownerId: 'cli:ops',
+      template: '112',
+      expiresAt,
+    });
+    const add = (vmid: number, expiresAt: number) =>
+      sim.addVm({
+        vmid,
+        node: 'pve1',
+        config: {
+          name: `r${vmid}`,
+          tags: vmTags(o(vmid, expiresAt)),
+          description: vmDescription(o(vmid, expiresAt)),
+        },
+      });
+    add(940, Date.now() + 3_600_000);
+    add(941, Date.now() - 60_000);
+    const sweep = await runCliProcess(['leases', 'sweep'], {
+      ...withoutLogLevel(),
+      REDIS_URL: 'redis://127.0.0.1:1',
+    });
+    expect(sweep.code, sweep.stderr).toBe(0);
+    expect(sim.vm(941)).toBeUndefined();
+    expect(sweep.stderr).not.toContain('Proxmox:');
+    expect(sweep.stderr).not.toContain('Unhandled error event');
+    const warned = logLines(sweep.stderr).filter((l) => l.level === 40);
+    expect(warned).toHaveLength(1);
+    expect(warned[0]?.msg).toBe(
+      'leases sweep: Redis at REDIS_URL could not be reached: swept without it, so the warnings and refusals DMed now are DMed again at the next run',
+    );
+    expect(String(warned[0]?.err)).toContain('ECONNREFUSED');
+    sim.faults.removeVm(940);
+  });
+
   it('protection is reported, not stopped; a sweep whose deletion fails exits 1', async () => {
     const o = (vmid: number) => ({
       requestId: `cr-cli${vmid}`,

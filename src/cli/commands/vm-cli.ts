@@ -2,7 +2,7 @@ import { systemClock } from '../../clock.ts';
 import { ConfigError, loadConfig } from '../../config.ts';
 import { formatInstant } from '../../core/lease.ts';
 import type { ClonePolicy } from '../../core/template-policy.ts';
-import { createRedis, redisConfigured } from '../../redis/create-redis.ts';
+import { createRedis, describeRedis, type RedisConfig, redisConfigured } from '../../redis/create-redis.ts';
 import { isSlackUserId } from '../../slack/slack-lease-notifier.ts';
 import { parseVmRef } from '../../slack/vm-actions.ts';
 import { deleteOnRequest } from '../../vm/delete-on-request.ts';
@@ -157,19 +157,42 @@ export async function runLeases(args: string[], io: CliIo): Promise<number> {
   return withProxmox(io, async ({ client, logger, policy }) => {
     const slack = cliLeaseNotifier(io.env, logger);
     const notifier = slack ?? silentLeaseNotifier;
-    const redis = redisConfigured(io.env)
-      ? createRedis(loadConfig(io.env, ['redis']).redis, 'cli', {
-          lazyConnect: true,
-          maxRetriesPerRequest: 2,
-        })
-      : undefined;
+    const redisConfig = redisConfigured(io.env) ? loadConfig(io.env, ['redis']).redis : undefined;
+    const redis =
+      redisConfig === undefined
+        ? undefined
+        : createRedis(redisConfig, 'cli', {
+            lazyConnect: true,
+            maxRetriesPerRequest: 2,
+            // A cron run gives up on a Redis that is down (ioredis's default reconnects for ever).
+            retryStrategy: (times) => (times > 2 ? null : times * 200),
+          });
     try {
+      // A Redis out of reach does not stop the sweep (the VMs are the record): its ledger is then this run's.
+      let ledger = memoryLedger();
+      if (redis !== undefined) {
+        // Said once below; without a listener ioredis prints every retry's error.
+        let firstError: unknown;
+        redis.on('error', (err) => {
+          firstError ??= err;
+        });
+        try {
+          await redis.connect();
+          ledger = redisLedger(redis);
+        } catch (err) {
+          redis.disconnect();
+          logger.warn(
+            { err: String(firstError ?? err) },
+            `leases sweep: ${describeRedis(redisConfig as RedisConfig)} could not be reached: swept without it, so the warnings and refusals DMed now are DMed again at the next run`,
+          );
+        }
+      }
       const report = await sweepLeases({
         proxmox: client,
         clock: systemClock,
         logger,
         notifier,
-        ledger: redis ? redisLedger(redis) : memoryLedger(),
+        ledger,
         ...(policy !== undefined ? { policy } : {}),
       });
       // The ledger then lives only as long as this run: from cron, every run DMs the same warnings again.
