@@ -5,7 +5,7 @@ import { createHealthWorker, type HealthWorker } from '../health/create-health-w
 import { type CloneWorker, createCloneWorker } from '../jobs/clone-worker.ts';
 import { startCloningReconciler } from '../jobs/reconcile-cloning-requests.ts';
 import { startRedeliverySweeper } from '../jobs/start-redelivery-sweeper.ts';
-import { waitForReplica } from '../redis/wait-for-replica.ts';
+import { type ReplicaWait, waitForReplica } from '../redis/wait-for-replica.ts';
 import { createRepairWorker } from '../repair/create-repair-worker.ts';
 import type { RepairJobData } from '../repair/repair-queue.ts';
 import { DEFAULT_PREFIX } from '../requests/request-keys.ts';
@@ -32,6 +32,8 @@ export interface WorkerParts {
   /** The lease sweep (issue 10 item 3): expiry warnings, stop + delete at the end. */
   stopLeaseSweep: () => void;
   repairWorker: Worker<RepairJobData>;
+  /** Sentinel: the checkpoints' WAIT connection, closed once the clone worker has stopped. */
+  replicaWait?: ReplicaWait;
 }
 
 /** The worker side: health worker, delivery outbox, clone worker and the redelivery sweeper. */
@@ -88,6 +90,8 @@ export async function startWorker(
     onDelivery: (kind, outcome) => metrics.recordDelivery(kind, outcome),
   });
   const notifier = productionNotifier(outbox.notifier, metrics);
+  const replicaWait =
+    config.redis.sentinel !== undefined ? waitForReplica(redis, logger, 1000, prefix) : undefined;
   const worker = await createCloneWorker({
     connection: workerRedis,
     engine: adapters.engine,
@@ -107,8 +111,8 @@ export async function startWorker(
       taskStatus: (upid) => adapters.proxmox.getTaskStatus(upid),
       findStartedClone: (cp) => adapters.engine.findStartedClone(cp),
     },
-    // The store's connection wrote the checkpoint, so WAIT runs on it (it counts that connection's writes).
-    ...(config.redis.sentinel !== undefined ? { replicate: waitForReplica(redis, logger) } : {}),
+    // WAIT on a connection of its own (see waitForReplica), never blocking the store's.
+    ...(replicaWait !== undefined ? { replicate: replicaWait } : {}),
     ...(prefix !== undefined ? { prefix } : {}),
     ...(options.worker ?? {}),
   });
@@ -164,5 +168,6 @@ export async function startWorker(
     stopCloningReconciler,
     stopLeaseSweep,
     repairWorker,
+    ...(replicaWait !== undefined ? { replicaWait } : {}),
   };
 }

@@ -35,6 +35,7 @@ export async function stopServices(
   await worker?.outbox.close();
   await worker?.healthWorker.close();
   await worker?.repairWorker.close();
+  await worker?.replicaWait?.close();
   await bot?.app.stop().catch((err: unknown) => logger.warn({ err: String(err) }, 'app stop failed'));
   await bot?.opsServer?.close().catch(() => undefined);
   await parts.opsServer?.close().catch(() => undefined);

@@ -66,6 +66,17 @@ describe('waitForReplica', () => {
     // WAIT answered: the replica holds the checkpoint.
     expect(await replica.ask((r) => r.get('checkpoint:2'))).toBe('2');
 
+    // Checkpoints at once share rounds: the one under way (its mark may precede their writes), then one more.
+    const together = await waits();
+    await conn.mset({ 'together:0': '0', 'together:1': '1', 'together:2': '2' });
+    await Promise.all(Array.from({ length: 5 }, () => replicate()));
+    expect(await waits()).toBe(together + 2);
+    expect(await replica.ask((r) => r.mget('together:0', 'together:1', 'together:2'))).toEqual([
+      '0',
+      '1',
+      '2',
+    ]);
+
     // A replica connected but not answering (stopped): WAIT is still sent and waited for, and each timeout warns.
     const stuck = waitForReplica(conn, log.logger, 200);
     replica.signal('SIGSTOP');
@@ -74,14 +85,43 @@ describe('waitForReplica', () => {
     } finally {
       replica.signal('SIGCONT');
     }
-    expect(await waits()).toBe(before + 5);
+    expect(await waits()).toBe(before + 7);
     expect(warnings(log.text(), 'no Redis replica acknowledged the checkpoint in time')).toBe(2);
+
+    // WAIT blocks the connection it is sent on until it answers. On the store's connection (shared by every
+    // clone's writes, and in one process with the bot by its Socket Mode acks and /healthz) a replica that
+    // does not answer would hold every other command for the whole timeout, checkpoint after checkpoint.
+    const held = waitForReplica(conn, log.logger, 2000);
+    replica.signal('SIGSTOP');
+    try {
+      await conn.set('checkpoint:held', 'x');
+      const waiting = held();
+      // The WAIT is under way: the master counts a client blocked on it.
+      await waitFor(
+        async () => /^blocked_clients:1\b/m.test(await master.ask((r) => r.info('clients'))),
+        'the WAIT blocking its client',
+      );
+      const sent = Date.now();
+      await conn.ping();
+      const pingMs = Date.now() - sent;
+      await waiting;
+      expect(pingMs).toBeLessThan(1000);
+    } finally {
+      replica.signal('SIGCONT');
+      await held.close();
+    }
+    expect(await waits()).toBe(before + 8);
+    await waitFor(
+      async () => (await replica.ask((r) => r.get('checkpoint:held'))) === 'x',
+      'the replica has it',
+    );
 
     // The replica gone (as after a failover): no WAIT, not even the first (it would hold it a minute), one warning.
     await replica.kill();
     await replicasOf('0');
     await checkpoints(replicate, 4);
-    expect(await waits()).toBe(before + 5);
+    expect(await waits()).toBe(before + 8);
     expect(warnings(log.text(), 'no Redis replica is connected')).toBe(2);
+    await Promise.all([replicate.close(), stuck.close()]);
   }, 30_000);
 });
