@@ -72,6 +72,21 @@ describe('Socket Mode: a redelivered envelope is handled once', () => {
   });
 });
 
+describe('Socket Mode: Events API envelopes', () => {
+  it('app_home_opened arrives as an events_api envelope and the bot publishes the Home tab', async () => {
+    w = await startE2E({}, 100, socket);
+    const { id } = await w.request('112 as sock-home on pve1');
+    const res = await w.slack.openAppHome(REQUESTER);
+    expect(res).toMatchObject({ socket: { acked: true, attempts: 1 } });
+    const e2e = w;
+    const home = await e2e.slack.waitUntil(() =>
+      e2e.slack.views(REQUESTER).find((v) => v.type === 'home' && JSON.stringify(v.view).includes(id)),
+    );
+    expect(home.type).toBe('home');
+    expect(e2e.slack.socketMode.envelopes().map((e) => e.type)).toEqual(['slash_commands', 'events_api']);
+  });
+});
+
 describe('Socket Mode: /healthz on PORT follows the WebSocket', () => {
   it('200 with slack_socket ok while connected, 503 reconnecting after a drop, 200 once back', async () => {
     // A 1.5 s reconnect delay leaves time to see the gap.
