@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CH, type E2E, REQUESTER, startE2E } from './e2e-harness.ts';
+import { CH, type E2E, REQUESTER, startE2E, TRANSPORTS } from './e2e-harness.ts';
 
-let e: E2E;
-beforeAll(async () => {
-  e = await startE2E();
-});
-afterAll(() => e.close());
+describe.each(TRANSPORTS)('/clone health through the real app (over %s)', (transport) => {
+  let e: E2E;
+  beforeAll(async () => {
+    e = await startE2E({}, undefined, { transport });
+  });
+  afterAll(() => e.close());
 
-describe('/clone health through the real app', () => {
   it('answers the requester alone with the report: each problem with its fix', async () => {
     const ack = await e.slack.slashCommand({ userId: REQUESTER, channelId: CH, text: 'health' });
     expect(ack.status).toBe(200);

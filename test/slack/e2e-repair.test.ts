@@ -1,12 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planLiveRepair } from '../../src/repair/plan-live-repair.ts';
-import { APPROVER, CH, type E2E, REQUESTER, startE2E, textOf } from './e2e-harness.ts';
+import { APPROVER, CH, type E2E, REQUESTER, startE2E, TRANSPORTS, textOf } from './e2e-harness.ts';
 
+// One world per transport, made in its describe's beforeAll.
 let e: E2E;
-beforeAll(async () => {
-  e = await startE2E();
-});
-afterAll(() => e.close());
 
 /** The newest ephemeral `user` saw whose text matches, once it is there. */
 const ephemeral = (user: string, re: RegExp) =>
@@ -18,7 +15,12 @@ const ephemeral = (user: string, re: RegExp) =>
     15_000,
   );
 
-describe('template repair through the real app and worker', () => {
+describe.each(TRANSPORTS)('template repair through the real app and worker (over %s)', (transport) => {
+  beforeAll(async () => {
+    e = await startE2E({}, undefined, { transport });
+  });
+  afterAll(() => e.close());
+
   it('asks an approver to confirm a broken copy by its VMID, refuses others, then rebuilds it with progress and a result', async () => {
     e.pve.faults.removeBootDisk(9300);
     await e.slack.slashCommand({ userId: APPROVER, channelId: CH, text: 'health repair 0 on pve3' });
