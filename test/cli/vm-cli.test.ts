@@ -420,6 +420,10 @@ describe('CLI: clone … start for 2h, list, delete, leases sweep', () => {
     expect(run.code).toBe(1);
     expect(run.out).toContain('left alone: VM 910 on pve1: VM 910 has protection on');
     expect(run.out).toContain('FAILED: VM 911 on pve1: destroy failed:');
+    // As delete does, the sweep says when nobody was DMed.
+    expect(run.out).toContain(
+      'The owners were not told: SLACK_BOT_TOKEN is not set, so the CLI sends no DM (the audit log has each event).',
+    );
     expect(sim.vm(910)).toBeDefined();
     expect(sim.tasks().filter((t) => t.id === '910')).toEqual([]);
     // The next sweep finishes the job.

@@ -211,6 +211,13 @@ export async function runLeases(args: string[], io: CliIo): Promise<number> {
         );
         for (const r of report.refused) io.out(`  left alone: VM ${r.vmid} on ${r.node}: ${r.reason}`);
         for (const r of report.failed) io.out(`  FAILED: VM ${r.vmid} on ${r.node}: ${r.reason}`);
+        // The worker's sweep DMs each of these: say plainly when this one told nobody (as delete does).
+        const events =
+          report.warned.length + report.deleted.length + report.refused.length + report.failed.length;
+        if (slack === undefined && events > 0)
+          io.out(
+            'The owners were not told: SLACK_BOT_TOKEN is not set, so the CLI sends no DM (the audit log has each event).',
+          );
       }
       return report.failed.length > 0 ? EXIT.failed : EXIT.ok;
     } finally {
