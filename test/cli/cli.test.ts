@@ -167,5 +167,13 @@ describe('pve-clonebot clone', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/pve-clonebot clone <template> as <name> on <node>/);
     expect(run.stdout).toMatch(/pve-clonebot sim proxmox/);
+    // The lifecycle commands' own variables are named too.
+    for (const name of [
+      'CLONE_POLICY_FILE',
+      'CLONEBOT_OWNER',
+      'CLONEBOT_SSH_PUBLIC_KEY_FILE',
+      'SLACK_BOT_TOKEN',
+    ])
+      expect(run.stdout).toContain(name);
   });
 });

@@ -6,7 +6,8 @@ import { EXIT } from '../cli-command.ts';
 export const cloneCommand: CliCommand = {
   name: 'clone',
   usage: `${cloneUsage('clone')} [--json]`,
-  summary: 'clone a VM from a template, print progress and the result (exit 0 ok, 1 failed, 2 bad input)',
+  summary:
+    'clone a VM from a template, print progress and the result (exit 0 ok, 1 failed or not made as asked, 2 bad input)',
   async run(args, io) {
     const json = args.includes('--json');
     // With a policy file each template has its own maximum lease, checked once the template is known

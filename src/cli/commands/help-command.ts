@@ -25,6 +25,13 @@ export function helpCommand(commands: () => readonly CliCommand[]): CliCommand {
       io.out(
         'health also HEALTH_LOCK_STUCK_MINUTES, and REDIS_URL to share lock ages with the bot). See .env.example.',
       );
+      io.out(
+        'clone, list, delete and leases also read CLONE_POLICY_FILE; clone and delete act as CLONEBOT_OWNER, clone',
+      );
+      io.out(
+        'reads CLONEBOT_SSH_PUBLIC_KEY_FILE for sshkey; delete and leases DM owners with SLACK_BOT_TOKEN, and leases',
+      );
+      io.out('remembers its DMs in REDIS_URL.');
       return EXIT.ok;
     },
   };
