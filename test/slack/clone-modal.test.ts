@@ -164,6 +164,14 @@ describe('the /clone form: the VM options (issue 10)', () => {
         values: form('112', 'web-7', { lease: { value: '2020-01-01' } }),
       });
       expect(past.errors?.lease).toContain('is in the past');
+      // Past the template's own maximum: a field error naming it, the form still open.
+      const tooLong = await h.sim.submitView({
+        userId: U,
+        viewId: view.id,
+        values: form('112', 'web-7', { lease: { value: '5w' } }),
+      });
+      expect(tooLong.errors?.lease).toContain('longer than the maximum of 30d');
+      expect(await h.store.listRecent(10)).toEqual([]);
       const ok = await h.sim.submitView({
         userId: U,
         viewId: view.id,

@@ -1,7 +1,9 @@
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { PreflightResult } from '../../../clone/types.ts';
 import { type CloneFieldName, cloneRequestFromFields } from '../../../core/clone-request-from-fields.ts';
+import { checkLease } from '../../../core/lease.ts';
 import { formatCloneRequest } from '../../../core/parse-clone-command.ts';
+import { maxLeaseOf, policyFor } from '../../../core/template-policy.ts';
 import { parseCloneModalMetadata } from '../../messages/clone-modal.ts';
 import { renderNotice, renderRefusal } from '../../messages/error-message.ts';
 import { requestSummary } from '../../messages/request-fields.ts';
@@ -97,6 +99,19 @@ export function cloneModalSubmission(s: SlackServices) {
       const field = fieldForReason(early.diagnosis.reason);
       await ack({ response_action: 'errors', errors: { [field]: early.diagnosis.summary.slice(0, 300) } });
       return;
+    }
+    // With the template known in time, a lease past its own maximum (CLONE_POLICY_FILE) is a field error too.
+    const lease = parsed.request.setup?.lease;
+    if (early !== 'late' && lease !== undefined && s.cloneConfig.policy !== undefined) {
+      const max = maxLeaseOf(policyFor(s.cloneConfig.policy, early.template));
+      const problem = checkLease(lease, s.clock.now(), max);
+      if (problem !== undefined) {
+        await ack({
+          response_action: 'errors',
+          errors: { [SLACK_IDS.modalLeaseBlock]: problem.slice(0, 300) },
+        });
+        return;
+      }
     }
     await ack();
     const tell = (m: { text: string; blocks: unknown[] }) =>
