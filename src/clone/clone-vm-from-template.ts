@@ -1,6 +1,7 @@
 import { clonedDriveKeys } from '../core/boot-disk.ts';
 import { classifyCloneError } from '../core/clone-error.ts';
 import { diagnose } from '../core/diagnose.ts';
+import { mergeFields } from '../core/merge-fields.ts';
 import type { DiagnosisEvidence } from '../core/diagnosis-evidence.ts';
 import { formatTemplateRef } from '../core/template-ref.ts';
 import type { CloneCheckpoint, CloneFailure, CloneRequest, CloneResult } from '../core/types.ts';
@@ -267,7 +268,7 @@ export async function cloneVmFromTemplate(
         );
         return d;
       }
-      const s: StartedCloneState = { ...ids, newVmid, upid, startedAt, diskCount };
+      const s: StartedCloneState = mergeFields(ids, { newVmid, upid, startedAt, diskCount });
       await checkpoint({ step: 'started', ...ids, newVmid, upid, startedAt }, false);
       // A reused VMID's 'File exists' may be this request's other clone: no fresh VMID then.
       const r = await follow(s, mayRetryVmid && reused === undefined);

@@ -8,6 +8,7 @@ import {
   lockedStorage,
   lockRetryDelay,
 } from '../core/lock-retry.ts';
+import { mergeFields } from '../core/merge-fields.ts';
 import type { CloneCheckpoint, CloneProgress, CloneRequest, CloneResult } from '../core/types.ts';
 import type { Logger } from '../logger.ts';
 import { createRequestMoves, type RequestMoves } from '../requests/request-moves.ts';
@@ -196,7 +197,7 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
     const onCheckpoint = async (checkpoint: CloneCheckpoint) => {
       const saved = await store.update(id, { checkpoint });
       await deps.replicate?.();
-      await job.updateData({ ...job.data, checkpoint });
+      await job.updateData(mergeFields(job.data, { checkpoint }));
       // A backstop for a cancel message this process missed (not yet subscribed, or Redis blinked).
       if (saved?.status === 'cancelled') controller.abort(new Error('cancelled'));
     };
@@ -206,7 +207,9 @@ export function createCloneProcessor(deps: CloneProcessorDeps) {
     );
     // Marked at clone time with this request's id: a leftover is known by it, never by VMID or name alone.
     const facts = vmFacts(current);
-    const marked = { ...current.request, description: cloneTimeDescription(facts, deps.clock.now()) };
+    const marked = mergeFields(current.request, {
+      description: cloneTimeDescription(facts, deps.clock.now()),
+    });
     const result = markLeftover(
       await deps.engine.cloneVmFromTemplate(marked, {
         ...(current.checkpoint !== undefined ? { resume: current.checkpoint } : {}),

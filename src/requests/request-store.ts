@@ -4,6 +4,7 @@ import type { Logger } from '../logger.ts';
 import { newRequestId } from './request-id.ts';
 import { DEFAULT_PREFIX, requestKeys } from './request-keys.ts';
 import { statusesAllowing, targetOf } from './request-lifecycle.ts';
+import { mergeFields } from '../core/merge-fields.ts';
 import { FencedOutError } from './fenced-out-error.ts';
 import { casRecord, claimUndelivered, createRecord, holdsFence } from './request-scripts.ts';
 import {
@@ -141,7 +142,7 @@ function storeCore(redis: Redis, options: RequestStoreOptions) {
         return { ok: false, record: expired, reason: 'expired' };
       }
       if (!from.includes(record.status)) return { ok: false, record, reason: 'wrong-status' };
-      const next: CloneRequestRecord = { ...record, ...patch, status: to };
+      const next: CloneRequestRecord = mergeFields(record, patch, { status: to });
       if (!(await write(fence, raw, record, next))) continue;
       audit(next, record.status, actor ?? patch.decidedBy ?? patch.cancelledBy);
       return { ok: true, record: next, previous: record.status };
@@ -157,7 +158,7 @@ function storeCore(redis: Redis, options: RequestStoreOptions) {
       const current = await read(id);
       if (!current) return undefined;
       // The status is never part of a patch, so a late checkpoint cannot resurrect a finished request.
-      const next: CloneRequestRecord = { ...current.record, ...patch, status: current.record.status };
+      const next: CloneRequestRecord = mergeFields(current.record, patch, { status: current.record.status });
       if (await write(fence, current.raw, current.record, next)) return next;
     }
   };
@@ -266,16 +267,16 @@ function storeCore(redis: Redis, options: RequestStoreOptions) {
 
   const fenced = (f: WriteFence): FencedStore => view(f);
   /** The store as seen through `fence` (none: the plain store); only these closures are per view. */
-  const view = (fence: WriteFence | undefined): FencedStore => ({
-    ...unfenced,
-    fenced,
-    async confirm(id) {
-      if (fence !== undefined && !(await holdsFence(redis, fence))) refuse(fence, id);
-    },
-    transition: (id, from, to, patch, actor) => transition(fence, id, from, to, patch, actor),
-    update: (id, patch) => update(fence, id, patch),
-    cancel: (id, by) => cancel(fence, id, by),
-    expirePending: () => expirePending(fence),
-  });
+  const view = (fence: WriteFence | undefined): FencedStore =>
+    mergeFields(unfenced, {
+      fenced,
+      async confirm(id) {
+        if (fence !== undefined && !(await holdsFence(redis, fence))) refuse(fence, id);
+      },
+      transition: (id, from, to, patch, actor) => transition(fence, id, from, to, patch, actor),
+      update: (id, patch) => update(fence, id, patch),
+      cancel: (id, by) => cancel(fence, id, by),
+      expirePending: () => expirePending(fence),
+    } satisfies Omit<FencedStore, keyof typeof unfenced>);
   return { store: view(undefined) };
 }
