@@ -158,10 +158,17 @@ async function follow(): Promise<void> {
     await sleep(5000);
     const idle = rssMiB(pid) ?? Number.NaN;
     let peak = idle;
+    let peakAt = 0;
     let maxRunning = 0;
+    const timeline: string[] = [];
     const sampler = setInterval(() => {
-      peak = Math.max(peak, rssMiB(pid) ?? 0);
+      const rss = rssMiB(pid) ?? 0;
+      if (rss > peak) [peak, peakAt] = [rss, Date.now()];
       maxRunning = Math.max(maxRunning, runningClones(s).length);
+      if (process.env.BENCH_TIMELINE && timeline.length < 10_000)
+        timeline.push(
+          `${((Date.now() - t0) / 1000).toFixed(1)}:${rss.toFixed(0)}:${runningClones(s).length}`,
+        );
     }, 250);
     const t0 = Date.now();
     const ids = await s.submit(n);
@@ -197,7 +204,11 @@ async function follow(): Promise<void> {
     console.log(
       `  clones followed at once: max ${maxRunning}, at measurement ${followed} (${allStartedS.toFixed(0)} s to start them)`,
     );
-    console.log(`  worker RSS: idle ${idle.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB`);
+    console.log(
+      `  worker RSS: idle ${idle.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB (${((peakAt - t0) / 1000).toFixed(0)} s after queueing)`,
+    );
+    if (process.env.BENCH_TIMELINE)
+      console.log(`  timeline (s:MiB:running): ${timeline.filter((_, i) => i % 8 === 0).join(' ')}`);
     console.log(
       `  worker CPU: ${cpuAtStart.toFixed(1)} s to take and start them, ${cpuInWindow.toFixed(1)} s in the ${windowMs / 1000} s measured (${((100 * cpuInWindow) / (windowMs / 1000)).toFixed(0)} % of a core)`,
     );
