@@ -15,13 +15,19 @@ const who = (by: string) => (SLACK_USER.test(by) ? `<@${by}>` : by);
 
 /** Lease events as DMs to the VM's owner (chat.postMessage to a user id opens the bot's DM with them). */
 export function createSlackLeaseNotifier(client: WebClient, logger: Logger): LeaseNotifier {
-  const dm = async (userId: string | undefined, message: { text: string; blocks: unknown[] }) => {
-    if (userId === undefined || !SLACK_USER.test(userId)) return;
+  /** True when the DM went out. */
+  const send = async (userId: string | undefined, message: { text: string; blocks: unknown[] }) => {
+    if (userId === undefined || !SLACK_USER.test(userId)) return false;
     try {
       await client.chat.postMessage({ channel: userId, ...(message as { text: string; blocks: never[] }) });
+      return true;
     } catch (err) {
       logger.warn({ user: userId, err: String(err) }, 'could not DM the VM owner');
+      return false;
     }
+  };
+  const dm = async (userId: string | undefined, message: { text: string; blocks: unknown[] }) => {
+    await send(userId, message);
   };
   return {
     expiring: (vm, maxExpiresAt) => dm(vm.ownership.ownerId, renderLeaseExpiring(vm, maxExpiresAt)),
@@ -50,6 +56,6 @@ export function createSlackLeaseNotifier(client: WebClient, logger: Logger): Lea
         ),
       ),
     refused: (vm, reason, ownerId) =>
-      dm(ownerId, renderLeaseNotice(':warning:', `VM ${vm.vmid} on ${vm.node}: ${reason}`)),
+      send(ownerId, renderLeaseNotice(':warning:', `VM ${vm.vmid} on ${vm.node}: ${reason}`)),
   };
 }

@@ -70,8 +70,10 @@ export async function sweepLeases(deps: SweepDeps): Promise<SweepReport> {
   // per lease end and reason: a new end (an extension) or a different reason is news again.
   const ownerNotYetTold = (vm: OurVm, end: number, kind: string) =>
     deps.ledger.claim(`refused:${vm.vmid}:${vm.ownership.requestId}:${end}:${kind}`);
-  const tellOwner = (vm: OurVm, told: boolean, reason: string) =>
-    told ? notifier.refused(vm, reason, vm.ownership.ownerId).catch(() => undefined) : undefined;
+  // Whether the owner was DMed this time: not when told before, nor when no DM could go out (no Slack token,
+  // an owner who is not a Slack user, Slack refusing): the audit line says what happened, not what was meant.
+  const tellOwner = async (vm: OurVm, firstTime: boolean, reason: string): Promise<boolean> =>
+    firstTime ? notifier.refused(vm, reason, vm.ownership.ownerId).catch(() => false) : false;
   for (const s of found.strangers) {
     const reason = `tagged clonebot, but ${describeNotOurs(s.why)}: left alone`;
     report.refused.push({ vmid: s.vmid, node: s.node, reason });
@@ -103,9 +105,8 @@ export async function sweepLeases(deps: SweepDeps): Promise<SweepReport> {
     if (vm.lock !== undefined) {
       const reason = `lease ended ${formatInstant(end)}, but the VM is locked (${vm.lock}): not deleted (a lock is never broken); the next sweep tries again`;
       report.refused.push({ vmid: vm.vmid, node: vm.node, reason });
-      const told = await ownerNotYetTold(vm, end, `locked:${vm.lock}`);
+      const told = await tellOwner(vm, await ownerNotYetTold(vm, end, `locked:${vm.lock}`), reason);
       audit({ ...base, lock: vm.lock, ownerTold: told }, `lease sweep: VM ${vm.vmid} ${reason}`);
-      await tellOwner(vm, told, reason);
       continue;
     }
     const outcome = await destroyOurVm(
@@ -136,20 +137,18 @@ export async function sweepLeases(deps: SweepDeps): Promise<SweepReport> {
     } else if (outcome.kind === 'refused') {
       report.refused.push({ vmid: vm.vmid, node: vm.node, reason: outcome.reason });
       // destroyOurVm's reasons are fixed words per cause (lock, protection, changed record): the reason is the kind.
-      const told = await ownerNotYetTold(vm, end, outcome.reason);
+      const told = await tellOwner(vm, await ownerNotYetTold(vm, end, outcome.reason), outcome.reason);
       audit({ ...base, reason: outcome.reason, ownerTold: told }, `lease sweep: VM ${vm.vmid} not deleted`);
-      await tellOwner(vm, told, outcome.reason);
     } else {
       const reason = `${outcome.step} failed: ${outcome.message}`;
       report.failed.push({ vmid: vm.vmid, node: vm.node, reason });
       // Keyed by the step, not Proxmox's message, whose details may differ from one attempt to the next.
-      const told = await ownerNotYetTold(vm, end, `failed:${outcome.step}`);
-      audit({ ...base, reason, ownerTold: told }, `lease sweep: VM ${vm.vmid} could not be deleted`, 'warn');
-      await tellOwner(
+      const told = await tellOwner(
         vm,
-        told,
+        await ownerNotYetTold(vm, end, `failed:${outcome.step}`),
         `the lease ended but deleting failed (${reason}); the next sweep tries again`,
       );
+      audit({ ...base, reason, ownerTold: told }, `lease sweep: VM ${vm.vmid} could not be deleted`, 'warn');
     }
   }
   return report;

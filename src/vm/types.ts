@@ -40,8 +40,11 @@ export interface LeaseNotifier {
   expired(vm: OurVm, outcome: string): Promise<void>;
   extended(vm: OurVm, newExpiresAt: number, by: string): Promise<void>;
   deleted(vm: OurVm, by: string): Promise<void>;
-  /** A VM the sweep would have deleted but must not (lock, template, disagreeing record): for the owner/admins. */
-  refused(vm: Pick<ClusterVm, 'vmid' | 'node' | 'name'>, reason: string, ownerId?: string): Promise<void>;
+  /**
+   * A VM the sweep would have deleted but must not (lock, template, disagreeing record): for the owner/admins.
+   * True when a DM went out (the audit line's `ownerTold`).
+   */
+  refused(vm: Pick<ClusterVm, 'vmid' | 'node' | 'name'>, reason: string, ownerId?: string): Promise<boolean>;
 }
 
 /** A notifier that tells nobody (the CLI without Slack); the audit log still has every event. */
@@ -50,5 +53,5 @@ export const silentLeaseNotifier: LeaseNotifier = {
   expired: async () => undefined,
   extended: async () => undefined,
   deleted: async () => undefined,
-  refused: async () => undefined,
+  refused: async () => false,
 };

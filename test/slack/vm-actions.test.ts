@@ -56,7 +56,10 @@ function services(policy?: ClonePolicy) {
     expired: async () => undefined,
     extended: async (vm, at, by) => void dms.push(`extended ${vm.vmid} ${at} ${by}`),
     deleted: async (vm, by) => void dms.push(`deleted ${vm.vmid} ${by}`),
-    refused: async (vm, reason) => void dms.push(`refused ${vm.vmid} ${reason}`),
+    refused: async (vm, reason) => {
+      dms.push(`refused ${vm.vmid} ${reason}`);
+      return true;
+    },
   };
   const s = {
     vmLifecycle: client,

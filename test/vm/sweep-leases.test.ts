@@ -7,7 +7,7 @@ import { extendLease } from '../../src/vm/extend-lease.ts';
 import { findOurVms } from '../../src/vm/find-our-vms.ts';
 import { redisLedger } from '../../src/vm/start-lease-sweeper.ts';
 import { memoryLedger, sweepLeases } from '../../src/vm/sweep-leases.ts';
-import type { LeaseNotifier } from '../../src/vm/types.ts';
+import { type LeaseNotifier, silentLeaseNotifier } from '../../src/vm/types.ts';
 import { captureLogger } from '../proxmox/fake-proxmox.ts';
 import { connect, deleteKeys, freshPrefix } from '../requests/redis-fixture.ts';
 import { simClient } from './sim-client.ts';
@@ -56,7 +56,10 @@ function recorder() {
     expired: async (vm) => void events.push(`expired ${vm.vmid}`),
     extended: async (vm) => void events.push(`extended ${vm.vmid}`),
     deleted: async (vm) => void events.push(`deleted ${vm.vmid}`),
-    refused: async (vm, reason) => void events.push(`refused ${vm.vmid}: ${reason}`),
+    refused: async (vm, reason) => {
+      events.push(`refused ${vm.vmid}: ${reason}`);
+      return true;
+    },
   };
   return { events, notifier };
 }
@@ -168,6 +171,26 @@ describe('lease sweep against the simulator', () => {
     await sweep();
     expect([dms(640).length, dms(641).length, dms(642).length]).toEqual([2, 2, 2]);
     expect(sim.vm(642)).toBeDefined();
+  });
+
+  test('ownerTold says whether a DM went out: not with the silent notifier (a cron CLI without SLACK_BOT_TOKEN)', async () => {
+    addOurs(645, owner(645, clock.now() - HOUR), { lock: 'backup' });
+    const log = captureLogger();
+    await sweepLeases({
+      proxmox: client,
+      clock,
+      logger: log.logger,
+      notifier: silentLeaseNotifier,
+      ledger: memoryLedger(),
+    });
+    const audits = log
+      .text()
+      .split('\n')
+      .filter((l) => l.includes('"audit":true') && l.includes('"vmid":645'))
+      .map((l) => JSON.parse(l));
+    expect(audits.map((l) => [l.msg.includes('locked (backup)'), l.ownerTold])).toEqual([[true, false]]);
+    sim.faults.lockVm(645, undefined);
+    sim.faults.removeVm(645);
   });
 
   test('the once-per-refusal DM holds across processes: two workers (or cron runs) on one Redis ledger', async () => {
