@@ -2,6 +2,16 @@ import { formatInstant } from './lease.ts';
 import type { VmReadiness } from './types.ts';
 
 /**
+ * Whether the VM is as asked after a clone that worked: not when the start asked for failed or did not end,
+ * Proxmox refused the cloud-init options, or the owner record was not written (the VM then has no lease).
+ * What the template cannot do (no cloud-init drive, no guest agent) is said plainly, not counted here.
+ */
+export function readyAsAsked(r: VmReadiness | undefined): boolean {
+  if (r === undefined) return true;
+  return r.owned && r.cloudInit !== 'failed' && (r.start === undefined || r.start === 'started');
+}
+
+/**
  * What became of the VM after the clone, one plain line each (shared by the Slack reply and the CLI): its
  * addresses, or plainly why there are none (no agent, no cloud-init drive, start failed).
  */

@@ -5,7 +5,8 @@ import { systemClock } from '../../clock.ts';
 import { createCloneEngine } from '../../clone/create-clone-engine.ts';
 import { ConfigError, loadConfig } from '../../config.ts';
 import { checkSshPublicKey } from '../../core/ssh-public-key.ts';
-import type { CloneRequest, FailureReason, TemplateRef, VmReadiness } from '../../core/types.ts';
+import { readyAsAsked } from '../../core/describe-readiness.ts';
+import type { CloneRequest, FailureReason, TemplateRef } from '../../core/types.ts';
 import { applyClonePolicy } from '../../vm/apply-clone-policy.ts';
 import { createVmPreparer } from '../../vm/create-vm-preparer.ts';
 import type { CliIo } from '../cli-command.ts';
@@ -53,17 +54,6 @@ const templateOfRef = (ref: TemplateRef): { vmid: number; name?: string } =>
     : ref.kind === 'name'
       ? { vmid: -1, name: ref.name }
       : { vmid: -1 };
-
-/**
- * After a clone that worked, whether the VM is as asked: exit 1 (as said in the output) when the start asked
- * for failed or did not end, Proxmox refused the cloud-init options, or the owner record was not written (the
- * VM then has no lease): a script must not go on to log in, nor take a lease for granted. What the template
- * cannot do (no cloud-init drive, no guest agent) is said plainly, not a failure.
- */
-function madeAsAsked(vm: VmReadiness | undefined): boolean {
-  if (vm === undefined) return true;
-  return vm.owned && vm.cloudInit !== 'failed' && (vm.start === undefined || vm.start === 'started');
-}
 
 /**
  * Runs a parsed clone request: config (proxmox, clone, log sections only), Proxmox client, engine; a request
@@ -143,7 +133,8 @@ export async function executeClone(
     }
     if (options.json) io.out(JSON.stringify(cloneResultJson(result), null, 2));
     else for (const line of renderCloneResult(result)) io.out(line);
-    if (result.ok) return madeAsAsked(result.vm) ? EXIT.ok : EXIT.failed;
+    // Made but not as asked (said in the output): a script must not go on to log in, nor count on a lease.
+    if (result.ok) return readyAsAsked(result.vm) ? EXIT.ok : EXIT.failed;
     return result.diagnosis.reason === 'cancelled' ? EXIT.interrupted : EXIT.failed;
   } finally {
     engine.close();

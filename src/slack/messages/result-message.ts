@@ -1,5 +1,5 @@
 import type { KnownBlock, SectionBlock } from '@slack/types';
-import { describeReadiness } from '../../core/describe-readiness.ts';
+import { describeReadiness, readyAsAsked } from '../../core/describe-readiness.ts';
 import { failureHeadline } from '../../core/failure-headline.ts';
 import { formatDuration } from '../../core/format.ts';
 import type { CloneFailure, CloneSuccess } from '../../core/types.ts';
@@ -32,9 +32,14 @@ export function renderSuccessMessage(
   proxmoxUiUrl: string,
 ): SlackMessage {
   const url = proxmoxVmUrl(proxmoxUiUrl, result.vmid);
+  // Not "ready" when the start asked for failed or the owner record is missing: the lines below say why.
+  const asAsked = readyAsAsked(result.vm);
+  const vm = `VM ${result.vmid} \`${escapeMrkdwn(result.name)}\``;
   const blocks: KnownBlock[] = [
     section(
-      `:white_check_mark: <@${record.requester.userId}> *VM ${result.vmid} \`${escapeMrkdwn(result.name)}\` is ready* on ${escapeMrkdwn(result.node)}`,
+      asAsked
+        ? `:white_check_mark: <@${record.requester.userId}> *${vm} is ready* on ${escapeMrkdwn(result.node)}`
+        : `:warning: <@${record.requester.userId}> *${vm} was cloned, but not as asked* on ${escapeMrkdwn(result.node)}`,
     ),
     {
       type: 'section',
@@ -67,7 +72,9 @@ export function renderSuccessMessage(
   }
   const ips = [...(result.vm?.ipv4 ?? []), ...(result.vm?.ipv6 ?? [])];
   return {
-    text: `VM ${result.vmid} ${result.name} is ready on ${result.node}${ips.length > 0 ? ` (${ips.join(', ')})` : ''}`,
+    text: asAsked
+      ? `VM ${result.vmid} ${result.name} is ready on ${result.node}${ips.length > 0 ? ` (${ips.join(', ')})` : ''}`
+      : `VM ${result.vmid} ${result.name} was cloned on ${result.node}, but not as asked`,
     blocks,
   };
 }

@@ -35,6 +35,26 @@ describe('result messages', () => {
     expect(checkMessageBlocks(m.blocks)).toEqual([]);
   });
 
+  it('a VM made but not as asked (its start failed, or no owner record) is not headlined ready', () => {
+    for (const vm of [
+      { owned: true, start: 'failed' as const, startError: 'start failed: QEMU exited with code 1' },
+      { owned: false, ownError: 'VM is locked (backup)' },
+    ]) {
+      const m = renderSuccessMessage(record, { ...sampleSuccess, vm }, ui);
+      expect(m.text).toBe('VM 200 test-clone was cloned on pve1, but not as asked');
+      const text = JSON.stringify(m.blocks);
+      expect(text).toContain(':warning:');
+      expect(text).toContain('was cloned, but not as asked');
+      expect(text).not.toContain('is ready');
+    }
+    const ready = renderSuccessMessage(
+      record,
+      { ...sampleSuccess, vm: { owned: true, start: 'started' } },
+      ui,
+    );
+    expect(ready.text).toBe('VM 200 test-clone is ready on pve1');
+  });
+
   it('failure puts the why first, then advice, evidence and the VM left behind; redacts passwords', () => {
     const m = renderFailureMessage(record, sampleFailure(), ui);
     expect(m).toMatchSnapshot();
