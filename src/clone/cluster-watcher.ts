@@ -41,9 +41,10 @@ const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /**
  * One ClusterWatcher per process: each poll makes ONE GET /cluster/tasks and at most ONE GET
- * /cluster/resources (only when a clone due now needs its lock) for every clone being followed; only a task
- * missing from the cluster list (the list lags a little behind a just-started task) costs its own GET task
- * status. Polls come when the earliest clone wants one, never closer than `minIntervalMs`.
+ * /cluster/resources (only when a clone due now needs its lock) for every clone being followed; tasks missing
+ * from the cluster list (it lags behind a just-started task, and shows a token without Sys.Audit none of its
+ * own) cost one GET of their node's tasks, or a GET task status each when only one or two are missing (see
+ * readClusterSnapshots). Polls come when the earliest clone wants one, never closer than `minIntervalMs`.
  */
 export function createClusterWatcher(deps: {
   proxmox: ProxmoxClient;

@@ -20,6 +20,11 @@ export function upidNode(upid: string): string | undefined {
   return /^UPID:([^:]+):/.exec(upid)?.[1];
 }
 
+/** From this many clones on one node missing from the cluster list, their node's task list is read instead. */
+const NODE_LIST_FROM = 3;
+/** Entries beyond our missing clones a node list may hold: other users' running clones, recently ended ones. */
+const NODE_LIST_SLACK = 50;
+
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** Maps a /cluster/tasks entry to a task state: no endtime/status = running; ended → status is the exit status. */
@@ -31,8 +36,8 @@ function taskState(t: ClusterTask): NonNullable<CloneSnapshot['task']> {
 }
 
 /**
- * One poll for many clones: ONE GET /cluster/tasks, ONE GET /cluster/resources when `readVms`, and a GET
- * task status only for a task missing from the cluster list (it lags a little behind a just-started task).
+ * One poll for many clones: ONE GET /cluster/tasks, ONE GET /cluster/resources when `readVms`, and for the
+ * tasks missing from the cluster list one GET per node (from NODE_LIST_FROM of them) or a GET task status each.
  * Read errors become part of the snapshots, never a throw. Returns a snapshot per clone, in order.
  */
 export async function readClusterSnapshots(
@@ -55,26 +60,61 @@ export async function readClusterSnapshots(
   const byVmid = new Map<number, ClusterVm>();
   if (vms.status === 'fulfilled') for (const v of vms.value ?? []) byVmid.set(v.vmid, v);
 
-  // A UPID not (yet) in the cluster list: ask its node directly, once per UPID per poll.
-  const fallback = new Map<string, Promise<CloneSnapshot['task'] | string>>();
+  // A UPID not in the cluster list: it lags a little behind a just-started task, a token without Sys.Audit on
+  // `/` sees none of its own there, and the list may have failed. Its node answers instead: from
+  // NODE_LIST_FROM such clones on one node, ONE GET of that node's clone tasks (running first, then the newest
+  // ended) answers for them all; a clone on a node with fewer, or not in that list either (ended longer
+  // ago), costs a GET of its own task status. A thousand clones cost a GET per node, never one each.
+  const missing = new Map<string, string[]>();
   for (const c of clones) {
-    if (byUpid.has(c.upid) || fallback.has(c.upid)) continue;
-    calls++;
-    fallback.set(
-      c.upid,
-      deps.proxmox.getTaskStatus(c.upid).then(
-        (s) =>
-          s.exitstatus === undefined ? { status: s.status } : { status: s.status, exitstatus: s.exitstatus },
-        (e: unknown) => `GET task status: ${message(e)}`,
-      ),
-    );
+    if (byUpid.has(c.upid)) continue;
+    const node = upidNode(c.upid) ?? '';
+    const upids = missing.get(node) ?? [];
+    if (!upids.includes(c.upid)) upids.push(c.upid);
+    missing.set(node, upids);
+  }
+  const nodeErrors = new Map<string, string>();
+  await Promise.all(
+    [...missing].map(async ([node, upids]) => {
+      if (node === '' || upids.length < NODE_LIST_FROM) return;
+      calls++;
+      try {
+        const listed = await deps.proxmox.listNodeTasks(node, {
+          typefilter: 'qmclone',
+          limit: upids.length + NODE_LIST_SLACK,
+        });
+        for (const t of listed) if (!byUpid.has(t.upid)) byUpid.set(t.upid, t);
+      } catch (e) {
+        nodeErrors.set(node, `GET /nodes/${node}/tasks: ${message(e)}`);
+      }
+    }),
+  );
+  const fallback = new Map<string, Promise<CloneSnapshot['task'] | string>>();
+  for (const [node, upids] of missing) {
+    if (nodeErrors.has(node)) continue; // Proxmox is failing there: no GET per clone on top
+    for (const upid of upids) {
+      if (byUpid.has(upid)) continue;
+      calls++;
+      fallback.set(
+        upid,
+        deps.proxmox.getTaskStatus(upid).then(
+          (s) =>
+            s.exitstatus === undefined
+              ? { status: s.status }
+              : { status: s.status, exitstatus: s.exitstatus },
+          (e: unknown) => `GET task status: ${message(e)}`,
+        ),
+      );
+    }
   }
   const snapshots: CloneSnapshot[] = [];
   for (const c of clones) {
     const listed = byUpid.get(c.upid);
     const own: string[] = [...errors];
     let task: CloneSnapshot['task'];
+    const nodeError = listed ? undefined : nodeErrors.get(upidNode(c.upid) ?? '');
     if (listed) task = taskState(listed);
+    else if (nodeError !== undefined) own.push(nodeError);
     else {
       const r = await fallback.get(c.upid);
       if (typeof r === 'string') own.push(r);
