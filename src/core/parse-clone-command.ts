@@ -12,7 +12,7 @@ import { formatVmSetup, parseSetupOptions } from './vm-setup-options.ts';
 
 /** The grammar shared by the CLI and the /clone slash command, without the command itself. */
 export const CLONE_GRAMMAR =
-  '<template> as <name> on <node> [full|linked] [storage S] [pool P] [vmid N] [target T] [start] [user U] [sshkey] [ip dhcp|ip A/N gw G] [for 3d|until YYYY-MM-DD]';
+  '<template> as <name> on <node> [full|linked] [storage S] [pool P] [vmid N] [target T] [start|nostart] [user U] [sshkey] [ip dhcp|ip A/N gw G] [for 3d|until YYYY-MM-DD]';
 
 /** The usage line for a command (`/clone` or `pve-clonebot clone`). */
 export function cloneUsage(command = '/clone'): string {
@@ -43,6 +43,7 @@ const OPTIONS = [
   'vmid',
   'target',
   'start',
+  'nostart',
   'user',
   'sshkey',
   'ip',
@@ -51,7 +52,7 @@ const OPTIONS = [
 ] as const;
 type OptionWord = (typeof OPTIONS)[number];
 const OPTION_LIST =
-  'full, linked, storage S, pool P, vmid N, target T, start, user U, sshkey, ip dhcp / ip A/N gw G, for 3d, until YYYY-MM-DD';
+  'full, linked, storage S, pool P, vmid N, target T, start, nostart, user U, sshkey, ip dhcp / ip A/N gw G, for 3d, until YYYY-MM-DD';
 const MAX_TEXT = 500;
 /** PVE `pve-storage-id`. */
 const STORAGE_ID = /^[A-Za-z][A-Za-z0-9._-]*[A-Za-z0-9]$/;
@@ -132,7 +133,7 @@ export function parseCloneCommand(text: string, options: ParseCloneOptions = {})
 }
 
 type Fields = Pick<CloneRequest, 'storage' | 'pool' | 'vmid' | 'target'>;
-const SETUP_WORDS = new Set<string>(['start', 'user', 'sshkey', 'ip', 'for', 'until']);
+const SETUP_WORDS = new Set<string>(['start', 'nostart', 'user', 'sshkey', 'ip', 'for', 'until']);
 
 function parseOptions(
   rest: string[],

@@ -16,13 +16,13 @@ export interface SetupCheckOptions {
   maxLeaseMs?: number;
 }
 
-/** Splits `start user alice ip 10.0.0.5/24 gw 10.0.0.1 for 3d` into each option word and its values. */
+/** Splits `start user alice ip 10.0.0.5/24 gw 10.0.0.1 for 3d` (or `nostart …`) into each option word and its values. */
 function groups(tokens: readonly string[]): [string, string[]][] {
   const out: [string, string[]][] = [];
   for (const t of tokens) {
     const word = t.toLowerCase();
     if (
-      ['start', 'user', 'sshkey', 'ip', 'for', 'until'].includes(word) &&
+      ['start', 'nostart', 'user', 'sshkey', 'ip', 'for', 'until'].includes(word) &&
       (out.length === 0 || word !== 'gw')
     )
       out.push([word, []]);
@@ -58,10 +58,13 @@ export function parseSetupOptions(
         ? `'${word}' takes ${n === 0 ? 'no value' : 'one value'}: '${showToken(values.slice(n).join(' '))}' is not an option`
         : undefined;
     switch (word) {
-      case 'start': {
+      case 'start':
+      case 'nostart': {
         const e = extra(0);
         if (e) return { error: e };
-        setup.start = true;
+        if (setup.start !== undefined) return { error: `Give 'start' or 'nostart', not both` };
+        // nostart: not started even when the template's policy starts its clones.
+        setup.start = word === 'start';
         break;
       }
       case 'sshkey': {
@@ -127,7 +130,7 @@ export function parseSetupOptions(
 export function formatVmSetup(setup: VmSetup | undefined): string {
   if (setup === undefined) return '';
   const parts: string[] = [];
-  if (setup.start) parts.push('start');
+  if (setup.start !== undefined) parts.push(setup.start ? 'start' : 'nostart');
   if (setup.ciUser !== undefined) parts.push(`user ${setup.ciUser}`);
   if (setup.sshKey || (setup.sshKeys?.length ?? 0) > 0) parts.push('sshkey');
   if (setup.ip !== undefined) parts.push(formatIpSetting(setup.ip));

@@ -96,7 +96,7 @@ describe('parseCloneCommand', () => {
 
   it('names unknown, duplicate and conflicting options', () => {
     expect(err('112 as a on pve1 fast')).toBe(
-      "Unknown option 'fast'; options are full, linked, storage S, pool P, vmid N, target T, start, user U, sshkey, ip dhcp / ip A/N gw G, for 3d, until YYYY-MM-DD",
+      "Unknown option 'fast'; options are full, linked, storage S, pool P, vmid N, target T, start, nostart, user U, sshkey, ip dhcp / ip A/N gw G, for 3d, until YYYY-MM-DD",
     );
     expect(err('112 as a on pve1 pool x pool y')).toBe("'pool' is given twice: give each option once");
     expect(err('112 as a on pve1 full FULL')).toBe("'full' is given twice: give each option once");
@@ -159,7 +159,7 @@ describe('parseCloneCommand', () => {
 
   it('exports the usage line', () => {
     expect(CLONE_USAGE).toBe(
-      '/clone <template> as <name> on <node> [full|linked] [storage S] [pool P] [vmid N] [target T] [start] [user U] [sshkey] [ip dhcp|ip A/N gw G] [for 3d|until YYYY-MM-DD]',
+      '/clone <template> as <name> on <node> [full|linked] [storage S] [pool P] [vmid N] [target T] [start|nostart] [user U] [sshkey] [ip dhcp|ip A/N gw G] [for 3d|until YYYY-MM-DD]',
     );
     expect(cloneUsage('pve-clonebot clone')).toMatch(/^pve-clonebot clone <template>/);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { parseIpSetting } from '../../src/core/ip-setting.ts';
-import { parseCloneCommand } from '../../src/core/parse-clone-command.ts';
+import { formatCloneRequest, parseCloneCommand } from '../../src/core/parse-clone-command.ts';
+import { applyPolicy } from '../../src/core/template-policy.ts';
 import { checkSshPublicKey, encodeSshKeys } from '../../src/core/ssh-public-key.ts';
 import { checkOurs, ownerTag, parseVmDescription, vmDescription, vmTags } from '../../src/core/vm-record.ts';
 import { ed25519PublicKey } from './ssh-key-fixture.ts';
@@ -14,6 +15,18 @@ const error = (text: string) => {
 };
 
 describe('VM options on the command', () => {
+  test("nostart overrides a template's start default; start and nostart together is refused", () => {
+    const r = parse('112 as web1 on pve1 nostart for 3d');
+    expect(r.ok && r.request.setup).toEqual({ start: false, lease: { kind: 'for', ms: 3 * 86_400_000 } });
+    expect(r.ok && formatCloneRequest(r.request)).toBe('112 as web1 on pve1 full nostart for 3d');
+    const policy = { start: true, cloudInit: { user: 'ops' } };
+    const applied = r.ok ? applyPolicy(r.request, policy, NOW) : undefined;
+    expect(applied).not.toHaveProperty('setup.start');
+    expect(applied).toHaveProperty('setup.ciUser', 'ops');
+    expect(error('112 as web1 on pve1 start nostart')).toBe("Give 'start' or 'nostart', not both");
+    expect(error('112 as web1 on pve1 nostart now')).toContain("'nostart' takes no value");
+  });
+
   test('start, user, sshkey, ip, for / until parse into the setup and echo back as typed', () => {
     const r = parse('112 as web1 on pve1 start user alice sshkey ip 10.0.0.5/24 gw 10.0.0.1 for 3d');
     expect(r.ok && r.request.setup).toEqual({
