@@ -15,22 +15,23 @@ const who = (by: string) => (SLACK_USER.test(by) ? `<@${by}>` : by);
 
 /** Lease events as DMs to the VM's owner (chat.postMessage to a user id opens the bot's DM with them). */
 export function createSlackLeaseNotifier(client: WebClient, logger: Logger): LeaseNotifier {
-  /** True when the DM went out. */
+  /**
+   * True when the DM went out, false for an owner who is not a Slack user; Slack's failure is thrown, so the
+   * sweep can offer a warning or refusal again instead of remembering it as told.
+   */
   const send = async (userId: string | undefined, message: { text: string; blocks: unknown[] }) => {
     if (userId === undefined || !SLACK_USER.test(userId)) return false;
-    try {
-      await client.chat.postMessage({ channel: userId, ...(message as { text: string; blocks: never[] }) });
-      return true;
-    } catch (err) {
-      logger.warn({ user: userId, err: String(err) }, 'could not DM the VM owner');
-      return false;
-    }
+    await client.chat.postMessage({ channel: userId, ...(message as { text: string; blocks: never[] }) });
+    return true;
   };
+  /** A DM nobody sends again (an expiry, extension or deletion: the audit log has it): a failure is logged. */
   const dm = async (userId: string | undefined, message: { text: string; blocks: unknown[] }) => {
-    await send(userId, message);
+    await send(userId, message).catch((err: unknown) =>
+      logger.warn({ user: userId, err: String(err) }, 'could not DM the VM owner'),
+    );
   };
   return {
-    expiring: (vm, maxExpiresAt) => dm(vm.ownership.ownerId, renderLeaseExpiring(vm, maxExpiresAt)),
+    expiring: (vm, maxExpiresAt) => send(vm.ownership.ownerId, renderLeaseExpiring(vm, maxExpiresAt)),
     expired: (vm, outcome) =>
       dm(
         vm.ownership.ownerId,

@@ -8,6 +8,8 @@ export function redisLedger(redis: Redis, prefix = DEFAULT_PREFIX): WarnedLedger
   return {
     claim: async (key) =>
       (await redis.set(`${prefix}lease:warned:${key}`, '1', 'PX', 30 * 86_400_000, 'NX')) === 'OK',
+    // Only the sweep holding the sweep lock claims and releases, so no token is needed to free its own claim.
+    release: async (key) => void (await redis.del(`${prefix}lease:warned:${key}`)),
   };
 }
 

@@ -15,6 +15,8 @@ import type { LeaseNotifier, OurVm, VmLifecycleProxmox } from './types.ts';
 export interface WarnedLedger {
   /** True the first time for this key (then remembered), false after. */
   claim(key: string): Promise<boolean>;
+  /** Forgets a claim whose DM failed, so the next sweep tries it again. */
+  release(key: string): Promise<void>;
 }
 
 /** A ledger in memory: enough for one process (a cron CLI without Redis warns, and DMs refusals, on every run). */
@@ -26,6 +28,7 @@ export function memoryLedger(): WarnedLedger {
       seen.add(key);
       return true;
     },
+    release: async (key) => void seen.delete(key),
   };
 }
 
@@ -66,14 +69,31 @@ export async function sweepLeases(deps: SweepDeps): Promise<SweepReport> {
   const found = await findOurVms(deps.proxmox);
   report.checked = found.ours.length;
   const audit = createAudit(logger, clock);
+  // A DM told once (a warning, a refusal): claimed before it is sent, so two sweeps never both send it, and
+  // released when sending failed (Slack down, 5xx, ratelimited past the retries), or that owner would never
+  // be told and the VM could go at expiry unwarned. `told`: whether a DM went out this time (not when told
+  // before, nor for an owner nobody can DM, whose claim stays: trying again would change nothing).
+  const dmOnce = async (key: string, send: () => Promise<boolean>) => {
+    if (!(await deps.ledger.claim(key))) return { first: false, told: false };
+    try {
+      return { first: true, told: await send() };
+    } catch (err) {
+      await deps.ledger
+        .release(key)
+        .catch((e: unknown) =>
+          logger.warn({ err: e, key }, 'could not release a failed DM: it is not retried'),
+        );
+      return { first: true, told: false, dmError: (err as Error).message ?? String(err) };
+    }
+  };
   // The sweep retries a refused or failed expiry every time and audits each attempt, but tells the owner once
   // per lease end and reason: a new end (an extension) or a different reason is news again.
-  const ownerNotYetTold = (vm: OurVm, end: number, kind: string) =>
-    deps.ledger.claim(`refused:${vm.vmid}:${vm.ownership.requestId}:${end}:${kind}`);
-  // Whether the owner was DMed this time: not when told before, nor when no DM could go out (no Slack token,
-  // an owner who is not a Slack user, Slack refusing): the audit line says what happened, not what was meant.
-  const tellOwner = async (vm: OurVm, firstTime: boolean, reason: string): Promise<boolean> =>
-    firstTime ? notifier.refused(vm, reason, vm.ownership.ownerId).catch(() => false) : false;
+  const tellOwner = async (vm: OurVm, end: number, kind: string, reason: string) => {
+    const dm = await dmOnce(`refused:${vm.vmid}:${vm.ownership.requestId}:${end}:${kind}`, () =>
+      notifier.refused(vm, reason, vm.ownership.ownerId),
+    );
+    return { ownerTold: dm.told, ...(dm.dmError !== undefined ? { dmError: dm.dmError } : {}) };
+  };
   for (const s of found.strangers) {
     const reason = `tagged clonebot, but ${describeNotOurs(s.why)}: left alone`;
     report.refused.push({ vmid: s.vmid, node: s.node, reason });
@@ -90,23 +110,28 @@ export async function sweepLeases(deps: SweepDeps): Promise<SweepReport> {
     };
     if (end > now) {
       if (end - now > warnBefore) continue;
-      const key = `${vm.vmid}:${vm.ownership.requestId}:${end}`;
-      if (!(await deps.ledger.claim(key))) continue;
-      report.warned.push(vm.vmid);
-      audit(
-        { ...base, expiresAt: new Date(end).toISOString() },
-        `lease of VM ${vm.vmid} ends ${formatInstant(end)}: owner warned`,
+      const dm = await dmOnce(`${vm.vmid}:${vm.ownership.requestId}:${end}`, () =>
+        notifier.expiring(vm, now + maxLeaseForRecord(deps.policy, vm.ownership.template)),
       );
-      await notifier
-        .expiring(vm, now + maxLeaseForRecord(deps.policy, vm.ownership.template))
-        .catch((err: unknown) => logger.warn({ err, ...base }, 'could not warn the owner'));
+      if (!dm.first) continue;
+      const fields = { ...base, expiresAt: new Date(end).toISOString(), ownerTold: dm.told };
+      if (dm.dmError !== undefined) {
+        audit(
+          { ...fields, dmError: dm.dmError },
+          `lease of VM ${vm.vmid} ends ${formatInstant(end)}: the owner could not be warned (the DM failed): the next sweep tries again`,
+          'warn',
+        );
+        continue;
+      }
+      report.warned.push(vm.vmid);
+      audit(fields, `lease of VM ${vm.vmid} ends ${formatInstant(end)}: owner warned`);
       continue;
     }
     if (vm.lock !== undefined) {
       const reason = `lease ended ${formatInstant(end)}, but the VM is locked (${vm.lock}): not deleted (a lock is never broken); the next sweep tries again`;
       report.refused.push({ vmid: vm.vmid, node: vm.node, reason });
-      const told = await tellOwner(vm, await ownerNotYetTold(vm, end, `locked:${vm.lock}`), reason);
-      audit({ ...base, lock: vm.lock, ownerTold: told }, `lease sweep: VM ${vm.vmid} ${reason}`);
+      const told = await tellOwner(vm, end, `locked:${vm.lock}`, reason);
+      audit({ ...base, lock: vm.lock, ...told }, `lease sweep: VM ${vm.vmid} ${reason}`);
       continue;
     }
     const outcome = await destroyOurVm(
@@ -137,18 +162,19 @@ export async function sweepLeases(deps: SweepDeps): Promise<SweepReport> {
     } else if (outcome.kind === 'refused') {
       report.refused.push({ vmid: vm.vmid, node: vm.node, reason: outcome.reason });
       // destroyOurVm's reasons are fixed words per cause (lock, protection, changed record): the reason is the kind.
-      const told = await tellOwner(vm, await ownerNotYetTold(vm, end, outcome.reason), outcome.reason);
-      audit({ ...base, reason: outcome.reason, ownerTold: told }, `lease sweep: VM ${vm.vmid} not deleted`);
+      const told = await tellOwner(vm, end, outcome.reason, outcome.reason);
+      audit({ ...base, reason: outcome.reason, ...told }, `lease sweep: VM ${vm.vmid} not deleted`);
     } else {
       const reason = `${outcome.step} failed: ${outcome.message}`;
       report.failed.push({ vmid: vm.vmid, node: vm.node, reason });
       // Keyed by the step, not Proxmox's message, whose details may differ from one attempt to the next.
       const told = await tellOwner(
         vm,
-        await ownerNotYetTold(vm, end, `failed:${outcome.step}`),
+        end,
+        `failed:${outcome.step}`,
         `the lease ended but deleting failed (${reason}); the next sweep tries again`,
       );
-      audit({ ...base, reason, ownerTold: told }, `lease sweep: VM ${vm.vmid} could not be deleted`, 'warn');
+      audit({ ...base, reason, ...told }, `lease sweep: VM ${vm.vmid} could not be deleted`, 'warn');
     }
   }
   return report;

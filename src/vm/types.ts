@@ -34,22 +34,27 @@ export interface StrangerVm {
 
 /** Who hears about lease events: the owner by DM (and the audit log, written by the caller). */
 export interface LeaseNotifier {
-  /** Before expiry: the owner may extend (within the maximum) or delete now. */
-  expiring(vm: OurVm, maxExpiresAt: number): Promise<void>;
+  /**
+   * Before expiry: the owner may extend (within the maximum) or delete now. True when a DM went out, false
+   * when there is nobody to DM (an owner who is not a Slack user, no Slack at all); rejects when the DM failed,
+   * so the sweep tries again (as `refused`).
+   */
+  expiring(vm: OurVm, maxExpiresAt: number): Promise<boolean>;
   /** The lease ended and the VM is gone. */
   expired(vm: OurVm, outcome: string): Promise<void>;
   extended(vm: OurVm, newExpiresAt: number, by: string): Promise<void>;
   deleted(vm: OurVm, by: string): Promise<void>;
   /**
    * A VM the sweep would have deleted but must not (lock, template, disagreeing record): for the owner/admins.
-   * True when a DM went out (the audit line's `ownerTold`).
+   * True when a DM went out (the audit line's `ownerTold`), false when there is nobody to DM; rejects when the
+   * DM failed.
    */
   refused(vm: Pick<ClusterVm, 'vmid' | 'node' | 'name'>, reason: string, ownerId?: string): Promise<boolean>;
 }
 
 /** A notifier that tells nobody (the CLI without Slack); the audit log still has every event. */
 export const silentLeaseNotifier: LeaseNotifier = {
-  expiring: async () => undefined,
+  expiring: async () => false,
   expired: async () => undefined,
   extended: async () => undefined,
   deleted: async () => undefined,

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebClient } from '@slack/web-api';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run-cli.ts';
 import { scaledClock } from '../../src/clock.ts';
@@ -9,7 +10,14 @@ import { vmDescription, vmTags } from '../../src/core/vm-record.ts';
 import { type ProxmoxSim, startProxmoxSim } from '../../src/sim/proxmox/index.ts';
 import { type SlackSim, startSlackSim } from '../../src/sim/slack/index.ts';
 import { ed25519PublicKey } from '../vm/ssh-key-fixture.ts';
+import { deleteKeys } from '../requests/redis-fixture.ts';
 import { runCliProcess } from './cli-process.ts';
+
+/**
+ * The CLI's Redis for the lease-sweep tests: its keys have no test prefix (it is the bot's own), so a database of
+ * their own keeps them from other test files.
+ */
+const SWEEP_REDIS = 'redis://127.0.0.1:6379/13';
 
 let sim: ProxmoxSim;
 let slack: SlackSim;
@@ -362,6 +370,39 @@ describe('CLI: clone … start for 2h, list, delete, leases sweep', () => {
     // Without the token nobody is DMed, and nothing is said.
     expect(warnings((await runCliProcess(['leases', 'sweep'], withoutLogLevel())).stderr)).toEqual([]);
     sim.faults.removeVm(930);
+  });
+
+  it('leases sweep without SLACK_BOT_TOKEN marks nobody told in the Redis ledger: a run with the token DMs the owner', async () => {
+    const o = {
+      requestId: 'cr-cli950',
+      ownerId: 'U0REQUESTER',
+      template: '112',
+      expiresAt: Date.now() + 2 * 3_600_000,
+    };
+    sim.addVm({
+      vmid: 950,
+      node: 'pve1',
+      config: { name: 'soon950', tags: vmTags(o), description: vmDescription(o) },
+    });
+    const redis = new Redis(SWEEP_REDIS);
+    try {
+      expect((await cli(['leases', 'sweep'], { REDIS_URL: SWEEP_REDIS })).code).toBe(0);
+      const withSlack = {
+        REDIS_URL: SWEEP_REDIS,
+        SLACK_BOT_TOKEN: slack.botToken,
+        SLACK_API_URL: slack.apiUrl,
+      };
+      for (let run = 0; run < 2; run++) expect((await cli(['leases', 'sweep'], withSlack)).code).toBe(0);
+      const client = new WebClient(slack.botToken, { slackApiUrl: slack.apiUrl });
+      const im = await client.conversations.open({ users: 'U0REQUESTER' });
+      expect(slack.messages(im.channel?.id as string).filter((m) => m.text.includes('soon950'))).toHaveLength(
+        1,
+      );
+    } finally {
+      await deleteKeys(redis, 'clonebot:lease:warned:950:');
+      redis.disconnect();
+      sim.faults.removeVm(950);
+    }
   });
 
   it('leases sweep with a REDIS_URL it cannot reach sweeps anyway (the VMs are the record) and names Redis, not Proxmox', async () => {

@@ -52,7 +52,7 @@ function services(policy?: ClonePolicy) {
   const log = captureLogger();
   const dms: string[] = [];
   const leaseNotifier: LeaseNotifier = {
-    expiring: async () => undefined,
+    expiring: async () => true,
     expired: async () => undefined,
     extended: async (vm, at, by) => void dms.push(`extended ${vm.vmid} ${at} ${by}`),
     deleted: async (vm, by) => void dms.push(`deleted ${vm.vmid} ${by}`),

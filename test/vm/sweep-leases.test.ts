@@ -1,8 +1,11 @@
+import { LogLevel, WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { scaledClock } from '../../src/clock.ts';
 import { type VmOwnership, vmDescription, vmTags } from '../../src/core/vm-record.ts';
 import type { ProxmoxHttpClient } from '../../src/proxmox/index.ts';
 import { type ProxmoxSim, startProxmoxSim } from '../../src/sim/proxmox/index.ts';
+import { startSlackSim } from '../../src/sim/slack/index.ts';
+import { createSlackLeaseNotifier } from '../../src/slack/slack-lease-notifier.ts';
 import { extendLease } from '../../src/vm/extend-lease.ts';
 import { findOurVms } from '../../src/vm/find-our-vms.ts';
 import { redisLedger } from '../../src/vm/start-lease-sweeper.ts';
@@ -52,7 +55,10 @@ function addOurs(vmid: number, o: VmOwnership, extra: Record<string, string | nu
 function recorder() {
   const events: string[] = [];
   const notifier: LeaseNotifier = {
-    expiring: async (vm) => void events.push(`expiring ${vm.vmid}`),
+    expiring: async (vm) => {
+      events.push(`expiring ${vm.vmid}`);
+      return true;
+    },
     expired: async (vm) => void events.push(`expired ${vm.vmid}`),
     extended: async (vm) => void events.push(`extended ${vm.vmid}`),
     deleted: async (vm) => void events.push(`deleted ${vm.vmid}`),
@@ -246,7 +252,10 @@ describe('lease sweep against the simulator', () => {
     const offered = new Map<number, number>();
     const notifier: LeaseNotifier = {
       ...recorder().notifier,
-      expiring: async (vm, max) => void offered.set(vm.vmid, max),
+      expiring: async (vm, max) => {
+        offered.set(vm.vmid, max);
+        return true;
+      },
     };
     const policy = { defaults: {}, templates: { '113': { lease: { maxMs: 2 * 24 * HOUR } } } };
     const before = clock.now();
@@ -299,5 +308,70 @@ describe('lease sweep against the simulator', () => {
       { byMs: HOUR, now, maxLeaseMs: max, approver: true },
     );
     expect(locked).toEqual({ ok: false, reason: 'Proxmox refused the change: VM is locked (backup)' });
+  });
+});
+
+describe('a once-only DM that fails is not remembered as sent', () => {
+  test('Slack failing (5xx, ratelimited past the retries): the warning and the refusal are DMed at the next sweep, then never again', async () => {
+    const slack = await startSlackSim();
+    const prefix = freshPrefix();
+    const redis = connect();
+    try {
+      const now = clock.now();
+      const mine = (vmid: number, end: number) => ({ ...owner(vmid, end), ownerId: 'U0REQUESTER' });
+      addOurs(660, mine(660, now + HOUR));
+      addOurs(661, mine(661, now - HOUR), { lock: 'backup' });
+      // No retries: each DM is one chat.postMessage, so the faults below meet exactly the first sweep's two.
+      const web = new WebClient(slack.botToken, {
+        slackApiUrl: slack.apiUrl,
+        retryConfig: { retries: 0 },
+        logLevel: LogLevel.ERROR,
+      });
+      const log = captureLogger();
+      const notifier = createSlackLeaseNotifier(web, log.logger);
+      const toRiley = (args: Record<string, unknown>) => args.channel === 'U0REQUESTER';
+      slack.injectFault('chat.postMessage', { type: 'http', status: 503 }, 1, toRiley);
+      slack.injectFault('chat.postMessage', { type: 'ratelimited', retryAfterSeconds: 0 }, 1, toRiley);
+      const ledger = redisLedger(redis, prefix);
+      const sweep = () => sweepLeases({ proxmox: client, clock, logger: log.logger, notifier, ledger });
+      const im = (await web.conversations.open({ users: 'U0REQUESTER' })).channel?.id as string;
+      const dmed = () =>
+        slack
+          .messages(im)
+          .map((m) => (m.text.includes('660') ? 660 : m.text.includes('661') ? 661 : 0))
+          .sort();
+      await sweep();
+      expect(dmed()).toEqual([]);
+      await sweep();
+      expect(dmed()).toEqual([660, 661]);
+      await sweep();
+      expect(dmed()).toEqual([660, 661]);
+      // The audit log says what happened each time: not told (and why), then told, then nothing new to tell.
+      const audits = (vmid: number) =>
+        log
+          .text()
+          .split('\n')
+          .filter((l) => l.includes('"audit":true') && l.includes(`"vmid":${vmid}`))
+          .map((l) => JSON.parse(l));
+      expect(audits(660).map((a) => [a.ownerTold, a.msg])).toEqual([
+        [
+          false,
+          expect.stringContaining(
+            'the owner could not be warned (the DM failed): the next sweep tries again',
+          ),
+        ],
+        [true, expect.stringContaining('owner warned')],
+      ]);
+      expect(audits(660)[0].dmError).toBeTruthy();
+      expect(audits(661).map((a) => a.ownerTold)).toEqual([false, true, false]);
+      expect(audits(661)[0].dmError).toBeTruthy();
+    } finally {
+      sim.faults.lockVm(661, undefined);
+      sim.faults.removeVm(660);
+      sim.faults.removeVm(661);
+      await deleteKeys(redis, prefix);
+      redis.disconnect();
+      await slack.close();
+    }
   });
 });

@@ -178,7 +178,9 @@ export async function runLeases(args: string[], io: CliIo): Promise<number> {
         });
         try {
           await redis.connect();
-          ledger = redisLedger(redis);
+          // A run that DMs nobody (no SLACK_BOT_TOKEN) must not mark owners told in the shared ledger: the
+          // worker's sweep would then never DM them.
+          if (slack !== undefined) ledger = redisLedger(redis);
         } catch (err) {
           redis.disconnect();
           logger.warn(
