@@ -405,6 +405,40 @@ describe('CLI: clone … start for 2h, list, delete, leases sweep', () => {
     }
   });
 
+  it("leases sweep with REDIS_URL takes the worker's sweep lock: while another sweep holds it, says so and exits 0 untouched", async () => {
+    const o = { requestId: 'cr-cli960', ownerId: 'cli:ops', template: '112', expiresAt: Date.now() - 60_000 };
+    sim.addVm({
+      vmid: 960,
+      node: 'pve1',
+      config: { name: 'old960', tags: vmTags(o), description: vmDescription(o) },
+    });
+    const redis = new Redis(SWEEP_REDIS);
+    // The worker's sweep (startLeaseSweeper) holds the lock under the bot's own prefix.
+    const lock = 'clonebot:lease:sweep-lock';
+    try {
+      await redis.set(lock, 'a-worker-sweeping', 'PX', 60_000);
+      for (const args of [
+        ['leases', 'sweep'],
+        ['leases', 'sweep', '--json'],
+      ]) {
+        const held = await cli(args, { REDIS_URL: SWEEP_REDIS });
+        expect([held.code, held.err]).toEqual([0, '']);
+        expect(held.out).toContain('Another lease sweep is running');
+        expect(sim.vm(960)).toBeDefined();
+      }
+      expect(await redis.get(lock)).toBe('a-worker-sweeping');
+      await redis.del(lock);
+      const run = await cli(['leases', 'sweep'], { REDIS_URL: SWEEP_REDIS });
+      expect([run.code, run.err]).toEqual([0, '']);
+      expect(sim.vm(960)).toBeUndefined();
+      // Its own lock is freed when it is done.
+      expect(await redis.get(lock)).toBeNull();
+    } finally {
+      await redis.del(lock);
+      redis.disconnect();
+    }
+  });
+
   it('leases sweep with a REDIS_URL it cannot reach sweeps anyway (the VMs are the record) and names Redis, not Proxmox', async () => {
     const o = (vmid: number, expiresAt: number) => ({
       requestId: `cr-cli${vmid}`,

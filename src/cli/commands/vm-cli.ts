@@ -2,13 +2,15 @@ import { systemClock } from '../../clock.ts';
 import { ConfigError, loadConfig } from '../../config.ts';
 import { formatInstant } from '../../core/lease.ts';
 import type { ClonePolicy } from '../../core/template-policy.ts';
+import type { Redis } from 'ioredis';
 import { createRedis, describeRedis, type RedisConfig, redisConfigured } from '../../redis/create-redis.ts';
+import { DEFAULT_PREFIX } from '../../requests/request-keys.ts';
 import { isSlackUserId } from '../../slack/slack-lease-notifier.ts';
 import { parseVmRef } from '../../slack/vm-actions.ts';
 import { deleteOnRequest } from '../../vm/delete-on-request.ts';
 import { findOurVms } from '../../vm/find-our-vms.ts';
 import { reachableAddresses } from '../../vm/guest-addresses.ts';
-import { redisLedger } from '../../vm/start-lease-sweeper.ts';
+import { redisLedger, withSweepLock } from '../../vm/start-lease-sweeper.ts';
 import { memoryLedger, sweepLeases } from '../../vm/sweep-leases.ts';
 import { silentLeaseNotifier } from '../../vm/types.ts';
 import type { CliIo } from '../cli-command.ts';
@@ -146,7 +148,11 @@ export async function runDelete(args: string[], io: CliIo): Promise<number> {
   });
 }
 
-/** `pve-clonebot leases sweep [--json]` for cron: one sweep; DMs when SLACK_BOT_TOKEN is set; warnings and refusals DMed once, in Redis when REDIS_URL or REDIS_SENTINELS is set. */
+/**
+ * `pve-clonebot leases sweep [--json]` for cron: one sweep; DMs when SLACK_BOT_TOKEN is set; with REDIS_URL or
+ * REDIS_SENTINELS, under the worker's sweep lock (none when another sweep holds it) and warnings and refusals
+ * DMed once.
+ */
 export async function runLeases(args: string[], io: CliIo): Promise<number> {
   const json = args.includes('--json');
   const rest = args.filter((a) => a !== '--json');
@@ -168,8 +174,10 @@ export async function runLeases(args: string[], io: CliIo): Promise<number> {
             retryStrategy: (times) => (times > 2 ? null : times * 200),
           });
     try {
-      // A Redis out of reach does not stop the sweep (the VMs are the record): its ledger is then this run's.
+      // A Redis out of reach does not stop the sweep (the VMs are the record): its ledger is then this run's,
+      // and it takes no lock (there is nowhere to take it).
       let ledger = memoryLedger();
+      let lockIn: Redis | undefined;
       if (redis !== undefined) {
         // Said once below; without a listener ioredis prints every retry's error.
         let firstError: unknown;
@@ -181,6 +189,7 @@ export async function runLeases(args: string[], io: CliIo): Promise<number> {
           // A run that DMs nobody (no SLACK_BOT_TOKEN) must not mark owners told in the shared ledger: the
           // worker's sweep would then never DM them.
           if (slack !== undefined) ledger = redisLedger(redis);
+          lockIn = redis;
         } catch (err) {
           redis.disconnect();
           logger.warn(
@@ -189,14 +198,29 @@ export async function runLeases(args: string[], io: CliIo): Promise<number> {
           );
         }
       }
-      const report = await sweepLeases({
-        proxmox: client,
-        clock: systemClock,
-        logger,
-        notifier,
-        ledger,
-        ...(policy !== undefined ? { policy } : {}),
-      });
+      const sweep = () =>
+        sweepLeases({
+          proxmox: client,
+          clock: systemClock,
+          logger,
+          notifier,
+          ledger,
+          ...(policy !== undefined ? { policy } : {}),
+        });
+      // The worker's own lock: a cron run and the worker's sweep must not act on the same VMs at once. When it
+      // is held, another sweep is doing this very work: say so and exit 0 (cron's next run, or the worker's
+      // every 5 minutes, sweeps again) rather than wait for it.
+      const swept =
+        lockIn === undefined
+          ? { ran: true as const, value: await sweep() }
+          : await withSweepLock(lockIn, DEFAULT_PREFIX, sweep);
+      if (!swept.ran) {
+        const text =
+          "Another lease sweep is running (the worker's, or another leases sweep on this Redis): nothing swept by this run; the next one sweeps.";
+        io.out(json ? JSON.stringify({ skipped: text }, null, 2) : text);
+        return EXIT.ok;
+      }
+      const report = swept.value;
       // The ledger then lives only as long as this run: from cron, every run DMs the same warnings again.
       if (
         slack !== undefined &&
