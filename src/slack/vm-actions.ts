@@ -128,13 +128,17 @@ export async function extendVm(
   return { ok: true, text: `VM ${vm.vmid}: lease extended to ${formatInstant(r.expiresAt)}.` };
 }
 
+/**
+ * The VMs being deleted in this process, one set for `/clone delete` and every Delete now button (DM, App Home,
+ * `/clone list`). With a set each, both ran on one VM at once: Proxmox's config lock keeps the disks from being
+ * freed twice, but the second asker is told of a failure for a VM that was deleted (its re-read meets
+ * `lock: destroyed` or a config without our tag, or its `qmdestroy` waits for the first's lock and then finds
+ * no config), and it is audited as not deleted.
+ */
+const deleting = new Set<number>();
+
 /** `/clone delete <vm>` and the Delete now button: the owner or an approver, then deleteOnRequest (as the CLI's delete). */
-export async function deleteVm(
-  s: SlackServices,
-  userId: string,
-  ref: VmRef,
-  busy: Set<number>,
-): Promise<VmActionResult> {
+export async function deleteVm(s: SlackServices, userId: string, ref: VmRef): Promise<VmActionResult> {
   const found = await resolve(s, ref);
   if ('error' in found) return { ok: false, text: found.error };
   const { vm } = found;
@@ -153,8 +157,8 @@ export async function deleteVm(
     );
   const proxmox = s.vmLifecycle;
   if (!proxmox) return { ok: false, text: NOT_SET_UP };
-  if (busy.has(vm.vmid)) return refuse(`VM ${vm.vmid} is already being deleted.`);
-  busy.add(vm.vmid);
+  if (deleting.has(vm.vmid)) return refuse(`VM ${vm.vmid} is already being deleted.`);
+  deleting.add(vm.vmid);
   try {
     return await deleteOnRequest(
       { proxmox, clock: s.clock, logger: s.logger, notifier: notifier(s) },
@@ -162,6 +166,6 @@ export async function deleteVm(
       userId,
     );
   } finally {
-    busy.delete(vm.vmid);
+    deleting.delete(vm.vmid);
   }
 }

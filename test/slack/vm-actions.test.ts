@@ -94,9 +94,9 @@ describe('Slack VM actions', () => {
   test('a refused delete is audited (who, which VM, why) like every other action', async () => {
     addOurs(711, '112', clock.now() + DAY, { protection: 1 });
     const { s, log } = services();
-    const stranger = await deleteVm(s, 'U0SOMEONE', { vmid: 711 }, new Set());
+    const stranger = await deleteVm(s, 'U0SOMEONE', { vmid: 711 });
     expect(stranger.ok).toBe(false);
-    const prot = await deleteVm(s, OWNER, { vmid: 711 }, new Set());
+    const prot = await deleteVm(s, OWNER, { vmid: 711 });
     expect(prot.ok).toBe(false);
     const audits = log
       .text()

@@ -19,12 +19,11 @@ export function leaseExtendAction(s: SlackServices) {
 
 /** "Delete now": ack, then stop and delete (followed to its end), then tell the clicker. */
 export function leaseDeleteAction(s: SlackServices) {
-  const busy = new Set<number>();
   return async ({ ack, body, action, client }: Args): Promise<void> => {
     await ack();
     const ref = parseVmButtonValue(action.value ?? '');
     if (!ref) return;
-    const r = await deleteVm(s, body.user.id, ref, busy);
+    const r = await deleteVm(s, body.user.id, ref);
     await tellClicker(s, client, body, r.text);
   };
 }

@@ -62,8 +62,6 @@ export const extendSubcommand: CloneSubcommand = {
   },
 };
 
-const deleting = new Set<number>();
-
 /** `/clone delete <vm>`. */
 export const deleteSubcommand: CloneSubcommand = {
   name: 'delete',
@@ -81,7 +79,7 @@ export const deleteSubcommand: CloneSubcommand = {
       );
       return;
     }
-    const r = await deleteVm(ctx.services, ctx.userId, ref, deleting);
+    const r = await deleteVm(ctx.services, ctx.userId, ref);
     await ctx.respond(r.ok ? renderNotice(r.text) : renderRefusal(r.text));
   },
 };
