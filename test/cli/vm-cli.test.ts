@@ -53,6 +53,12 @@ afterAll(async () => {
 });
 
 /** The test's environment without LOG_LEVEL: the CLI's own default. */
+/** A clonebot VM of template 112 on pve1 whose lease ends at `expiresAt`, owned by `ownerId`. */
+function addLeasedVm(vmid: number, name: string, ownerId: string, expiresAt: number): void {
+  const o = { requestId: `cr-cli${vmid}`, ownerId, template: '112', expiresAt };
+  sim.addVm({ vmid, node: 'pve1', config: { name, tags: vmTags(o), description: vmDescription(o) } });
+}
+
 function withoutLogLevel(): Record<string, string> {
   const { LOG_LEVEL: _, ...rest } = env;
   return rest;
@@ -343,17 +349,7 @@ describe('CLI: clone … start for 2h, list, delete, leases sweep', () => {
   });
 
   it('leases sweep with SLACK_BOT_TOKEN and no REDIS_URL warns that the next run DMs the same owners again', async () => {
-    const o = {
-      requestId: 'cr-cli930',
-      ownerId: 'U0REQUESTER',
-      template: '112',
-      expiresAt: Date.now() + 2 * 3_600_000,
-    };
-    sim.addVm({
-      vmid: 930,
-      node: 'pve1',
-      config: { name: 'soon930', tags: vmTags(o), description: vmDescription(o) },
-    });
+    addLeasedVm(930, 'soon930', 'U0REQUESTER', Date.now() + 2 * 3_600_000);
     const withSlack = { ...withoutLogLevel(), SLACK_BOT_TOKEN: slack.botToken, SLACK_API_URL: slack.apiUrl };
     const warnings = (stderr: string) => logLines(stderr).filter((l) => l.level === 40);
     for (let run = 0; run < 2; run++) {
@@ -373,17 +369,7 @@ describe('CLI: clone … start for 2h, list, delete, leases sweep', () => {
   });
 
   it('leases sweep without SLACK_BOT_TOKEN marks nobody told in the Redis ledger: a run with the token DMs the owner', async () => {
-    const o = {
-      requestId: 'cr-cli950',
-      ownerId: 'U0REQUESTER',
-      template: '112',
-      expiresAt: Date.now() + 2 * 3_600_000,
-    };
-    sim.addVm({
-      vmid: 950,
-      node: 'pve1',
-      config: { name: 'soon950', tags: vmTags(o), description: vmDescription(o) },
-    });
+    addLeasedVm(950, 'soon950', 'U0REQUESTER', Date.now() + 2 * 3_600_000);
     const redis = new Redis(SWEEP_REDIS);
     try {
       expect((await cli(['leases', 'sweep'], { REDIS_URL: SWEEP_REDIS })).code).toBe(0);
@@ -406,12 +392,7 @@ describe('CLI: clone … start for 2h, list, delete, leases sweep', () => {
   });
 
   it("leases sweep with REDIS_URL takes the worker's sweep lock: while another sweep holds it, says so and exits 0 untouched", async () => {
-    const o = { requestId: 'cr-cli960', ownerId: 'cli:ops', template: '112', expiresAt: Date.now() - 60_000 };
-    sim.addVm({
-      vmid: 960,
-      node: 'pve1',
-      config: { name: 'old960', tags: vmTags(o), description: vmDescription(o) },
-    });
+    addLeasedVm(960, 'old960', 'cli:ops', Date.now() - 60_000);
     const redis = new Redis(SWEEP_REDIS);
     // The worker's sweep (startLeaseSweeper) holds the lock under the bot's own prefix.
     const lock = 'clonebot:lease:sweep-lock';

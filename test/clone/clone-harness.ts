@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type Clock, scaledClock } from '../../src/clock.ts';
 import { type CloneEngineWithChecks, createCloneEngine } from '../../src/clone/create-clone-engine.ts';
 import { loadConfig } from '../../src/config.ts';
-import type { CloneRequest } from '../../src/core/types.ts';
+import type { CloneRequest, CloneResult } from '../../src/core/types.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createProxmoxClient, type ProxmoxHttpClient } from '../../src/proxmox/index.ts';
 import { type ProxmoxSim, type ProxmoxSimOptions, startProxmoxSim } from '../../src/sim/proxmox/index.ts';
@@ -95,4 +95,29 @@ export function cloneRequest(
   extra: Partial<CloneRequest> = {},
 ): CloneRequest {
   return { template: { kind: 'vmid', vmid: template }, name, node, mode: 'full', ...extra };
+}
+
+/**
+ * Starts `count` clones of template 112 on pve1 at once (named `<prefix>-<i>`) and resolves once every one's
+ * task was started; `abort` cancels them all, `results` are their ends.
+ */
+export async function startManyClones(h: CloneHarness, count: number, prefix: string) {
+  const abort = new AbortController();
+  const upids = new Set<string>();
+  const results: Promise<CloneResult>[] = [];
+  for (let i = 0; i < count; i++) {
+    results.push(
+      h.engine.cloneVmFromTemplate(cloneRequest(112, `${prefix}-${i}`, 'pve1'), {
+        signal: abort.signal,
+        onCheckpoint: async (cp) => {
+          if (cp.upid !== undefined) upids.add(cp.upid);
+        },
+      }),
+    );
+  }
+  for (let i = 0; upids.size < count; i++) {
+    if (i > 3000) throw new Error(`only ${upids.size} clones started`);
+    await h.clock.sleep(100);
+  }
+  return { abort, results };
 }

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { CloneResult } from '../../src/core/types.ts';
-import { type CloneHarness, cloneRequest, startCloneHarness } from './clone-harness.ts';
+import { type CloneHarness, startCloneHarness, startManyClones } from './clone-harness.ts';
 
 // One process following many clones at once keeps the Proxmox load flat: the shared watcher makes at most
 // 2 GETs (/cluster/tasks, /cluster/resources) per poll for all of them, and each clone reads its task log at
@@ -19,23 +18,7 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 it(`${CLONES} clones followed at once: ≤ 2 GETs per poll interval in all, ≤ 1 log read per clone per progress interval`, async () => {
-  const abort = new AbortController();
-  const upids = new Set<string>();
-  const results: Promise<CloneResult>[] = [];
-  for (let i = 0; i < CLONES; i++) {
-    results.push(
-      h.engine.cloneVmFromTemplate(cloneRequest(112, `load-${i}`, 'pve1'), {
-        signal: abort.signal,
-        onCheckpoint: async (cp) => {
-          if (cp.upid !== undefined) upids.add(cp.upid);
-        },
-      }),
-    );
-  }
-  for (let i = 0; upids.size < CLONES; i++) {
-    if (i > 3000) throw new Error(`only ${upids.size} clones started`);
-    await h.clock.sleep(100);
-  }
+  const { abort, results } = await startManyClones(h, CLONES, 'load');
   // Past every clone's fast first seconds: the steady state of a thousand long copies.
   await h.clock.sleep(15_000);
   const from = h.clock.now();

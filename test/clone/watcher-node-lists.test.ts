@@ -1,6 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import type { CloneResult } from '../../src/core/types.ts';
-import { type CloneHarness, cloneRequest, startCloneHarness } from './clone-harness.ts';
+import { type CloneHarness, startCloneHarness, startManyClones } from './clone-harness.ts';
 
 // Clones the cluster task list does not show are asked of their node: one GET of the node's clone tasks for
 // them all, not a GET task status each. A token without Sys.Audit on `/` sees none of its own tasks in
@@ -17,23 +16,7 @@ async function follow(prepare: (h: CloneHarness) => void, windowMs = 20_000) {
     sim: { storageLockConcurrency: 1000, copyBytesPerSecond: 4 * 1024 ** 2 },
   });
   prepare(h);
-  const abort = new AbortController();
-  const upids = new Set<string>();
-  const results: Promise<CloneResult>[] = [];
-  for (let i = 0; i < CLONES; i++) {
-    results.push(
-      h.engine.cloneVmFromTemplate(cloneRequest(112, `nodelist-${i}`, 'pve1'), {
-        signal: abort.signal,
-        onCheckpoint: async (cp) => {
-          if (cp.upid !== undefined) upids.add(cp.upid);
-        },
-      }),
-    );
-  }
-  for (let i = 0; upids.size < CLONES; i++) {
-    if (i > 3000) throw new Error(`only ${upids.size} clones started`);
-    await h.clock.sleep(100);
-  }
+  const { abort, results } = await startManyClones(h, CLONES, 'nodelist');
   await h.clock.sleep(5_000);
   const from = h.clock.now();
   await h.clock.sleep(windowMs);
