@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { type DemoConfig, demoSection } from './config/demo-section.ts';
 import { cloneSection } from './config/clone-section.ts';
 import { healthSection } from './config/health-section.ts';
 import { logSection } from './config/log-section.ts';
@@ -126,4 +127,11 @@ export function loadConfig<S extends Section>(
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return out as Pick<Config, S>;
+}
+
+/** `npm run demo`'s own settings (DEMO_*), checked as the product's are; throws one ConfigError naming each. */
+export function loadDemoConfig(env: Env): DemoConfig {
+  const result = demoSection.safeParse(env);
+  if (!result.success) throw new ConfigError(issuesOf(result.error));
+  return result.data;
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { scaledClock, systemClock } from './clock.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { loadConfig, loadDemoConfig } from './config.ts';
 import { type FoundRedis, findRedis } from './demo/find-redis.ts';
 import { ancestorPids, watchAncestors } from './demo/watch-ancestors.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -148,21 +148,11 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 
 async function main(): Promise<void> {
   const env = process.env;
-  const number = (name: string, fallback: number) => {
-    const raw = env[name];
-    const n = raw === undefined || raw === '' ? fallback : Number(raw);
-    if (!Number.isFinite(n) || n < 0) throw new ConfigError([`${name} must be a number (got '${raw}')`]);
-    return n;
-  };
-  const scale = number('DEMO_TIME_SCALE', 5) || 1;
-  const mode = env.DEMO_SLACK_MODE?.trim().toLowerCase() || 'http';
-  if (mode !== 'http' && mode !== 'socket') {
-    throw new ConfigError([`DEMO_SLACK_MODE must be socket or http (got '${env.DEMO_SLACK_MODE}')`]);
-  }
+  const { DEMO_PORT, DEMO_HOST, DEMO_TIME_SCALE: scale, DEMO_SLACK_MODE: mode } = loadDemoConfig(env);
   const passThrough = ['PROGRESS_INTERVAL_SECONDS', 'CLONE_TIMEOUT_SECONDS', 'CLONE_CONCURRENCY_PER_NODE'];
   const demo = await startDemo({
-    port: number('DEMO_PORT', 3000),
-    host: env.DEMO_HOST || '127.0.0.1',
+    port: DEMO_PORT,
+    host: DEMO_HOST,
     timeScale: scale,
     slackMode: mode,
     logger: createLogger(env.LOG_LEVEL || 'warn'),

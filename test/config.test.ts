@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { ConfigError, loadConfig, loadDemoConfig } from '../src/config.ts';
 
 const proxmoxEnv = {
   PROXMOX_URL: 'https://pve1.example.com',
@@ -266,6 +266,24 @@ describe('loadConfig', () => {
   it('rejects an unknown LOG_LEVEL naming the choices', () => {
     expect(problemsOf(() => loadConfig({ LOG_LEVEL: 'loud' }, ['log']))[0]).toMatch(
       /LOG_LEVEL must be one of/,
+    );
+  });
+});
+
+describe('loadDemoConfig', () => {
+  it('defaults, 0 as real time, and each bad value named', () => {
+    expect(loadDemoConfig({})).toEqual({
+      DEMO_PORT: 3000,
+      DEMO_HOST: '127.0.0.1',
+      DEMO_TIME_SCALE: 5,
+      DEMO_SLACK_MODE: 'http',
+    });
+    expect(loadDemoConfig({ DEMO_TIME_SCALE: '0', DEMO_SLACK_MODE: ' Socket ' })).toMatchObject({
+      DEMO_TIME_SCALE: 1,
+      DEMO_SLACK_MODE: 'socket',
+    });
+    expect(() => loadDemoConfig({ DEMO_TIME_SCALE: 'fast', DEMO_SLACK_MODE: 'pigeon' })).toThrow(
+      /DEMO_TIME_SCALE must be a number \(got 'fast'\)[\s\S]*DEMO_SLACK_MODE must be socket or http/,
     );
   });
 });

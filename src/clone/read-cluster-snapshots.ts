@@ -65,23 +65,23 @@ export async function readClusterSnapshots(
   // NODE_LIST_FROM such clones on one node, ONE GET of that node's clone tasks (running first, then the newest
   // ended) answers for them all; a clone on a node with fewer, or not in that list either (ended longer
   // ago), costs a GET of its own task status. A thousand clones cost a GET per node, never one each.
-  const missing = new Map<string, string[]>();
+  const missing = new Map<string, Set<string>>();
   for (const c of clones) {
     if (byUpid.has(c.upid)) continue;
     const node = upidNode(c.upid) ?? '';
-    const upids = missing.get(node) ?? [];
-    if (!upids.includes(c.upid)) upids.push(c.upid);
+    const upids = missing.get(node) ?? new Set<string>();
+    upids.add(c.upid);
     missing.set(node, upids);
   }
   const nodeErrors = new Map<string, string>();
   await Promise.all(
     [...missing].map(async ([node, upids]) => {
-      if (node === '' || upids.length < NODE_LIST_FROM) return;
+      if (node === '' || upids.size < NODE_LIST_FROM) return;
       calls++;
       try {
         const listed = await deps.proxmox.listNodeTasks(node, {
           typefilter: 'qmclone',
-          limit: upids.length + NODE_LIST_SLACK,
+          limit: upids.size + NODE_LIST_SLACK,
         });
         for (const t of listed) if (!byUpid.has(t.upid)) byUpid.set(t.upid, t);
       } catch (e) {
