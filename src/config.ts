@@ -130,7 +130,7 @@ export function loadConfig<S extends Section>(
 }
 
 /** `npm run demo`'s own settings (DEMO_*), checked as the product's are; throws one ConfigError naming each. */
-export function loadDemoConfig(env: Env): DemoConfig {
+export function loadDemoConfig(env: Env = process.env): DemoConfig {
   const result = demoSection.safeParse(env);
   if (!result.success) throw new ConfigError(issuesOf(result.error));
   return result.data;

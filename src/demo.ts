@@ -147,19 +147,33 @@ export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
 }
 
 async function main(): Promise<void> {
-  const env = process.env;
-  const { DEMO_PORT, DEMO_HOST, DEMO_TIME_SCALE: scale, DEMO_SLACK_MODE: mode } = loadDemoConfig(env);
-  const passThrough = ['PROGRESS_INTERVAL_SECONDS', 'CLONE_TIMEOUT_SECONDS', 'CLONE_CONCURRENCY_PER_NODE'];
+  const demoConfig = loadDemoConfig();
+  const {
+    DEMO_PORT,
+    DEMO_HOST,
+    DEMO_TIME_SCALE: scale,
+    DEMO_SLACK_MODE: mode,
+    LOG_LEVEL,
+    REDIS_URL,
+  } = demoConfig;
+  // Handed to the demo's bot and worker, which validate them with the rest of their configuration.
+  const passThrough = [
+    'PROGRESS_INTERVAL_SECONDS',
+    'CLONE_TIMEOUT_SECONDS',
+    'CLONE_CONCURRENCY_PER_NODE',
+  ] as const;
   const demo = await startDemo({
     port: DEMO_PORT,
     host: DEMO_HOST,
     timeScale: scale,
     slackMode: mode,
-    logger: createLogger(env.LOG_LEVEL || 'warn'),
-    ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
+    logger: createLogger(LOG_LEVEL),
+    ...(REDIS_URL !== undefined ? { redisUrl: REDIS_URL } : {}),
     env: {
-      LOG_LEVEL: env.LOG_LEVEL || 'warn',
-      ...Object.fromEntries(passThrough.filter((k) => env[k]).map((k) => [k, env[k]])),
+      LOG_LEVEL,
+      ...Object.fromEntries(
+        passThrough.filter((k) => demoConfig[k] !== undefined).map((k) => [k, demoConfig[k]]),
+      ),
     },
   });
   const out = (line = '') => process.stdout.write(`${line}\n`);

@@ -277,6 +277,14 @@ describe('loadDemoConfig', () => {
       DEMO_HOST: '127.0.0.1',
       DEMO_TIME_SCALE: 5,
       DEMO_SLACK_MODE: 'http',
+      LOG_LEVEL: 'warn',
+    });
+    expect(
+      loadDemoConfig({ REDIS_URL: ' redis://r:6379 ', LOG_LEVEL: 'debug', CLONE_TIMEOUT_SECONDS: '60' }),
+    ).toMatchObject({
+      REDIS_URL: 'redis://r:6379',
+      LOG_LEVEL: 'debug',
+      CLONE_TIMEOUT_SECONDS: '60',
     });
     expect(loadDemoConfig({ DEMO_TIME_SCALE: '0', DEMO_SLACK_MODE: ' Socket ' })).toMatchObject({
       DEMO_TIME_SCALE: 1,

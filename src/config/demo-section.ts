@@ -1,7 +1,16 @@
 import { z } from 'zod';
 import { int } from './env-values.ts';
 
-/** `npm run demo`'s own variables: where the sandbox listens, how fast cluster time runs, the Slack transport. */
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => v?.trim() || undefined);
+
+/**
+ * `npm run demo`'s own variables: where the sandbox listens, how fast cluster time runs, the Slack transport;
+ * the Redis to use (absent: a local or spawned one), the log level (quiet by default), and the clone settings
+ * handed through to the demo's bot and worker.
+ */
 export const demoSection = z.object({
   DEMO_PORT: int('DEMO_PORT', 3000, 0, 65_535),
   DEMO_HOST: z
@@ -28,6 +37,14 @@ export const demoSection = z.object({
       ctx.addIssue({ code: 'custom', message: `DEMO_SLACK_MODE must be socket or http (got '${v}')` });
       return z.NEVER;
     }),
+  REDIS_URL: optionalText,
+  LOG_LEVEL: z
+    .string()
+    .optional()
+    .transform((v) => v?.trim() || 'warn'),
+  PROGRESS_INTERVAL_SECONDS: optionalText,
+  CLONE_TIMEOUT_SECONDS: optionalText,
+  CLONE_CONCURRENCY_PER_NODE: optionalText,
 });
 
 export type DemoConfig = z.infer<typeof demoSection>;
