@@ -13,17 +13,25 @@ export type SharedReads = Pick<ProxmoxClient, 'listNodes' | 'listClusterVms' | '
  * appeared after the shared read began would be missed), so findStartedClone keeps the plain client.
  */
 export function shareConcurrentReads(proxmox: SharedReads): SharedReads {
+  const join = joinConcurrent();
+  return {
+    listNodes: () => join('nodes', () => proxmox.listNodes()),
+    listClusterVms: () => join('vms', () => proxmox.listClusterVms()),
+    listStorages: (node) => join(`storages:${node}`, () => proxmox.listStorages(node)),
+  };
+}
+
+/**
+ * A call with a key that is in flight gets that call's promise; once it settles, the next call runs afresh.
+ * Nothing is cached past the round trip.
+ */
+export function joinConcurrent(): <T>(key: string, read: () => Promise<T>) => Promise<T> {
   const inFlight = new Map<string, Promise<unknown>>();
-  const join = <T>(key: string, read: () => Promise<T>): Promise<T> => {
+  return <T>(key: string, read: () => Promise<T>): Promise<T> => {
     const running = inFlight.get(key);
     if (running !== undefined) return running as Promise<T>;
     const p = read().finally(() => inFlight.delete(key));
     inFlight.set(key, p);
     return p;
-  };
-  return {
-    listNodes: () => join('nodes', () => proxmox.listNodes()),
-    listClusterVms: () => join('vms', () => proxmox.listClusterVms()),
-    listStorages: (node) => join(`storages:${node}`, () => proxmox.listStorages(node)),
   };
 }

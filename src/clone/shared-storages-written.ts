@@ -1,6 +1,7 @@
 import { listDiskEntries } from '../core/disk-entries.ts';
 import type { CloneRequest } from '../core/types.ts';
 import type { ProxmoxClient } from '../proxmox/types.ts';
+import { joinConcurrent } from './shared-reads.ts';
 import type { CloneEngine } from './types.ts';
 
 /** What sharedStoragesWritten reads: the template (resolved by the engine), its config, the node's storages. */
@@ -33,4 +34,21 @@ export async function sharedStoragesWritten(
   const storages = await deps.proxmox.listStorages(template.node);
   const shared = new Set(storages.filter((s) => s.shared).map((s) => s.storage));
   return [...written].filter((s) => shared.has(s)).sort();
+}
+
+/**
+ * sharedStoragesWritten for a worker: lookups of the same template, node, mode and storage while one is in
+ * flight get its answer. The worker asks before a clone's start gate, once per job it takes, so a thousand jobs
+ * taken together otherwise sent a thousand /cluster/resources reads (each listing every VM) and two template
+ * config reads each at once: the worker's heap surged ~20 MiB and the reads held the connection pool the
+ * clones' starts wait on.
+ */
+export function sharedStoragesLookup(deps: SharedStoragesDeps): (request: CloneRequest) => Promise<string[]> {
+  const join = joinConcurrent();
+  return (request) => {
+    const { template, node, mode, storage } = request;
+    return join(JSON.stringify([template, node, mode, storage ?? null]), () =>
+      sharedStoragesWritten(deps, request),
+    );
+  };
 }

@@ -1,6 +1,7 @@
 import { WebClient } from '@slack/web-api';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { sharedStoragesLookup } from '../clone/shared-storages-written.ts';
 import { createHealthWorker, type HealthWorker } from '../health/create-health-worker.ts';
 import { type CloneWorker, createCloneWorker } from '../jobs/clone-worker.ts';
 import { startCloningReconciler } from '../jobs/reconcile-cloning-requests.ts';
@@ -14,7 +15,6 @@ import { createDeliveryOutbox, type DeliveryOutbox } from '../slack/delivery-out
 import { createSlackHealthPublisher } from '../slack/health-publisher.ts';
 import { createSharedTokenBucket } from '../slack/shared-token-bucket.ts';
 import { createSlackLeaseNotifier } from '../slack/slack-lease-notifier.ts';
-import { sharedStoragesWritten } from '../clone/shared-storages-written.ts';
 import { createVmPreparer } from '../vm/create-vm-preparer.ts';
 import { startLeaseSweeper } from '../vm/start-lease-sweeper.ts';
 import type { Adapters } from './create-adapters.ts';
@@ -102,7 +102,7 @@ export async function startWorker(
     concurrencyPerNode: config.clone.concurrencyPerNode,
     sharedStorages: {
       limit: config.clone.concurrencyPerSharedStorage,
-      of: (request) => sharedStoragesWritten({ engine: adapters.engine, proxmox: adapters.proxmox }, request),
+      of: sharedStoragesLookup({ engine: adapters.engine, proxmox: adapters.proxmox }),
     },
     lockRetry: config.clone.lockRetry,
     concurrency: adapters.workerConfig.concurrency,

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { scaledClock } from '../../src/clock.ts';
-import { sharedStoragesWritten } from '../../src/clone/shared-storages-written.ts';
+import { sharedStoragesLookup, sharedStoragesWritten } from '../../src/clone/shared-storages-written.ts';
 import { type SimEngines, startSimEngines } from './sim-engine.ts';
 import { until, workerHarness } from './worker-harness.ts';
 
@@ -86,5 +86,24 @@ describe('clone slots per shared storage, across nodes', () => {
         storage: 'ceph',
       }),
     ).toEqual(['ceph']);
+  });
+  it('lookups of one template taken together share their reads; a later lookup reads afresh', async () => {
+    const lookup = sharedStoragesLookup({ engine: pve.engine(), proxmox: pve.client() });
+    const request = {
+      name: 'x',
+      mode: 'full' as const,
+      template: { kind: 'vmid' as const, vmid: 9100 },
+      node: 'pve1',
+    };
+    const reads = () => pve.sim.requests.filter('GET', /^\/cluster\/resources$/).length;
+    const before = reads();
+    const answers = await Promise.all(Array.from({ length: 50 }, () => lookup(request)));
+    expect(answers.every((a) => a.length === 1 && a[0] === 'ceph')).toBe(true);
+    // Fifty jobs taken at once: one round of reads, not fifty (each /cluster/resources lists every VM).
+    expect(reads() - before).toBe(1);
+    // Another template is its own lookup, and a lookup after the first ended reads again.
+    expect(await lookup({ ...request, template: { kind: 'vmid', vmid: 9105 } })).toEqual([]);
+    expect(await lookup(request)).toEqual(['ceph']);
+    expect(reads() - before).toBe(3);
   });
 });
