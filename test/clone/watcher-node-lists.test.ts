@@ -36,7 +36,10 @@ async function follow(prepare: (h: CloneHarness) => void, windowMs = 20_000) {
 it(`a token without Sys.Audit on /: ${CLONES} clones cost one node task list a poll, no GET task status each`, async () => {
   const r = await follow((harness) => harness.sim.faults.denyPrivilege('/', 'Sys.Audit'));
   expect(r.polls).toBeGreaterThan(0);
-  expect(r.nodeLists).toBe(r.polls);
+  // One node list per poll. The window is cut by time, so on a loaded machine a node list may fall just inside
+  // it while its poll's /cluster/tasks fell just before (seen: 10 lists, 9 polls).
+  expect(r.nodeLists).toBeGreaterThanOrEqual(r.polls);
+  expect(r.nodeLists).toBeLessThanOrEqual(r.polls + 1);
   expect(r.taskStatus).toBe(0);
   // Each clone was still followed to its end: the node's list told its task apart from the others.
   expect(r.cancelled).toBe(CLONES);
