@@ -1,10 +1,5 @@
 import { z } from 'zod';
-import { int } from './env-values.ts';
-
-const optionalText = z
-  .string()
-  .optional()
-  .transform((v) => v?.trim() || undefined);
+import { int, optionalText } from './env-values.ts';
 
 /**
  * `npm run demo`'s own variables: where the sandbox listens, how fast cluster time runs, the Slack transport;
@@ -38,10 +33,7 @@ export const demoSection = z.object({
       return z.NEVER;
     }),
   REDIS_URL: optionalText,
-  LOG_LEVEL: z
-    .string()
-    .optional()
-    .transform((v) => v?.trim() || 'warn'),
+  LOG_LEVEL: optionalText.transform((v) => v ?? 'warn'),
   PROGRESS_INTERVAL_SECONDS: optionalText,
   CLONE_TIMEOUT_SECONDS: optionalText,
   CLONE_CONCURRENCY_PER_NODE: optionalText,
